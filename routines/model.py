@@ -1,0 +1,100 @@
+"""The routine model: what a workout is made of.
+
+Instances are immutable and always valid: build them from untrusted data with
+``routines.validation.parse_routine``, which reports every problem at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+SidesMode = Literal["none", "both"]
+Side = Literal["left", "right"]
+CountMode = Literal["per_rep", "per_set"]
+
+OTHER_SIDE: dict[Side, Side] = {"left": "right", "right": "left"}
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """One move of a routine, done for ``sets`` sets of ``reps`` or a timed hold."""
+
+    name: str
+    sets: int
+    reps: int | None = None
+    hold_seconds: int | None = None
+    sides: SidesMode = "none"
+    first_side: Side = "left"
+    # None means "the device's default rest" (a setting), so a routine written
+    # without rests follows the user's preference instead of a number baked in here.
+    rest_seconds: int | None = None
+    rest_after_seconds: int | None = None
+    equipment: tuple[str, ...] = ()
+    setup: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    count: CountMode = "per_rep"
+
+    @property
+    def is_hold(self) -> bool:
+        return self.hold_seconds is not None
+
+    @property
+    def side_order(self) -> tuple[Side | None, ...]:
+        """The sides each set runs through, in order; ``(None,)`` for one-sided moves."""
+        if self.sides == "none":
+            return (None,)
+        return (self.first_side, OTHER_SIDE[self.first_side])
+
+    def rest_between_sets(self, default_rest: int) -> int:
+        return default_rest if self.rest_seconds is None else self.rest_seconds
+
+    def rest_after(self, default_rest: int) -> int:
+        if self.rest_after_seconds is not None:
+            return self.rest_after_seconds
+        return self.rest_between_sets(default_rest)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The routine-file shape of this exercise (fields at their default are left out)."""
+        out: dict[str, Any] = {"name": self.name, "sets": self.sets}
+        if self.hold_seconds is not None:
+            out["hold_seconds"] = self.hold_seconds
+        else:
+            out["reps"] = self.reps
+            out["count"] = self.count
+        out["sides"] = self.sides
+        if self.sides == "both":
+            out["first_side"] = self.first_side
+        if self.rest_seconds is not None:
+            out["rest_seconds"] = self.rest_seconds
+        if self.rest_after_seconds is not None:
+            out["rest_after_seconds"] = self.rest_after_seconds
+        out["equipment"] = list(self.equipment)
+        out["setup"] = list(self.setup)
+        out["cues"] = list(self.cues)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Routine:
+    """A named, ordered list of exercises with an optional weekly goal."""
+
+    id: str
+    name: str
+    exercises: tuple[Exercise, ...]
+    description: str = ""
+    sessions_per_week: int | None = None
+
+    @property
+    def total_sets(self) -> int:
+        return sum(e.sets for e in self.exercises)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The routine-file shape: what ``parse_routine`` reads back to an equal routine."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.description:
+            out["description"] = self.description
+        if self.sessions_per_week is not None:
+            out["sessions_per_week"] = self.sessions_per_week
+        out["exercises"] = [e.to_dict() for e in self.exercises]
+        return out
