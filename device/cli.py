@@ -1,0 +1,283 @@
+"""The ``spotter`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from device import __version__
+from device.events import Line
+from routines.errors import ValidationError
+from routines.model import Routine
+from routines.store import Store, resolve_data_dir
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed as one line, never as a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One clear line and a pointer to --help instead of argparse's usage dump.
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _print_line(text: str) -> None:
+    print(f"» {text}", flush=True)
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        return Store.open(data_dir)
+    except OSError as err:
+        raise CommandError(f"cannot open the data directory {data_dir}: {err.strerror}") from err
+
+
+def _routine_or_fail(store: Store, routine_id: str | None) -> Routine:
+    stored = store.active_routine() if routine_id is None else store.get_routine(routine_id)
+    if stored is None:
+        if routine_id is None:
+            raise CommandError("there are no routines yet: import one with 'spotter routines import'")
+        raise CommandError(f"no routine with id '{routine_id}' (see 'spotter routines list')")
+    return stored.routine
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise CommandError(f"cannot read {path}: {err.strerror}") from err
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from device.runner import run_daemon
+
+    return run_daemon(args)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from device.script import preview_script
+
+    store = _open_store(args)
+    try:
+        routine = _routine_or_fail(store, args.routine_id)
+        default_rest = store.settings().default_rest_seconds
+    finally:
+        store.close()
+    for line in preview_script(routine, default_rest=default_rest):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_routines_list(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    try:
+        active = store.active_routine()
+        for stored in store.list_routines():
+            r = stored.routine
+            mark = "  (active)" if active is not None and active.routine.id == r.id else ""
+            count = len(r.exercises)
+            print(f"{r.id}\t{r.name}\t{count} exercise{'s' if count != 1 else ''}{mark}")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_routines_show(args: argparse.Namespace) -> int:
+    from device.format import describe_routine
+
+    store = _open_store(args)
+    try:
+        routine = _routine_or_fail(store, args.routine_id)
+    finally:
+        store.close()
+    print(describe_routine(routine))
+    return EXIT_OK
+
+
+def cmd_routines_validate(args: argparse.Namespace) -> int:
+    from routines.validation import routine_from_yaml
+
+    routine = routine_from_yaml(_read_file(args.file), source=args.file)
+    print(f"{args.file}: valid routine '{routine.name}' ({len(routine.exercises)} exercises)")
+    return EXIT_OK
+
+
+def cmd_routines_import(args: argparse.Namespace) -> int:
+    from routines.validation import routine_from_yaml
+
+    routine = routine_from_yaml(_read_file(args.file), source=args.file)
+    store = _open_store(args)
+    try:
+        stored = store.create_routine(routine)
+        if args.activate:
+            store.set_active_routine(stored.routine.id)
+    finally:
+        store.close()
+    print(stored.routine.id)
+    return EXIT_OK
+
+
+def cmd_routines_export(args: argparse.Namespace) -> int:
+    from routines.validation import routine_to_yaml
+
+    store = _open_store(args)
+    try:
+        routine = _routine_or_fail(store, args.routine_id)
+    finally:
+        store.close()
+    sys.stdout.write(routine_to_yaml(routine))
+    return EXIT_OK
+
+
+def cmd_routines_activate(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    try:
+        _routine_or_fail(store, args.routine_id)
+        store.set_active_routine(args.routine_id)
+    finally:
+        store.close()
+    print(f"active routine: {args.routine_id}")
+    return EXIT_OK
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from device.voice import Voice, VoiceSettings
+
+    text = " ".join(args.text).strip()
+    if not text:
+        raise CommandError("nothing to say: give the text to speak")
+    store = _open_store(args)
+    try:
+        s = store.settings()
+        data_dir = resolve_data_dir(args.data_dir)
+    finally:
+        store.close()
+    voice = Voice(
+        data_dir / "voice-cache",
+        settings=VoiceSettings(voice_id=s.voice_id, rate=s.voice_rate, volume=s.voice_volume),
+        echo=_print_line,
+        audio_device=args.audio_device,
+    )
+    try:
+        voice.speak([Line(text, interrupt=True)])
+        voice.wait_until_quiet(timeout=60)
+    finally:
+        voice.close()
+    return EXIT_OK
+
+
+# -- the parser -----------------------------------------------------------------------------
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where routines, settings, history and the voice cache live "
+        "(default: $SPOTTER_DATA_DIR, else $XDG_DATA_HOME/spotter)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="spotter",
+        description="Spotter: a one-button workout companion that speaks every step.",
+    )
+    parser.add_argument("--version", action="version", version=f"spotter {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    run = sub.add_parser("run", help="run the daemon: the button, the voice and the web page")
+    _data_dir_option(run)
+    run.add_argument(
+        "--simulate",
+        action="store_true",
+        help="no GPIO needed: keys on standard input drive a simulated button "
+        "(Enter = press, d = double, h = hold, l = long hold, q = quit)",
+    )
+    run.add_argument("--pin", type=int, default=None, help="BCM pin of the button (default 17)")
+    run.add_argument(
+        "--audio-device", default=None, help="ALSA device to play on (default: 'default')"
+    )
+    run.add_argument("--silent", action="store_true", help="print lines instead of playing them")
+    run.add_argument("--host", default=None, help="address the web page listens on (0.0.0.0)")
+    run.add_argument("--port", type=int, default=None, help="port of the web page (8080)")
+    run.add_argument("--no-web", action="store_true", help="do not serve the web page")
+    run.set_defaults(func=cmd_run)
+
+    preview = sub.add_parser(
+        "preview", help="print the whole spoken script of a routine, as if each press came at once"
+    )
+    _data_dir_option(preview)
+    preview.add_argument("routine_id", nargs="?", metavar="ROUTINE_ID", help="default: active")
+    preview.set_defaults(func=cmd_preview)
+
+    routines = sub.add_parser("routines", help="list, show, validate, import and export routines")
+    rsub = routines.add_subparsers(dest="routines_command", metavar="ACTION", parser_class=_Parser)
+    rsub.required = True
+    r_list = rsub.add_parser("list", help="one routine per line: id, name, size")
+    r_list.set_defaults(func=cmd_routines_list)
+    r_show = rsub.add_parser("show", help="describe one routine")
+    r_show.add_argument("routine_id", metavar="ID")
+    r_show.set_defaults(func=cmd_routines_show)
+    r_validate = rsub.add_parser("validate", help="check a routine file; exit 1 with its errors")
+    r_validate.add_argument("file", metavar="FILE")
+    r_validate.set_defaults(func=cmd_routines_validate)
+    r_import = rsub.add_parser("import", help="add a routine file to the store; prints its id")
+    r_import.add_argument("file", metavar="FILE")
+    r_import.add_argument("--activate", action="store_true", help="make it the active routine")
+    r_import.set_defaults(func=cmd_routines_import)
+    r_export = rsub.add_parser("export", help="print a routine as a YAML routine file")
+    r_export.add_argument("routine_id", metavar="ID")
+    r_export.set_defaults(func=cmd_routines_export)
+    r_activate = rsub.add_parser("activate", help="make a routine the one a press starts")
+    r_activate.add_argument("routine_id", metavar="ID")
+    r_activate.set_defaults(func=cmd_routines_activate)
+    for p in (r_list, r_show, r_validate, r_import, r_export, r_activate):
+        _data_dir_option(p)
+
+    say = sub.add_parser("say", help="speak a line with the current voice settings")
+    _data_dir_option(say)
+    say.add_argument("text", nargs="+", metavar="TEXT")
+    say.add_argument("--audio-device", default="default", help="ALSA device to play on")
+    say.set_defaults(func=cmd_say)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``spotter`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except ValidationError as err:
+        print(err.describe(), file=sys.stderr)
+        return EXIT_ERROR
+    except CommandError as err:
+        print(f"spotter: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

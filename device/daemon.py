@@ -1,0 +1,293 @@
+"""The running Spotter: one worker thread owns the engine and the voice.
+
+Everything that happens to Spotter (a pin edge, a tap on the phone page, a
+settings change) arrives as an item on one queue. The worker is the only
+thread that touches the engine, so the engine needs no locks and the order in
+which the user did things is the order in which they are answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from device.engine import SessionRecord, WorkoutSession
+from device.events import Action, Gesture, Line, Status
+from device.gestures import Edge, GestureDetector
+from device.script import routine_lines
+from device.voice import Voice, VoiceSettings
+from routines.settings import Settings
+from routines.store import HistoryEntry, Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reload:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Say:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Stop:
+    pass
+
+
+_Item = Edge | Gesture | Action | _Reload | _Say | _Stop
+
+
+def week_start(now: float) -> float:
+    """Local midnight of the Monday that starts the week holding ``now`` (epoch seconds)."""
+    day = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (day - timedelta(days=day.weekday())).timestamp()
+
+
+def gesture_actions(settings: Settings) -> dict[Gesture, Action]:
+    return {Gesture(g): Action(a) for g, a in settings.gesture_actions.items()}
+
+
+class Spotter:
+    """The daemon's core: wires store, engine, gestures and voice; implements SessionControl."""
+
+    def __init__(
+        self,
+        store: Store,
+        voice: Voice,
+        *,
+        clock: Clock = time.monotonic,
+        wall_clock: Clock = time.time,
+        address: str | None = None,
+        heartbeat: Callable[[], None] | None = None,
+        heartbeat_interval: float = 5.0,
+        on_status: Callable[[Status], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._voice = voice
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._heartbeat = heartbeat
+        self._heartbeat_interval = heartbeat_interval
+        self._on_status = on_status
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._gestures = GestureDetector()
+        self._session = WorkoutSession(clock)
+        self._session.set_address(address)
+        self._status = self._session.status()
+        self._status_version = 0
+        self._status_changed = threading.Condition()
+        self._last_snapshot: dict[str, Any] | None = None
+        self._thread: threading.Thread | None = None
+        self._apply_settings()
+
+    # -- SessionControl: called from any thread, only ever queues --------------------------
+
+    def submit_edge(self, edge: Edge) -> None:
+        """The button's sink: runs on the pin factory's thread, so it only queues."""
+        self._queue.put(edge)
+
+    def gesture(self, gesture: Gesture) -> None:
+        self._queue.put(gesture)
+
+    def act(self, action: Action) -> None:
+        self._queue.put(action)
+
+    def reload(self) -> None:
+        self._queue.put(_Reload())
+
+    def test_voice(self, text: str) -> None:
+        self._queue.put(_Say(text))
+
+    def voices(self) -> list[tuple[str, str]]:
+        return self._voice.voices()
+
+    def status(self) -> Status:
+        return self._status
+
+    def wait_for_change(self, seen: int, timeout: float) -> tuple[int, Status]:
+        with self._status_changed:
+            self._status_changed.wait_for(lambda: self._status_version != seen, timeout)
+            return self._status_version, self._status
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Greet (or offer to resume), then run the worker in its own thread."""
+        self._greet()
+        self._thread = threading.Thread(target=self.run, name="spotter-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Finish the item in hand, save the session in progress and stop the worker."""
+        self._queue.put(_Stop())
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def announce(self, lines: list[Line]) -> None:
+        """Speak lines from outside the engine (start-up messages); safe before start()."""
+        self._speak(lines)
+
+    def run(self) -> None:
+        """The worker loop. Sleeps on the queue until an item or the next deadline: no polling."""
+        while True:
+            try:
+                item: _Item | None = self._queue.get(timeout=self._wait_time())
+            except queue.Empty:
+                item = None
+            if not self._handle(item):
+                return
+
+    def drain(self) -> None:
+        """Handle everything queued and everything due now, without waiting; then return.
+
+        This is the worker loop without its sleep, for tests driven by a fake clock.
+        """
+        while True:
+            try:
+                item: _Item | None = self._queue.get_nowait()
+            except queue.Empty:
+                self._handle(None)
+                return
+            if not self._handle(item):
+                return
+
+    def _handle(self, item: _Item | None) -> bool:
+        if isinstance(item, _Stop):
+            self._save_progress()
+            return False
+        try:
+            self._step(item)
+        except Exception:
+            # One bad event must not take the button away from the user.
+            log.exception("error while handling %r", item)
+        if self._heartbeat is not None:
+            self._heartbeat()
+        return True
+
+    # -- the worker's own methods -------------------------------------------------------------
+
+    def _wait_time(self) -> float:
+        deadlines = [
+            d
+            for d in (self._session.next_deadline(), self._gestures.next_deadline())
+            if d is not None
+        ]
+        wait = self._heartbeat_interval
+        if deadlines:
+            wait = min(wait, min(deadlines) - self._clock())
+        return max(0.0, wait)
+
+    def _step(self, item: _Item | None) -> None:
+        if isinstance(item, Edge):
+            for gesture in self._gestures.edge(item.pressed, item.at):
+                self._speak(self._session.handle_gesture(gesture))
+        elif isinstance(item, Gesture):
+            self._speak(self._session.handle_gesture(item))
+        elif isinstance(item, Action):
+            self._speak(self._session.handle(item))
+        elif isinstance(item, _Reload):
+            self._apply_settings()
+        elif isinstance(item, _Say):
+            self._voice.speak([Line(item.text, interrupt=True)])
+        now = self._clock()
+        for gesture in self._gestures.poll(now):
+            self._speak(self._session.handle_gesture(gesture))
+        self._speak(self._session.tick())
+        # Persisting comes after speaking: the answer to a press must not wait for an fsync.
+        self._record_finished()
+        self._save_progress()
+        self._publish()
+
+    def _speak(self, lines: list[Line]) -> None:
+        if lines:
+            self._voice.speak(lines)
+        self._publish()
+
+    def _publish(self) -> None:
+        status = self._session.status()
+        if status == self._status:
+            return
+        with self._status_changed:
+            self._status = status
+            self._status_version += 1
+            self._status_changed.notify_all()
+        if self._on_status is not None:
+            self._on_status(status)
+
+    def _greet(self) -> None:
+        progress = self._store.load_progress()
+        if progress is not None:
+            try:
+                self._speak(self._session.offer_resume(progress))
+                self._last_snapshot = progress
+                return
+            except ValueError as err:
+                log.warning("the saved session could not be resumed (%s); starting fresh", err)
+                self._store.save_progress(None)
+        self._speak(self._session.greeting())
+
+    def _apply_settings(self) -> None:
+        settings = self._store.settings()
+        self._gestures.configure(
+            debounce=settings.debounce_ms / 1000,
+            double_window=settings.double_press_ms / 1000,
+            hold=settings.hold_ms / 1000,
+            long_hold=settings.long_hold_ms / 1000,
+        )
+        self._session.configure(
+            default_rest=settings.default_rest_seconds,
+            gesture_actions=gesture_actions(settings),
+        )
+        self._voice.configure(
+            VoiceSettings(
+                voice_id=settings.voice_id, rate=settings.voice_rate, volume=settings.voice_volume
+            )
+        )
+        active = self._store.active_routine()
+        routine = active.routine if active is not None else None
+        goal = None
+        done = 0
+        if routine is not None:
+            goal = routine.sessions_per_week or settings.weekly_goal
+            done = self._store.sessions_since(week_start(self._wall_clock()), routine.id)
+            self._voice.prepare(
+                sorted(routine_lines(routine, default_rest=settings.default_rest_seconds))
+            )
+        self._session.set_routine(routine, sessions_this_week=done, weekly_goal=goal)
+
+    def _record_finished(self) -> None:
+        record: SessionRecord | None = self._session.pop_finished()
+        if record is None:
+            return
+        finished = self._wall_clock()
+        self._store.add_history(
+            HistoryEntry(
+                routine_id=record.routine_id,
+                routine_name=record.routine_name,
+                started_at=finished - record.seconds,
+                finished_at=finished,
+                exercises_done=record.exercises_done,
+                sets_done=record.sets_done,
+                completed=record.completed,
+            )
+        )
+        # The week's count feeds the next summary.
+        self._apply_settings()
+
+    def _save_progress(self) -> None:
+        snapshot = self._session.snapshot()
+        if snapshot == self._last_snapshot:
+            return
+        self._store.save_progress(snapshot)
+        self._last_snapshot = snapshot
