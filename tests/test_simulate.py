@@ -1,0 +1,74 @@
+"""The keyboard simulator turns keys into real edges on gpiozero's mock pin."""
+
+from __future__ import annotations
+
+from gpiozero import Button
+
+from device.simulate import SimulatedFinger, drive_from_keys
+from tests.fakes import FakeClock
+
+
+class Recorder:
+    """Watches a real gpiozero Button and notes each edge with the fake time."""
+
+    def __init__(self, button: Button, clock: FakeClock) -> None:
+        self.edges: list[tuple[bool, float]] = []
+        self.button = button  # a Button that is garbage-collected stops reporting
+        button.when_pressed = lambda: self.edges.append((True, clock()))
+        button.when_released = lambda: self.edges.append((False, clock()))
+
+
+def make_finger(mock_factory, clock: FakeClock):
+    button = Button(17, pull_up=True, bounce_time=None)
+    recorder = Recorder(button, clock)
+    finger = SimulatedFinger(
+        mock_factory.pin(17), double_window=0.4, hold=1.0, long_hold=3.0, sleep=clock.advance
+    )
+    return finger, recorder
+
+
+def durations(edges: list[tuple[bool, float]]) -> list[float]:
+    downs = [t for pressed, t in edges if pressed]
+    ups = [t for pressed, t in edges if not pressed]
+    return [round(up - down, 3) for down, up in zip(downs, ups, strict=True)]
+
+
+def test_enter_is_one_short_press_that_leaves_the_double_window(mock_factory, clock):
+    finger, rec = make_finger(mock_factory, clock)
+    start = clock()
+    drive_from_keys(["\n"], finger, on_unknown=lambda k: None)
+    assert [p for p, _ in rec.edges] == [True, False]
+    assert durations(rec.edges) == [0.06]
+    # The next key cannot land inside the double-press window of this one.
+    assert clock() - rec.edges[-1][1] > 0.4
+    assert clock() > start
+
+
+def test_d_is_two_short_presses_inside_the_window(mock_factory, clock):
+    finger, rec = make_finger(mock_factory, clock)
+    drive_from_keys(["d"], finger, on_unknown=lambda k: None)
+    assert [p for p, _ in rec.edges] == [True, False, True, False]
+    gap = rec.edges[2][1] - rec.edges[1][1]
+    assert 0.02 < gap < 0.4
+
+
+def test_h_holds_between_the_hold_and_long_hold_times(mock_factory, clock):
+    finger, rec = make_finger(mock_factory, clock)
+    drive_from_keys(["h"], finger, on_unknown=lambda k: None)
+    (held,) = durations(rec.edges)
+    assert 1.0 < held < 3.0
+
+
+def test_l_holds_past_the_long_hold_time(mock_factory, clock):
+    finger, rec = make_finger(mock_factory, clock)
+    drive_from_keys(["L\n"], finger, on_unknown=lambda k: None)
+    (held,) = durations(rec.edges)
+    assert held > 3.0
+
+
+def test_q_stops_reading_and_unknown_keys_are_reported(mock_factory, clock):
+    finger, rec = make_finger(mock_factory, clock)
+    unknown: list[str] = []
+    drive_from_keys(["x", "q", "\n"], finger, on_unknown=unknown.append)
+    assert unknown == ["x"]
+    assert rec.edges == []
