@@ -1,0 +1,236 @@
+"""Turning untrusted routine documents (YAML files, web forms) into valid ``Routine`` objects.
+
+Rules worth knowing when writing a routine file:
+- Numbers are whole numbers written as such: ``10``, never ``10.0``, ``"10"`` or ``yes``.
+- ``equipment``, ``setup`` and ``cues`` are lists, even with one item (``[yoga mat]``):
+  a bare string is refused because ``yoga mat, wall`` would silently become one item.
+- ``first_side`` only goes with ``sides: both``; ``count`` only goes with ``reps``.
+- Unknown fields are errors, so a typo never silently drops a setting.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from importlib import resources
+from typing import Final, cast
+
+from routines.errors import RoutineError
+from routines.fields import Problems, at
+from routines.model import CountMode, Exercise, Routine, Side, SidesMode
+from routines.yaml_io import dump_document, load_document
+
+ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+MAX_NAME = 80
+MAX_DESCRIPTION = 2000
+MAX_EXERCISES = 50
+MAX_LIST_ITEMS = 20
+MAX_LIST_ITEM = 300
+
+ROUTINE_FIELDS: Final = ("id", "name", "description", "sessions_per_week", "exercises")
+EXERCISE_FIELDS: Final = (
+    "name",
+    "sets",
+    "reps",
+    "hold_seconds",
+    "sides",
+    "first_side",
+    "rest_seconds",
+    "rest_after_seconds",
+    "equipment",
+    "setup",
+    "cues",
+    "count",
+)
+SIDES: Final = ("none", "both")
+FIRST_SIDES: Final = ("left", "right")
+COUNT_MODES: Final = ("per_rep", "per_set")
+
+
+def slugify(name: str) -> str:
+    """A routine id made from a name: lower-case ASCII letters, digits and dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    slug = slug[:64].rstrip("-")
+    # A name in another script leaves nothing behind; the store makes it unique.
+    return slug or "routine"
+
+
+def parse_routine(data: object, *, source: str | None = None) -> Routine:
+    """Check a routine document (plain data) and build the routine; ``RoutineError`` lists
+    every problem found, keyed by field path."""
+    problems = Problems()
+    if not isinstance(data, Mapping):
+        problems.add("routine", "must be a mapping of fields such as name and exercises")
+        raise RoutineError(problems.errors, source=source)
+    data = cast(Mapping[object, object], data)
+    problems.unknown_fields("", data, ROUTINE_FIELDS)
+
+    name = _required(problems, data, "", "name")
+    name = None if name is None else problems.text("name", name, MAX_NAME)
+    routine_id = _routine_id(problems, data.get("id"), name)
+    description = data.get("description")
+    if description is not None:
+        description = problems.text("description", description, MAX_DESCRIPTION, one_line=False)
+    goal = data.get("sessions_per_week")
+    if goal is not None:
+        goal = problems.whole_number("sessions_per_week", goal, 1, 14)
+    exercises = _exercises(problems, data)
+
+    if problems.errors:
+        raise RoutineError(problems.errors, source=source)
+    assert routine_id is not None and name is not None and exercises is not None
+    return Routine(
+        id=routine_id,
+        name=name,
+        exercises=exercises,
+        description=description or "",
+        sessions_per_week=goal,
+    )
+
+
+def routine_from_yaml(text: str | bytes, *, source: str | None = None) -> Routine:
+    """Parse and check a routine file; syntax errors name the line under field ``file``."""
+    return parse_routine(load_document(text, error=RoutineError, source=source), source=source)
+
+
+def routine_to_yaml(routine: Routine) -> str:
+    """The routine as a routine file that ``routine_from_yaml`` reads back to an equal routine."""
+    return dump_document(routine.to_dict())
+
+
+def load_library() -> list[Routine]:
+    """The routines shipped in ``routines/library/*.yaml``, ordered by file name."""
+    folder = resources.files("routines.library")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+    return [routine_from_yaml(f.read_bytes(), source=f"library/{f.name}") for f in files]
+
+
+def _required(problems: Problems, data: Mapping[object, object], prefix: str, key: str) -> object:
+    value = data.get(key)
+    if value is None:
+        problems.add(at(prefix, key), "is required")
+    return value
+
+
+def _routine_id(problems: Problems, value: object, name: str | None) -> str | None:
+    if value is None:
+        return None if name is None else slugify(name)
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        problems.add(
+            "id",
+            "must be 1 to 64 lower-case letters, digits and dashes, not starting with a dash",
+        )
+        return None
+    return value
+
+
+def _exercises(problems: Problems, data: Mapping[object, object]) -> tuple[Exercise, ...] | None:
+    items = _required(problems, data, "", "exercises")
+    if items is None:
+        return None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_EXERCISES:
+        problems.add("exercises", f"must be a list of 1 to {MAX_EXERCISES} exercises")
+        return None
+    parsed = [_exercise(problems, f"exercises[{i}]", item) for i, item in enumerate(items)]
+    if any(e is None for e in parsed):
+        return None
+    return tuple(e for e in parsed if e is not None)
+
+
+def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
+    before = len(problems.errors)
+    if not isinstance(data, Mapping):
+        problems.add(path, "must be a mapping of fields such as name, sets and reps")
+        return None
+    data = cast(Mapping[object, object], data)
+    problems.unknown_fields(path, data, EXERCISE_FIELDS)
+
+    name = _required(problems, data, path, "name")
+    name = None if name is None else problems.text(at(path, "name"), name, MAX_NAME)
+    sets = _required(problems, data, path, "sets")
+    sets = None if sets is None else problems.whole_number(at(path, "sets"), sets, 1, 20)
+
+    reps, hold = data.get("reps"), data.get("hold_seconds")
+    if reps is None and hold is None:
+        problems.add(at(path, "reps"), "is required (or give hold_seconds for a timed hold)")
+    elif reps is not None and hold is not None:
+        problems.add(at(path, "hold_seconds"), "cannot be given together with reps: choose one")
+    elif reps is not None:
+        reps = problems.whole_number(at(path, "reps"), reps, 1, 200)
+    else:
+        hold = problems.whole_number(at(path, "hold_seconds"), hold, 1, 600)
+
+    sides = _optional_choice(problems, data, path, "sides", SIDES, "none")
+    first_side = data.get("first_side")
+    if first_side is not None:
+        if sides == "none":
+            problems.add(at(path, "first_side"), "only applies with sides: both")
+        first_side = problems.choice(at(path, "first_side"), first_side, FIRST_SIDES)
+    count = data.get("count")
+    if count is not None:
+        # Without reps or hold_seconds the missing reps already explain the problem.
+        if data.get("reps") is None and data.get("hold_seconds") is not None:
+            problems.add(at(path, "count"), "only applies to exercises with reps")
+        count = problems.choice(at(path, "count"), count, COUNT_MODES)
+
+    rests = {
+        key: _optional_whole(problems, data, path, key, 0, 600)
+        for key in ("rest_seconds", "rest_after_seconds")
+    }
+    lists = {key: _text_list(problems, data, path, key) for key in ("equipment", "setup", "cues")}
+
+    if len(problems.errors) > before:
+        return None
+    assert name is not None and sets is not None
+    return Exercise(
+        name=name,
+        sets=sets,
+        reps=cast(int | None, reps),
+        hold_seconds=cast(int | None, hold),
+        sides=cast(SidesMode, sides),
+        first_side=cast(Side, first_side or "left"),
+        rest_seconds=rests["rest_seconds"],
+        rest_after_seconds=rests["rest_after_seconds"],
+        equipment=lists["equipment"],
+        setup=lists["setup"],
+        cues=lists["cues"],
+        count=cast(CountMode, count or "per_rep"),
+    )
+
+
+def _optional_choice(
+    problems: Problems,
+    data: Mapping[object, object],
+    prefix: str,
+    key: str,
+    options: tuple[str, ...],
+    default: str,
+) -> str | None:
+    value = data.get(key)
+    return default if value is None else problems.choice(at(prefix, key), value, options)
+
+
+def _optional_whole(
+    problems: Problems, data: Mapping[object, object], prefix: str, key: str, low: int, high: int
+) -> int | None:
+    value = data.get(key)
+    return None if value is None else problems.whole_number(at(prefix, key), value, low, high)
+
+
+def _text_list(
+    problems: Problems, data: Mapping[object, object], prefix: str, key: str
+) -> tuple[str, ...]:
+    path = at(prefix, key)
+    items = data.get(key)
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        problems.add(path, "must be a list, even with one item, e.g. [yoga mat, wall]")
+        return ()
+    if len(items) > MAX_LIST_ITEMS:
+        problems.add(path, f"must have at most {MAX_LIST_ITEMS} items (it has {len(items)})")
+        return ()
+    texts = [problems.text(f"{path}[{i}]", item, MAX_LIST_ITEM) for i, item in enumerate(items)]
+    return tuple(t for t in texts if t is not None)
