@@ -8,54 +8,9 @@ from hypothesis import strategies as st
 
 from device.events import Gesture
 from device.gestures import GestureDetector
+from tests.fingers import START, Finger
 
 PRESS, DOUBLE, HOLD, LONG = Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG_HOLD
-START = 100.0
-
-
-class Finger:
-    """Presses a detector's button at explicit times, polling at every deadline on the
-    way as the daemon's worker does; notes each gesture with the time it was decided."""
-
-    def __init__(self, detector: GestureDetector | None = None, *, poll: bool = True) -> None:
-        self.detector = detector or GestureDetector()
-        self.poll = poll
-        self.t = START
-        self.log: list[tuple[float, Gesture]] = []
-
-    @property
-    def gestures(self) -> list[Gesture]:
-        return [g for _, g in self.log]
-
-    def wait(self, seconds: float) -> None:
-        end = self.t + seconds
-        while self.poll and (due := self.detector.next_deadline()) is not None and due <= end:
-            self.t = max(self.t, due)
-            self.log += [(self.t, g) for g in self.detector.poll(self.t)]
-        self.t = end
-
-    def edge(self, pressed: bool) -> list[Gesture]:
-        decided = self.detector.edge(pressed, self.t)
-        self.log += [(self.t, g) for g in decided]
-        return decided
-
-    def tap(self, down: float, up: float = 0.0) -> None:
-        self.edge(True)
-        self.wait(down)
-        self.edge(False)
-        self.wait(up)
-
-    def chatter(self, final: bool, bounces: int, step: float = 0.001) -> None:
-        """``bounces`` extra toggles, ``step`` apart, after the edge to ``final``."""
-        level = final
-        self.edge(level)
-        for _ in range(bounces):
-            self.wait(step)
-            level = not level
-            self.edge(level)
-        if level != final:
-            self.wait(step)
-            self.edge(final)
 
 
 # -- press ----------------------------------------------------------------------------------
