@@ -39,10 +39,12 @@ class Problems:
 
     def number(self, path: str, value: object, low: float, high: float) -> float | None:
         """An int or float in ``low..high`` (never a boolean, never NaN)."""
-        if type(value) not in (int, float) or not low <= value <= high:  # type: ignore[operator]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            value = None
+        if value is None or not low <= value <= high:
             self.add(path, f"must be a number from {low} to {high}")
             return None
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
 
     def text(self, path: str, value: object, max_len: int, *, one_line: bool = True) -> str | None:
         """Non-blank text of at most ``max_len`` characters, trimmed of outer spaces."""

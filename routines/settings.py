@@ -1,0 +1,130 @@
+"""Device settings: one schema with defaults, and the checks every change goes through."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final, cast
+
+from routines.errors import SettingsError
+from routines.fields import Problems, at
+
+# The names of device.events.Gesture and device.events.Action: routines never import the
+# device package, and a test keeps the two lists equal.
+GESTURES: Final = ("press", "double", "hold", "long_hold")
+ACTIONS: Final = ("next", "skip", "repeat", "pause", "end")
+DEFAULT_GESTURE_ACTIONS: Final[Mapping[str, str]] = MappingProxyType(
+    {"press": "next", "double": "skip", "hold": "repeat", "long_hold": "pause"}
+)
+
+# espeak-ng voice ids look like "en-us", "gmw/en-GB-x-rp" or "en+f3"; nothing else is
+# passed on to the synthesiser.
+VOICE_ID: Final = re.compile(r"[A-Za-z0-9_+/.-]{0,100}")
+
+WHOLE_NUMBER_RANGES: Final[Mapping[str, tuple[int, int]]] = {
+    "voice_rate": (80, 300),
+    "double_press_ms": (150, 1500),
+    "hold_ms": (300, 5000),
+    "long_hold_ms": (1000, 10000),
+    "debounce_ms": (0, 200),
+    "default_rest_seconds": (0, 600),
+}
+MAX_PIN_HASH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the user can tune; every instance holds valid values."""
+
+    voice_id: str = ""  # espeak-ng voice id; "" = the engine's default English
+    voice_rate: int = 165  # words per minute
+    voice_volume: float = 1.0
+    double_press_ms: int = 400
+    hold_ms: int = 1000
+    long_hold_ms: int = 3000
+    debounce_ms: int = 20
+    gesture_actions: Mapping[str, str] = field(default_factory=lambda: DEFAULT_GESTURE_ACTIONS)
+    default_rest_seconds: int = 30
+    weekly_goal: int | None = None  # used when a routine sets no sessions_per_week
+    pin_hash: str = ""  # web access PIN, hashed; "" = no PIN
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values, in the shape ``parse_settings_changes`` accepts."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["gesture_actions"] = dict(self.gesture_actions)
+        return out
+
+
+SETTING_NAMES: Final = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def parse_settings_changes(changes: object, base: Settings) -> Settings:
+    """``base`` with ``changes`` applied; ``SettingsError`` names every bad key at once.
+
+    ``gesture_actions`` may name only some gestures: the others keep their action.
+    """
+    problems = Problems()
+    if not isinstance(changes, Mapping):
+        problems.add("settings", "must be a mapping of setting names to values")
+        raise SettingsError(problems.errors)
+    changes = cast(Mapping[object, object], changes)
+    problems.unknown_fields("", changes, SETTING_NAMES)
+
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if not isinstance(name, str) or name not in SETTING_NAMES:
+            continue
+        before = len(problems.errors)
+        checked = _check(problems, name, value, base)
+        if len(problems.errors) == before:
+            values[name] = checked
+
+    if not problems.errors:
+        hold = values.get("hold_ms", base.hold_ms)
+        long_hold = values.get("long_hold_ms", base.long_hold_ms)
+        if long_hold <= hold:
+            key = "long_hold_ms" if "long_hold_ms" in changes else "hold_ms"
+            problems.add(key, f"long_hold_ms ({long_hold}) must be longer than hold_ms ({hold})")
+    if problems.errors:
+        raise SettingsError(problems.errors)
+    return dataclasses.replace(base, **values)
+
+
+def _check(problems: Problems, name: str, value: object, base: Settings) -> object:
+    if name in WHOLE_NUMBER_RANGES:
+        low, high = WHOLE_NUMBER_RANGES[name]
+        return problems.whole_number(name, value, low, high)
+    if name == "voice_volume":
+        return problems.number(name, value, 0.0, 1.0)
+    if name == "weekly_goal":
+        return None if value is None else problems.whole_number(name, value, 1, 14)
+    if name == "voice_id":
+        if not isinstance(value, str) or not VOICE_ID.fullmatch(value):
+            problems.add(name, "must be an espeak-ng voice id such as en-us, or empty")
+        return value
+    if name == "pin_hash":
+        return value if value == "" else problems.text(name, value, MAX_PIN_HASH)
+    return _gesture_actions(problems, value, base.gesture_actions)
+
+
+def _gesture_actions(
+    problems: Problems, value: object, current: Mapping[str, str]
+) -> Mapping[str, str] | None:
+    if not isinstance(value, Mapping):
+        problems.add("gesture_actions", "must map gestures to actions, e.g. {double: skip}")
+        return None
+    value = cast(Mapping[object, object], value)
+    merged = dict(current)
+    for gesture, action in value.items():
+        path = at("gesture_actions", str(gesture))
+        if gesture not in GESTURES:
+            problems.add(path, "unknown gesture (known: " + ", ".join(GESTURES) + ")")
+        elif problems.choice(path, action, ACTIONS) is not None:
+            merged[gesture] = cast(str, action)
+    if "next" not in merged.values():
+        # Without a gesture for "next" a workout could never move past its first set.
+        problems.add("gesture_actions", "one gesture must do next")
+    return MappingProxyType(merged)
