@@ -46,7 +46,9 @@ def _routine_or_fail(store: Store, routine_id: str | None) -> Routine:
     stored = store.active_routine() if routine_id is None else store.get_routine(routine_id)
     if stored is None:
         if routine_id is None:
-            raise CommandError("there are no routines yet: import one with 'spotter routines import'")
+            raise CommandError(
+                "there are no routines yet: import one with 'spotter routines import'"
+            )
         raise CommandError(f"no routine with id '{routine_id}' (see 'spotter routines list')")
     return stored.routine
 
@@ -96,7 +98,7 @@ def cmd_routines_list(args: argparse.Namespace) -> int:
 
 
 def cmd_routines_show(args: argparse.Namespace) -> int:
-    from device.format import describe_routine
+    from device.describe import describe_routine
 
     store = _open_store(args)
     try:
