@@ -19,11 +19,13 @@ Rules (durations measured on the debounced level):
   a press costs no latency. An edge within ``debounce`` of the previous raw edge
   is chatter: the level it leaves is taken (with that edge's timestamp) only once
   it has stayed put for ``debounce``. Chatter on press or release is therefore
-  one press; a real change inside the window is late by at most ``debounce``,
-  never lost. Edges that repeat the current raw level are ignored.
-- Presses exactly ``debounce`` apart are real presses: fifty 20 ms presses in a
-  second with a 20 ms debounce give 25 press/double pairs. Edges closer together
-  than ``debounce`` the whole time (a 1 ms buzz) merge into one long contact.
+  one press; a real change inside the window is taken once it has settled,
+  never lost, and a glitch of any length is a press. Edges that repeat the
+  current raw level are ignored.
+- How fast is too fast: presses 20 ms down and 20 ms up (25 a second) with a
+  20 ms debounce all count, alternating press and double. Fifty a second (10 ms
+  each way) is closer together than ``debounce``, so it is chatter: one contact
+  from the burst's first edge to its last. No finger taps that fast.
 - Time never runs backwards: an edge stamped before a time already seen (by an
   earlier edge or poll) is taken as happening at that time.
 """

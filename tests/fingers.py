@@ -84,6 +84,15 @@ class PinFinger(Finger):
         self.button = ButtonInput(pin, self.edges.append, clock, pin_factory=factory)
         self.pin = factory.pin(pin)
 
+    def close(self) -> None:
+        self.button.close()
+
+    def __enter__(self) -> PinFinger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def wait(self, seconds: float) -> None:
         super().wait(seconds)
         self.clock.advance(self.t - self.clock())

@@ -19,9 +19,8 @@ PRESS, DOUBLE, HOLD, LONG = Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture
 
 @pytest.fixture
 def finger(mock_factory, clock):
-    f = PinFinger(mock_factory, clock)
-    yield f
-    f.button.close()
+    with PinFinger(mock_factory, clock) as f:
+        yield f
 
 
 # -- edges ----------------------------------------------------------------------------------
