@@ -1,0 +1,281 @@
+"""Everything Spotter says, and the whole script of a routine.
+
+Sentences are short and plain because espeak-ng reads them aloud. A function
+returns one sentence per line: lines that recur (rep counts, countdown
+numbers, "Set done.") are then the same text each time, so each is rendered
+to audio once and a press plays it at once.
+"""
+
+from __future__ import annotations
+
+from routines.model import Exercise, Routine, Side
+
+# -- waiting and starting ---------------------------------------------------------------------
+
+
+def greeting(routine_name: str) -> str:
+    """Idle: what a press will start."""
+    return f"Ready. Press the button to start {routine_name}."
+
+
+def no_routine() -> str:
+    """Idle with nothing to start."""
+    return "There is no routine to start yet. Choose one on the web page."
+
+
+def address(url: str | None) -> str:
+    """Where the phone page lives."""
+    if not url:
+        return "The web page has no address yet. Check that Spotter is on your network."
+    return f"Open {url} on your phone."
+
+
+def resume_offer(routine_name: str, exercise_name: str, set_number: int, sets: int) -> list[str]:
+    """At start-up, when a workout was cut short."""
+    return [
+        f"You stopped part way through {routine_name}, at {exercise_name}, "
+        f"set {set_number} of {sets}.",
+        "Press to carry on, or double-press to start over.",
+    ]
+
+
+def resuming() -> str:
+    return "Picking up where you left off."
+
+
+# -- exercises and sets ----------------------------------------------------------------------
+
+
+def _spoken_list(items: tuple[str, ...]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def exercise_intro(
+    exercise: Exercise, number: int, total: int, *, with_cues: bool = False
+) -> list[str]:
+    """Said once per exercise: its name, what it needs and how to get set up.
+
+    ``with_cues`` adds the movement cues, for when the user asks to hear it again.
+    """
+    lines = [f"Exercise {number} of {total}: {exercise.name}."]
+    if exercise.equipment:
+        lines.append(f"You need: {_spoken_list(exercise.equipment)}.")
+    lines.extend(_sentence(cue) for cue in exercise.setup)
+    if with_cues:
+        lines.extend(_sentence(cue) for cue in exercise.cues)
+    lines.append("Press when you are in position.")
+    return lines
+
+
+def side_name(side: Side) -> str:
+    return f"{side.capitalize()} side."
+
+
+def task(exercise: Exercise) -> str:
+    """What the user does next in a set, and what the button means meanwhile."""
+    if exercise.hold_seconds is not None:
+        return f"Press to start the {exercise.hold_seconds} second hold."
+    what = "after each rep" if exercise.count == "per_rep" else "when the set is done"
+    return f"{exercise.reps} reps. Press {what}."
+
+
+def set_announcement(exercise: Exercise, set_number: int, side: Side | None) -> list[str]:
+    """The start of a set: which one, which side, how to move and what to press."""
+    lines = [
+        "Final set." if set_number == exercise.sets else f"Set {set_number} of {exercise.sets}."
+    ]
+    if side is not None:
+        lines.append(side_name(side))
+    lines.extend(_sentence(cue) for cue in exercise.cues)
+    lines.append(task(exercise))
+    return lines
+
+
+def switch_side(exercise: Exercise, side: Side) -> list[str]:
+    """Between the two sides of one set: no rest, straight on."""
+    return [f"Switch to the {side} side.", task(exercise)]
+
+
+def count(number: int) -> str:
+    """A rep count or a countdown number: the same few texts, rendered once."""
+    return str(number)
+
+
+def set_done() -> str:
+    return "Set done."
+
+
+# -- holds and rests -------------------------------------------------------------------------
+
+
+def hold_start(seconds: int) -> str:
+    return f"Hold for {seconds} seconds."
+
+
+def halfway() -> str:
+    return "Halfway there."
+
+
+def release() -> str:
+    return "And release."
+
+
+def keep_holding(exercise: Exercise) -> list[str]:
+    """Asked to repeat during a hold."""
+    return [*(_sentence(cue) for cue in exercise.cues), "Keep holding. Press to let go early."]
+
+
+def rest(seconds: int) -> str:
+    return f"Rest for {seconds} seconds."
+
+
+def up_next(exercise_name: str) -> str:
+    """During the rest before a new exercise, so the user can get it ready."""
+    return f"Next up: {exercise_name}."
+
+
+def resting() -> str:
+    """Asked to repeat during a rest."""
+    return "Resting. Press to skip the rest."
+
+
+# -- pause and end ---------------------------------------------------------------------------
+
+
+def paused() -> str:
+    return "Paused. Press to carry on."
+
+
+def resumed() -> str:
+    return "Carrying on."
+
+
+def confirm_end() -> str:
+    return "Long-hold again to end the workout, or press to carry on."
+
+
+def ended() -> str:
+    return "Workout ended."
+
+
+def complete() -> str:
+    return "Workout complete. Well done."
+
+
+def _plural(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def summary(exercises: int, sets: int, seconds: float) -> str:
+    """What was done, and how long it took (pauses left out)."""
+    minutes = round(seconds / 60)
+    took = "under a minute" if minutes < 1 else _plural(minutes, "minute")
+    return f"You did {_plural(exercises, 'exercise')} and {_plural(sets, 'set')} in {took}."
+
+
+def weekly_progress(sessions: int, goal: int | None, *, counted: bool) -> str:
+    """The week so far against the goal; ``counted`` says whether this workout is among them."""
+    if not counted:
+        if goal is None:
+            return f"So far this week: {_plural(sessions, 'finished session')}."
+        return f"So far this week: {sessions} of {goal} sessions."
+    if goal is None:
+        if sessions == 1:
+            return "That is your first session this week."
+        return f"That is {sessions} sessions this week."
+    if sessions < goal:
+        return f"That is {sessions} of {goal} sessions this week."
+    if sessions == goal:
+        return f"That is {sessions} of {goal} sessions. This week's goal is met."
+    return f"That is {sessions} sessions this week, beyond your goal of {goal}."
+
+
+# -- the whole script of a routine -----------------------------------------------------------
+
+# Far more steps than any valid routine needs (50 exercises of 200 reps): a
+# guard against a loop, never a limit a user meets.
+_MAX_STEPS = 1_000_000
+
+
+class _ScriptClock:
+    """Time that jumps straight to whatever is due next."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _run_through(routine: Routine, default_rest: int) -> tuple[list[str], list[str]]:
+    """Every line a full run speaks, each press at once and every hold and rest in full;
+    and the summary lines among them, which depend on the run."""
+    # The engine speaks with this phrasebook, so it is imported here, on use.
+    from device.engine import WorkoutSession
+    from device.events import Action, State
+
+    clock = _ScriptClock()
+    session = WorkoutSession(clock, default_rest=default_rest)
+    session.set_routine(routine, weekly_goal=routine.sessions_per_week)
+    lines = session.handle(Action.NEXT)
+    for _ in range(_MAX_STEPS):
+        if session.status().state is State.DONE:
+            break
+        deadline = session.next_deadline()
+        if deadline is None:
+            lines += session.handle(Action.NEXT)
+        else:
+            clock.now = deadline
+            lines += session.tick()
+    else:
+        raise RuntimeError(f"the script of {routine.id} does not end")
+    record = session.pop_finished()
+    assert record is not None
+    dynamic = [
+        summary(record.exercises_done, record.sets_done, record.seconds),
+        weekly_progress(1, routine.sessions_per_week, counted=True),
+    ]
+    return [line.text for line in lines], dynamic
+
+
+def preview_script(routine: Routine, *, default_rest: int = 30) -> list[str]:
+    """The whole spoken script of a routine, as if each press came at once."""
+    return _run_through(routine, default_rest)[0]
+
+
+def routine_lines(routine: Routine, *, default_rest: int = 30) -> set[str]:
+    """Every line this routine can speak whose text is known in advance: the audio to
+    render before the workout starts. Summaries, the resume offer and the address are
+    left out: they depend on the day."""
+    spoken, dynamic = _run_through(routine, default_rest)
+    texts = set(spoken) - set(dynamic)
+    total = len(routine.exercises)
+    for number, exercise in enumerate(routine.exercises, start=1):
+        texts.update(exercise_intro(exercise, number, total, with_cues=True))
+        texts.update(keep_holding(exercise))
+        texts.add(up_next(exercise.name))
+        for side in exercise.side_order:
+            for set_number in range(1, exercise.sets + 1):
+                texts.update(set_announcement(exercise, set_number, side))
+    texts.update(
+        (
+            greeting(routine.name),
+            resuming(),
+            resting(),
+            paused(),
+            resumed(),
+            confirm_end(),
+            ended(),
+            complete(),
+            no_routine(),
+            address(None),
+        )
+    )
+    return texts
