@@ -31,12 +31,24 @@ class Finger:
         return [g for _, g in self.log]
 
     def wait(self, seconds: float) -> None:
-        """Let time pass, polling the detector at each deadline that falls due."""
+        """Let time pass, polling at each deadline that falls due on the way."""
         end = self.t + seconds
-        while (due := self.detector.next_deadline()) is not None and due <= end:
-            self.t = max(self.t, due)
-            self._note(self.detector.poll(self.t))
-        self.t = end
+        steps = 0
+        while (due := self.next_deadline()) is not None and due <= end:
+            steps += 1
+            assert steps < 100_000, f"deadline {due} never passes"
+            self.move_to(max(self.t, due))
+            self.poll()
+        self.move_to(end)
+
+    def next_deadline(self) -> float | None:
+        return self.detector.next_deadline()
+
+    def poll(self) -> None:
+        self._note(self.detector.poll(self.t))
+
+    def move_to(self, t: float) -> None:
+        self.t = t
 
     def edge(self, pressed: bool) -> list[Gesture]:
         """The button's raw level changes now; returns what that edge decided."""
@@ -93,9 +105,9 @@ class PinFinger(Finger):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def wait(self, seconds: float) -> None:
-        super().wait(seconds)
-        self.clock.advance(self.t - self.clock())
+    def move_to(self, t: float) -> None:
+        super().move_to(t)
+        self.clock.advance(t - self.clock())
 
     def edge(self, pressed: bool) -> list[Gesture]:
         """Drive the pin; hand every edge the button reported to the detector."""
