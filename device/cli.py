@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from device import __version__
+from device.errors import CommandError
 from device.events import Line
 from routines.errors import ValidationError
 from routines.model import Routine
@@ -18,10 +19,6 @@ from routines.store import Store, resolve_data_dir
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-
-
-class CommandError(Exception):
-    """A problem the user can fix; printed as one line, never as a traceback."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,6 +15,7 @@ from typing import Any
 
 from device.button import ButtonInput
 from device.daemon import Spotter
+from device.errors import CommandError
 from device.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.voice import Voice, VoiceSettings
 from routines.store import Store, resolve_data_dir
@@ -74,8 +75,6 @@ def _start_web(
 
 def run_daemon(args: argparse.Namespace) -> int:
     """Run Spotter until ``q`` (simulation), end of input, SIGTERM or Ctrl-C."""
-    from device.cli import CommandError
-
     data_dir = resolve_data_dir(args.data_dir)
     pin = DEFAULT_PIN if args.pin is None else args.pin
     host = args.host or DEFAULT_HOST
