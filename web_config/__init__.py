@@ -1,0 +1,80 @@
+"""Spotter's phone page: a Flask application factory over the store and the live session."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response
+
+from device.control import SessionControl
+from routines.store import Store
+from web_config import auth, errors, guard
+from web_config.context import DeviceLink, attach
+from web_config.csrf import csrf_token
+
+# Routine files may be up to 256 KiB (routines.yaml_io); nothing else sent here is bigger.
+MAX_BODY_BYTES = 256 * 1024
+
+# Everything is served by Spotter itself, so the browser may load nothing from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None, *, store: Store, control: SessionControl
+) -> Flask:
+    """Build the web app for one device; ``config`` overrides defaults (tests use it).
+
+    ``CLOCK`` in ``config`` replaces ``time.time`` (wall clock: weeks and PIN slow-down).
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=store.secret("flask"),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_NAME="spotter_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=90),
+        CLOCK=time.time,
+    )
+    if config is not None:
+        app.config.update(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    clock = app.config["CLOCK"]
+    attach(app, DeviceLink(store=store, control=control, clock=clock))
+    auth.init_app(app, clock, _secret_bytes(app.config["SECRET_KEY"]))
+    errors.init_app(app)
+    guard.init_app(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.after_request(_security_headers)
+
+    from web_config import (
+        api,
+        api_routines,
+        history,
+        now,
+        routine_pages,
+        settings_pages,
+    )
+
+    for module in (now, routine_pages, settings_pages, history, auth, api, api_routines):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def _secret_bytes(key: str | bytes) -> bytes:
+    return key.encode() if isinstance(key, str) else key
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

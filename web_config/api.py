@@ -1,0 +1,123 @@
+"""The JSON API: status, the button, settings and history (routines: ``api_routines``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from device.events import Gesture
+from routines.errors import SettingsError
+from routines.settings import Settings, parse_settings_changes
+from web_config.auth import hash_pin, pin_problem
+from web_config.context import control, store
+from web_config.errors import ApiError
+from web_config.history import entry_dict, week_summary
+from web_config.settings_form import VOICE_RULE
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+GESTURE_RULE = "must be one of: " + ", ".join(g.value for g in Gesture)
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError(400, "The body is empty: send a JSON object.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        # ValueError covers bad JSON and bytes that are not UTF-8.
+        raise ApiError(400, "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "The body must be a JSON object ({...}).")
+    return data
+
+
+def fields_error(fields: Mapping[str, str]) -> ApiError:
+    """The 422 for a body whose fields broke the rules."""
+    return ApiError(422, "Some fields are not right; nothing was changed.", fields)
+
+
+def settings_dict(settings: Settings) -> dict[str, Any]:
+    """Settings as the API shows them: the PIN hash never leaves the device."""
+    out = settings.to_dict()
+    del out["pin_hash"]
+    out["pin_set"] = bool(settings.pin_hash)
+    return out
+
+
+@bp.route("/status")
+def status() -> ResponseReturnValue:
+    """The live session; answers 304 while nothing changed for a client that sent its ETag."""
+    response = jsonify(control().status().to_dict())
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.route("/button", methods=["POST"])
+def button() -> tuple[Response, int]:
+    """A gesture, exactly as if the physical button had made it."""
+    data = json_object()
+    problems = {key: "unknown field (known: gesture)" for key in data if key != "gesture"}
+    sent = data.get("gesture")
+    gesture = next((g for g in Gesture if g.value == sent), None)
+    if gesture is None:
+        problems["gesture"] = GESTURE_RULE if "gesture" in data else "is required"
+    if problems or gesture is None:
+        raise fields_error(problems)
+    control().gesture(gesture)
+    return jsonify({"queued": gesture.value}), 202
+
+
+@bp.route("/settings")
+def get_settings() -> Response:
+    """Every setting; ``pin_set`` says whether changes need the PIN."""
+    return jsonify(settings_dict(store().settings()))
+
+
+@bp.route("/settings", methods=["PUT"])
+def put_settings() -> Response:
+    """Change some settings (only the keys given); ``pin`` sets the PIN, ``""`` removes it."""
+    changes = json_object()
+    problems: dict[str, str] = {}
+    for key in ("pin_hash", "pin_set"):
+        if key in changes:
+            problems[key] = "cannot be changed directly: send pin instead"
+            del changes[key]
+    if "pin" in changes:
+        pin = changes.pop("pin")
+        if pin in ("", None):
+            changes["pin_hash"] = ""
+        elif (problem := pin_problem(pin)) is not None:
+            problems["pin"] = problem
+        else:
+            changes["pin_hash"] = hash_pin(pin)
+    voice = changes.get("voice_id")
+    if isinstance(voice, str) and voice and voice != store().settings().voice_id:
+        installed = {voice_id for voice_id, _ in control().voices()}
+        if voice not in installed:
+            problems["voice_id"] = VOICE_RULE
+    try:
+        if problems:
+            parse_settings_changes(changes, store().settings())
+            raise SettingsError(problems)
+        settings = store().update_settings(changes)
+    except SettingsError as err:
+        raise fields_error({**err.errors, **problems}) from None
+    control().reload()
+    return jsonify(settings_dict(settings))
+
+
+@bp.route("/history")
+def history() -> Response:
+    """Finished workouts, newest first, and this week against the goal."""
+    entries = store().history()
+    return jsonify(
+        {"sessions": [entry_dict(e) for e in entries], "week": week_summary(entries).to_dict()}
+    )

@@ -1,0 +1,101 @@
+"""Error answers: JSON under ``/api/``, a plain page everywhere else; never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+# Our own words for the errors a phone user is likely to meet.
+MESSAGES: dict[int, str] = {
+    400: "The request could not be understood.",
+    401: "Enter the PIN first.",
+    403: "That change was refused: it did not come from Spotter's own page.",
+    404: "There is nothing here by that name.",
+    405: "That address does not take this kind of request.",
+    409: "Someone else changed this in the meantime.",
+    413: "That was too big.",
+    415: "Send the body as JSON, with Content-Type: application/json.",
+    429: "Too many wrong PINs. Wait a minute and try again.",
+    500: "Something went wrong inside Spotter. The workout itself is not affected.",
+}
+
+
+class ApiError(Exception):
+    """A refused request, answered as ``{"error": ..., "fields": {...}}`` with ``status``."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: Mapping[str, str] | None = None,
+        *,
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = dict(fields or {})
+        self.extra = dict(extra or {})
+
+
+def wants_json() -> bool:
+    """Whether the current request is answered in JSON (the API) rather than HTML."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def json_error(
+    status: int,
+    message: str,
+    fields: Mapping[str, str] | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> Response:
+    """The API's error body."""
+    response = jsonify({"error": message, "fields": dict(fields or {}), **(extra or {})})
+    response.status_code = status
+    return response
+
+
+def size_limit_message() -> str:
+    """The size error, naming the limit in a unit people know."""
+    from flask import current_app
+
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    return f"That was too big: Spotter accepts at most {limit // 1024} KB at a time."
+
+
+def _answer(status: int, message: str, headers: list[tuple[str, str]]) -> Response:
+    if wants_json():
+        response = json_error(status, message)
+    else:
+        response = Response(
+            render_template("error.html", status=status, message=message), status=status
+        )
+    for name, value in headers:
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
+
+
+def _http_error(err: HTTPException) -> Response:
+    status = err.code or 500
+    if isinstance(err, RequestEntityTooLarge):
+        message = size_limit_message()
+    else:
+        message = MESSAGES.get(status) or (err.description or "That did not work.")
+    return _answer(status, message, err.get_headers())
+
+
+def _api_error(err: ApiError) -> Response:
+    if wants_json():
+        return json_error(err.status, err.message, err.fields, err.extra)
+    return _answer(err.status, err.message, [])
+
+
+def init_app(app: Flask) -> None:
+    """Install the error handlers on ``app``."""
+    app.register_error_handler(HTTPException, _http_error)
+    # Flask turns any other exception into an InternalServerError (and logs it), which the
+    # first handler then answers without a traceback.
+    app.register_error_handler(ApiError, _api_error)

@@ -1,0 +1,56 @@
+"""Every request that changes something passes here before its view runs."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Forbidden, RequestEntityTooLarge, Unauthorized
+
+from web_config.auth import is_authorised
+from web_config.csrf import form_token_ok, same_origin
+from web_config.errors import MESSAGES, ApiError
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Logging in is a write that must work before one is logged in.
+OPEN_ENDPOINTS = frozenset({"auth.login"})
+
+
+def is_api() -> bool:
+    """Whether the request is for the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def check_write() -> ResponseReturnValue | None:
+    """Refuse cross-site writes, wrong body types, missing form tokens and, with a PIN set,
+    writes from anyone not logged in."""
+    if request.method in READ_METHODS or request.routing_exception is not None:
+        return None
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    if not same_origin():
+        raise Forbidden()
+    if is_api():
+        if request.mimetype != "application/json":
+            raise ApiError(415, MESSAGES[415])
+    elif not form_token_ok():
+        raise ApiError(
+            400,
+            "This form has expired or did not come from Spotter's own page. "
+            "Go back, reload the page and try again.",
+        )
+    if request.endpoint in OPEN_ENDPOINTS or is_authorised():
+        return None
+    if is_api() or request.accept_mimetypes.best == "application/json":
+        raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "Spotter"}))
+    flash("Enter the PIN to make changes.", "info")
+    # Back to the page the form was on, once logged in (the form itself cannot be replayed).
+    page = request.referrer or ""
+    back = page[len(request.host_url) - 1 :] if page.startswith(request.host_url) else "/"
+    return redirect(url_for("auth.login", next=back))
+
+
+def init_app(app: Flask) -> None:
+    """Run ``check_write`` before every view of ``app``."""
+    app.before_request(check_write)

@@ -1,0 +1,204 @@
+"""The routine editor's form: a routine as text fields and back again.
+
+The editor works without JavaScript: adding, removing and moving an exercise posts the
+whole form back with an ``op`` and the page comes back rearranged, nothing saved yet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+
+from routines.model import Exercise, Routine
+
+# One more than a routine may hold, so the editor can show the "too many" error.
+MAX_FORM_EXERCISES = 51
+_WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
+_EXERCISE_KEY = re.compile(r"exercises\[(\d+)\]\.([a-z_]+)")
+
+
+@dataclass(slots=True)
+class ExerciseDraft:
+    """One exercise as the editor shows it: every value is the text of a form field."""
+
+    name: str = ""
+    sets: str = "3"
+    kind: str = "reps"  # "reps" or "hold": which of the two the exercise counts
+    reps: str = "10"
+    hold_seconds: str = "30"
+    count: str = "per_rep"
+    sides: str = "none"
+    first_side: str = "left"
+    rest_seconds: str = ""
+    rest_after_seconds: str = ""
+    equipment: str = ""
+    setup: str = ""
+    cues: str = ""
+
+    @classmethod
+    def from_exercise(cls, e: Exercise) -> ExerciseDraft:
+        """The editor's view of a stored exercise."""
+        return cls(
+            name=e.name,
+            sets=str(e.sets),
+            kind="hold" if e.is_hold else "reps",
+            reps="" if e.reps is None else str(e.reps),
+            hold_seconds="" if e.hold_seconds is None else str(e.hold_seconds),
+            count=e.count,
+            sides=e.sides,
+            first_side=e.first_side,
+            rest_seconds=_text(e.rest_seconds),
+            rest_after_seconds=_text(e.rest_after_seconds),
+            equipment="\n".join(e.equipment),
+            setup="\n".join(e.setup),
+            cues="\n".join(e.cues),
+        )
+
+    def to_data(self) -> dict[str, object]:
+        """The exercise as a routine document, for ``parse_routine`` to judge."""
+        data: dict[str, object] = {"name": self.name, "sets": number_or_text(self.sets)}
+        if self.kind == "hold":
+            data["hold_seconds"] = number_or_text(self.hold_seconds)
+        else:
+            data["reps"] = number_or_text(self.reps)
+            data["count"] = self.count
+        data["sides"] = self.sides
+        if self.sides == "both":
+            data["first_side"] = self.first_side
+        for key in ("rest_seconds", "rest_after_seconds"):
+            value = number_or_text(getattr(self, key))
+            if value is not None:
+                data[key] = value
+        for key in ("equipment", "setup", "cues"):
+            data[key] = _lines(getattr(self, key))
+        return {k: v for k, v in data.items() if v is not None}
+
+
+@dataclass(slots=True)
+class RoutineDraft:
+    """A routine as the editor shows it, with the version it was loaded at."""
+
+    id: str = ""
+    name: str = ""
+    description: str = ""
+    sessions_per_week: str = ""
+    version: str = ""
+    exercises: list[ExerciseDraft] = field(default_factory=lambda: [ExerciseDraft()])
+
+    @classmethod
+    def from_routine(cls, routine: Routine, version: int | None = None) -> RoutineDraft:
+        """The editor's view of a stored routine."""
+        return cls(
+            id=routine.id,
+            name=routine.name,
+            description=routine.description,
+            sessions_per_week=_text(routine.sessions_per_week),
+            version="" if version is None else str(version),
+            exercises=[ExerciseDraft.from_exercise(e) for e in routine.exercises],
+        )
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> RoutineDraft:
+        """Read the posted editor; missing fields take their defaults, nothing is judged."""
+        count = number_or_text(form.get("exercise_count", "0"))
+        count = min(count, MAX_FORM_EXERCISES) if isinstance(count, int) and count > 0 else 0
+        exercises = []
+        for i in range(count):
+            values = {
+                f.name: str(form.get(f"ex-{i}-{f.name}", f.default)) for f in fields(ExerciseDraft)
+            }
+            exercises.append(ExerciseDraft(**values))
+        return cls(
+            id=form.get("id", "").strip(),
+            name=form.get("name", ""),
+            description=form.get("description", ""),
+            sessions_per_week=form.get("sessions_per_week", ""),
+            version=form.get("version", ""),
+            exercises=exercises,
+        )
+
+    def to_data(self) -> dict[str, object]:
+        """The routine as a routine document, for ``parse_routine`` to judge."""
+        data: dict[str, object] = {"name": self.name}
+        if self.id:
+            data["id"] = self.id
+        if self.description.strip():
+            data["description"] = self.description
+        goal = number_or_text(self.sessions_per_week)
+        if goal is not None:
+            data["sessions_per_week"] = goal
+        data["exercises"] = [e.to_data() for e in self.exercises]
+        return data
+
+    def apply(self, op: str) -> None:
+        """Rearrange the exercises: ``add``, ``remove-N``, ``up-N`` or ``down-N``."""
+        action, _, index_text = op.partition("-")
+        if action == "add":
+            if len(self.exercises) < MAX_FORM_EXERCISES:
+                self.exercises.append(ExerciseDraft())
+            return
+        if not index_text.isdigit() or int(index_text) >= len(self.exercises):
+            return
+        i = int(index_text)
+        if action == "remove":
+            del self.exercises[i]
+        elif action == "up" and i > 0:
+            self.exercises[i - 1], self.exercises[i] = self.exercises[i], self.exercises[i - 1]
+        elif action == "down" and i + 1 < len(self.exercises):
+            self.exercises[i + 1], self.exercises[i] = self.exercises[i], self.exercises[i + 1]
+
+
+def field_errors(errors: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Split validation errors into those shown beside a form field (keyed by the field's
+    name, e.g. ``ex-2-reps``) and the rest, shown at the top of the form."""
+    by_field: dict[str, str] = {}
+    general: list[str] = []
+    known = {f.name for f in fields(ExerciseDraft)}
+    for key, message in errors.items():
+        match = _EXERCISE_KEY.match(key)
+        if match and match.group(2) in known:
+            name = f"ex-{match.group(1)}-{match.group(2)}"
+            line = re.fullmatch(r"\[(\d+)\]", key[match.end() :])
+            if line:
+                message = f"line {int(line.group(1)) + 1} {message}"
+        elif key in ("id", "name", "description", "sessions_per_week"):
+            name = key
+        else:
+            general.append(f"{_readable(key)}: {message}")
+            continue
+        by_field.setdefault(name, message)
+    return by_field, general
+
+
+def describe_errors(errors: Mapping[str, str]) -> list[str]:
+    """Every validation error as a sentence that names its place in words."""
+    return [f"{_readable(key)}: {message}" for key, message in errors.items()]
+
+
+def _readable(key: str) -> str:
+    # "exercises[2].setup[1]" reads better for people as "exercise 3, setup line 2".
+    match = _EXERCISE_KEY.match(key)
+    if match is None:
+        return key
+    rest = key[match.end() :]
+    text = f"exercise {int(match.group(1)) + 1}, {match.group(2).replace('_', ' ')}"
+    line = re.fullmatch(r"\[(\d+)\]", rest)
+    return f"{text} line {int(line.group(1)) + 1}" if line else text
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def number_or_text(text: str) -> int | str | None:
+    """A whole number when the text is one; blank is None; anything else stays text so
+    that validation names the field."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if _WHOLE.fullmatch(text) else text
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]

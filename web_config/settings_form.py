@@ -1,0 +1,60 @@
+"""The Settings page's form: settings as text fields and back again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from routines.settings import GESTURES, Settings
+from web_config.routine_form import number_or_text
+
+NUMBER_FIELDS = (
+    "voice_rate",
+    "double_press_ms",
+    "hold_ms",
+    "long_hold_ms",
+    "debounce_ms",
+    "default_rest_seconds",
+)
+VOLUME_RULE = "must be a whole percentage from 0 to 100"
+VOICE_RULE = "must be one of the voices installed on this device"
+
+
+def form_values(settings: Settings) -> dict[str, str]:
+    """The settings as the form's field values (volume in percent)."""
+    values = {name: str(getattr(settings, name)) for name in NUMBER_FIELDS}
+    values["voice_id"] = settings.voice_id
+    values["voice_volume"] = str(round(settings.voice_volume * 100))
+    values["weekly_goal"] = "" if settings.weekly_goal is None else str(settings.weekly_goal)
+    for gesture in GESTURES:
+        values[f"gesture-{gesture}"] = settings.gesture_actions.get(gesture, "")
+    return values
+
+
+def changes_from_form(
+    form: Mapping[str, str], voice_ids: Sequence[str]
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The settings changes a posted form asks for, and the problems only the form can see
+    (volume in percent, a voice that is not installed). The store judges the rest."""
+    changes: dict[str, object] = {}
+    problems: dict[str, str] = {}
+    for name in NUMBER_FIELDS:
+        if name in form:
+            changes[name] = number_or_text(form[name])
+    if "weekly_goal" in form:
+        changes["weekly_goal"] = number_or_text(form["weekly_goal"])
+    if "voice_volume" in form:
+        volume = number_or_text(form["voice_volume"])
+        if isinstance(volume, int) and 0 <= volume <= 100:
+            changes["voice_volume"] = volume / 100
+        else:
+            problems["voice_volume"] = VOLUME_RULE
+    if "voice_id" in form:
+        voice = form["voice_id"]
+        if voice and voice not in voice_ids:
+            problems["voice_id"] = VOICE_RULE
+        else:
+            changes["voice_id"] = voice
+    actions = {g: form[f"gesture-{g}"] for g in GESTURES if f"gesture-{g}" in form}
+    if actions:
+        changes["gesture_actions"] = actions
+    return changes, problems

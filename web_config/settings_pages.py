@@ -1,0 +1,98 @@
+"""The Settings page: voice, button timings and mapping, rest, weekly goal, access PIN."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from routines.errors import SettingsError
+from routines.settings import ACTIONS, GESTURES, parse_settings_changes
+from web_config.auth import hash_pin, login_required, pin_problem, start_login_session
+from web_config.context import control, store
+from web_config.settings_form import changes_from_form, form_values
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+TEST_LINE = "This is how I will sound during your workout."
+MAX_TEST_LINE = 200
+
+
+def _form_field(key: str) -> str:
+    # The store names gesture problems "gesture_actions.hold"; the form calls that field
+    # "gesture-hold".
+    if key.startswith("gesture_actions."):
+        return "gesture-" + key.removeprefix("gesture_actions.")
+    return key
+
+
+def _page(
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    settings = store().settings()
+    shown = {_form_field(k): v for k, v in (errors or {}).items()}
+    page = render_template(
+        "settings.html",
+        values=values or form_values(settings),
+        errors=shown,
+        pin_set=bool(settings.pin_hash),
+        voices=control().voices(),
+        gestures=GESTURES,
+        actions=ACTIONS,
+        test_line=TEST_LINE,
+    )
+    return page, status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def page() -> ResponseReturnValue:
+    """Show the settings; save the posted form after checking every field."""
+    if request.method == "GET":
+        return _page()
+    voice_ids = [voice_id for voice_id, _ in control().voices()]
+    changes, problems = changes_from_form(request.form, voice_ids)
+    try:
+        if problems:
+            # Check the rest too, so that every problem shows at once.
+            parse_settings_changes(changes, store().settings())
+            raise SettingsError(problems)
+        store().update_settings(changes)
+    except SettingsError as err:
+        return _page(dict(request.form), {**err.errors, **problems}, 422)
+    control().reload()
+    flash("Settings saved.", "ok")
+    return redirect(url_for("settings.page"))
+
+
+@bp.route("/test-voice", methods=["POST"])
+def test_voice() -> ResponseReturnValue:
+    """Speak a line with the saved voice settings."""
+    text = " ".join(request.form.get("text", "").split())[:MAX_TEST_LINE] or TEST_LINE
+    control().test_voice(text)
+    flash("Speaking now.", "ok")
+    return redirect(url_for("settings.page"))
+
+
+@bp.route("/pin", methods=["POST"])
+def set_pin() -> ResponseReturnValue:
+    """Set or change the access PIN (typed twice); this browser stays logged in."""
+    pin = request.form.get("pin", "")
+    problem = pin_problem(pin)
+    if problem is None and pin != request.form.get("pin_again", ""):
+        problem = "the two PINs are not the same"
+    if problem is not None:
+        return _page(errors={"pin": problem}, status=422)
+    settings = store().update_settings({"pin_hash": hash_pin(pin)})
+    start_login_session(settings.pin_hash)
+    flash("PIN set. Changes now need the PIN; watching the Now page does not.", "ok")
+    return redirect(url_for("settings.page"))
+
+
+@bp.route("/pin/remove", methods=["POST"])
+def remove_pin() -> ResponseReturnValue:
+    """Remove the PIN: anyone on this network may change things again."""
+    store().update_settings({"pin_hash": ""})
+    flash("PIN removed. Anyone on this network can now change routines and settings.", "ok")
+    return redirect(url_for("settings.page"))
