@@ -1,0 +1,354 @@
+"""Who may change things: every write URL against CSRF, Origin, body type, size and PIN."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.web_support import contents, csrf, post_form, simple_routine
+from web_config.auth import hash_pin, verify_pin
+
+pytest_plugins = ["tests.web_fixtures"]
+
+# Every request that changes something, with a body it would accept. A test below checks
+# this list against the app's own URL map, so a new write route cannot be forgotten.
+FORM_WRITES: list[tuple[str, dict[str, Any]]] = [
+    ("/login", {"pin": "2468"}),
+    ("/logout", {}),
+    ("/now/press", {}),
+    ("/now/repeat", {}),
+    ("/now/pause", {}),
+    ("/now/skip", {}),
+    ("/now/end", {}),
+    ("/now/start", {}),
+    ("/routines/new", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
+    ("/routines/lower-back/edit", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
+    ("/routines/lower-back/duplicate", {}),
+    ("/routines/lower-back/delete", {}),
+    ("/routines/lower-back/activate", {}),
+    ("/routines/import", {}),
+    ("/settings/", {"voice_rate": "200"}),
+    ("/settings/test-voice", {"text": "hello"}),
+    ("/settings/pin", {"pin": "1357", "pin_again": "1357"}),
+    ("/settings/pin/remove", {}),
+]
+API_WRITES: list[tuple[str, str, Any]] = [
+    ("POST", "/api/button", {"gesture": "press"}),
+    ("POST", "/api/routines", simple_routine()),
+    ("PUT", "/api/routines/lower-back", simple_routine()),
+    ("DELETE", "/api/routines/lower-back", None),
+    ("POST", "/api/routines/lower-back/activate", None),
+    ("PUT", "/api/settings", {"voice_rate": 200}),
+]
+ALL_WRITES = [("POST", url, data) for url, data in FORM_WRITES] + API_WRITES
+FORM_IDS = [url for url, _ in FORM_WRITES]
+API_IDS = [f"{m} {url}" for m, url, _ in API_WRITES]
+ALL_IDS = [f"{m} {url}" for m, url, _ in ALL_WRITES]
+
+
+def api(client: Any, method: str, url: str, body: Any, **headers: str) -> Any:
+    return client.open(
+        url,
+        method=method,
+        data=None if body is None else json.dumps(body),
+        headers={"Content-Type": "application/json", **headers},
+    )
+
+
+def test_the_lists_cover_every_write_route(app):
+    adapter = app.url_map.bind("localhost")
+    listed = {(adapter.match(url, method=method)[0], method) for method, url, _ in ALL_WRITES}
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"GET", "HEAD", "OPTIONS"}
+    }
+    assert routes == listed
+
+
+def set_pin(store, pin: str = "2468") -> None:
+    store.update_settings({"pin_hash": hash_pin(pin)})
+
+
+# -- forms: the CSRF token ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "data"), FORM_WRITES, ids=FORM_IDS)
+@pytest.mark.parametrize("token", ["missing", "wrong", "empty", "non-ascii"])
+def test_a_form_without_this_browsers_token_is_refused(client, store, control, url, data, token):
+    csrf(client)  # the browser has a session and a token, but the form does not carry it
+    sent = {"missing": {}, "wrong": {"csrf_token": "x" * 43}, "empty": {"csrf_token": ""}}.get(
+        token, {"csrf_token": "é" * 10}
+    )
+    before = contents(store)
+    response = client.post(url, data={**data, **sent})
+    assert response.status_code == 400
+    assert "reload the page" in response.get_data(as_text=True)
+    assert contents(store) == before
+    assert control.calls == []
+
+
+def test_a_token_from_another_browser_is_refused(app, store):
+    mine, theirs = app.test_client(), app.test_client()
+    before = contents(store)
+    response = theirs.post("/routines/lower-back/delete", data={"csrf_token": csrf(mine)})
+    assert response.status_code == 400
+    assert contents(store) == before
+
+
+# -- every write: cross-site, wrong body type, size -----------------------------------------
+
+
+@pytest.mark.parametrize(("method", "url", "data"), ALL_WRITES, ids=ALL_IDS)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://localhost:8081"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["other-site", "null-origin", "other-port", "fetch-metadata"],
+)
+def test_cross_site_writes_are_refused(client, store, control, method, url, data, headers):
+    before = contents(store)
+    if url.startswith("/api/"):
+        response = api(client, method, url, data, **headers)
+    else:
+        response = client.post(url, data={"csrf_token": csrf(client), **data}, headers=headers)
+    assert response.status_code == 403
+    assert contents(store) == before
+    assert control.calls == []
+
+
+@pytest.mark.parametrize(("method", "url", "data"), API_WRITES, ids=API_IDS)
+def test_same_origin_api_writes_are_accepted(client, method, url, data):
+    response = api(client, method, url, data, Origin="http://localhost")
+    assert response.status_code < 300
+
+
+@pytest.mark.parametrize(("method", "url", "data"), API_WRITES, ids=API_IDS)
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_api_writes_must_say_they_are_json(client, store, control, method, url, data, content_type):
+    before = contents(store)
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    response = client.open(url, method=method, data=json.dumps(data or {}), headers=headers)
+    assert response.status_code == 415
+    assert "application/json" in response.get_json()["error"]
+    assert contents(store) == before
+    assert control.calls == []
+
+
+@pytest.mark.parametrize(("method", "url", "data"), ALL_WRITES, ids=ALL_IDS)
+def test_huge_bodies_get_a_clear_413(app, client, store, control, method, url, data):
+    before = contents(store)
+    huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    if url.startswith("/api/"):
+        response = client.open(
+            url, method=method, data=huge, headers={"Content-Type": "application/json"}
+        )
+        assert response.get_json()["error"].startswith("That was too big")
+    else:
+        response = client.post(url, data={"csrf_token": csrf(client), **data, "pad": huge})
+        assert "too big" in response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert contents(store) == before
+    assert control.calls == []
+
+
+def test_a_huge_upload_gets_a_clear_413(app, client, store):
+    import io
+
+    before = contents(store)
+    big = io.BytesIO(b"name: x\n" + b"#" * app.config["MAX_CONTENT_LENGTH"])
+    response = client.post(
+        "/routines/import", data={"csrf_token": csrf(client), "file": (big, "big.yaml")}
+    )
+    assert response.status_code == 413
+    assert "256 KB" in response.get_data(as_text=True)
+    assert contents(store) == before
+
+
+# -- the PIN --------------------------------------------------------------------------------
+
+
+def test_without_a_pin_anyone_may_change_things_and_settings_says_so(client, store):
+    page = client.get("/settings/").get_data(as_text=True)
+    assert "No PIN is set: anyone on this Wi-Fi network can change" in page
+    assert post_form(client, "/routines/lower-back/duplicate").status_code == 302
+    assert len(store.list_routines()) == 2
+
+
+# Logging in is the one write that cannot need a login.
+GUARDED = [w for w in ALL_WRITES if w[1] != "/login"]
+GUARDED_IDS = [f"{m} {url}" for m, url, _ in GUARDED]
+
+
+@pytest.mark.parametrize(("method", "url", "data"), GUARDED, ids=GUARDED_IDS)
+def test_with_a_pin_every_write_needs_it(client, store, control, method, url, data):
+    set_pin(store)
+    before = contents(store)
+    if url.startswith("/api/"):
+        response = api(client, method, url, data)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].lower().startswith("bearer")
+    else:
+        response = client.post(url, data={"csrf_token": csrf(client), **data})
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    assert contents(store) == before
+    assert control.calls == []
+
+
+@pytest.mark.parametrize(("method", "url", "data"), API_WRITES, ids=API_IDS)
+def test_the_pin_as_a_bearer_token_opens_the_api(client, store, method, url, data):
+    set_pin(store)
+    response = api(client, method, url, data, Authorization="Bearer 2468")
+    assert response.status_code < 300
+
+
+def test_a_wrong_bearer_pin_is_401_and_changes_nothing(client, store, control):
+    set_pin(store)
+    before = contents(store)
+    response = api(client, "POST", "/api/button", {"gesture": "press"}, Authorization="Bearer 1111")
+    assert response.status_code == 401
+    assert contents(store) == before
+    assert control.calls == []
+
+
+def test_reading_stays_open_with_a_pin(client, store):
+    set_pin(store)
+    for url in ["/", "/now/panel", "/routines/", "/history", "/api/status", "/api/routines",
+                "/api/settings", "/api/history", "/routines/lower-back/preview",
+                "/routines/lower-back/export"]:  # fmt: skip
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/settings/", "/routines/new", "/routines/lower-back/edit", "/routines/lower-back/delete",
+     "/routines/import"],
+)  # fmt: skip
+def test_form_pages_send_you_to_log_in_first(client, store, url):
+    set_pin(store)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=" + url
+
+
+def test_logging_in_opens_the_forms_and_sets_a_strict_httponly_cookie(client, store):
+    set_pin(store)
+    response = post_form(client, "/login", {"pin": "2468", "next": "/settings/"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/settings/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert client.get("/settings/").status_code == 200
+    assert "A PIN is set" in client.get("/settings/").get_data(as_text=True)
+    assert post_form(client, "/routines/lower-back/duplicate").status_code == 302
+    assert len(store.list_routines()) == 2
+
+
+def test_login_only_returns_to_local_pages(client, store):
+    set_pin(store)
+    response = post_form(client, "/login", {"pin": "2468", "next": "//evil.example/x"})
+    assert response.headers["Location"] == "/"
+
+
+def test_a_wrong_pin_on_the_login_page_says_so(client, store):
+    set_pin(store)
+    response = post_form(client, "/login", {"pin": "1111"})
+    assert response.status_code == 401
+    assert "That PIN is not right (4 tries left this minute)" in response.get_data(as_text=True)
+    assert client.get("/settings/").status_code == 302
+
+
+def test_wrong_pins_are_slowed_to_five_a_minute_per_client(app, store, web_clock):
+    set_pin(store)
+    phone, other_phone = app.test_client(), app.test_client()
+    for _ in range(5):
+        assert post_form(phone, "/login", {"pin": "0000"}).status_code == 401
+    # Now even the right PIN has to wait, from that client only.
+    locked = post_form(phone, "/login", {"pin": "2468"})
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) == 60
+    bearer = api(phone, "PUT", "/api/settings", {}, Authorization="Bearer 2468")
+    assert bearer.status_code == 429
+    elsewhere = post_form(
+        other_phone, "/login", {"pin": "2468"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
+    assert elsewhere.status_code == 302
+    web_clock.advance(30)
+    assert int(post_form(phone, "/login", {"pin": "2468"}).headers["Retry-After"]) == 30
+    web_clock.advance(30)
+    assert post_form(phone, "/login", {"pin": "2468"}).status_code == 302
+
+
+def test_changing_the_pin_logs_every_other_browser_out(app, store):
+    set_pin(store)
+    first, second = app.test_client(), app.test_client()
+    post_form(first, "/login", {"pin": "2468"})
+    post_form(second, "/login", {"pin": "2468"})
+    response = post_form(first, "/settings/pin", {"pin": "97531", "pin_again": "97531"})
+    assert response.status_code == 302
+    assert first.get("/settings/").status_code == 200  # the one that changed it stays in
+    assert second.get("/settings/").status_code == 302
+
+
+def test_the_pin_is_kept_as_a_salted_scrypt_hash(client, store):
+    post_form(client, "/settings/pin", {"pin": "2468", "pin_again": "2468"})
+    kept = store.settings().pin_hash
+    assert kept.startswith("scrypt$")
+    assert "2468" not in kept
+    assert verify_pin("2468", kept)
+    assert not verify_pin("2469", kept)
+    assert hash_pin("2468") != hash_pin("2468")  # salted
+
+
+@pytest.mark.parametrize("damaged", ["", "scrypt$1$2", "md5$x$y$z$00$00", "scrypt$a$b$c$zz$yy"])
+def test_a_damaged_hash_matches_no_pin(damaged):
+    assert not verify_pin("2468", damaged)
+
+
+@pytest.mark.parametrize(
+    ("pin", "again", "problem"),
+    [("12", "12", "4 to 12 digits"), ("12ab", "12ab", "4 to 12 digits"),
+     ("2468", "2469", "not the same"), ("1" * 13, "1" * 13, "4 to 12 digits")],
+)  # fmt: skip
+def test_a_bad_new_pin_is_refused_and_nothing_changes(client, store, pin, again, problem):
+    before = contents(store)
+    response = post_form(client, "/settings/pin", {"pin": pin, "pin_again": again})
+    assert response.status_code == 422
+    assert problem in response.get_data(as_text=True)
+    assert contents(store) == before
+
+
+def test_removing_the_pin_opens_the_device_again(client, store):
+    post_form(client, "/settings/pin", {"pin": "2468", "pin_again": "2468"})
+    assert post_form(client, "/settings/pin/remove").status_code == 302
+    assert store.settings().pin_hash == ""
+    fresh = client.application.test_client()
+    assert fresh.get("/settings/").status_code == 200
+
+
+def test_logout_forgets_the_login(client, store):
+    set_pin(store)
+    post_form(client, "/login", {"pin": "2468"})
+    post_form(client, "/logout")
+    assert client.get("/settings/").status_code == 302
+
+
+def test_login_page_with_no_pin_set_just_goes_on(client):
+    response = client.get("/login?next=/history")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/history"
+
+
+def test_pages_forbid_outside_scripts_and_framing(client):
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
