@@ -124,7 +124,7 @@ class Spotter:
 
     def start(self) -> None:
         """Greet (or offer to resume), then run the worker in its own thread."""
-        self._greet()
+        self.greet()
         self._thread = threading.Thread(target=self.run, name="spotter-worker", daemon=True)
         self._thread.start()
 
@@ -225,7 +225,8 @@ class Spotter:
         if self._on_status is not None:
             self._on_status(status)
 
-    def _greet(self) -> None:
+    def greet(self) -> None:
+        """Offer to resume a session the store still holds, or say Spotter is ready."""
         progress = self._store.load_progress()
         if progress is not None:
             try:

@@ -1,0 +1,342 @@
+"""The running daemon: pin edges in, spoken lines out, progress and history in the store.
+
+Everything here is real (gpiozero Button on a mock pin, gesture detector,
+session engine, voice with its cache, SQLite store) except the speech engine
+and the speaker, and time, which only moves when a test says so.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from device.button import ButtonInput
+from device.daemon import Spotter, week_start
+from device.events import Action, State
+from device.player import NullPlayer, Player
+from device.voice import Voice
+from routines.model import Exercise, Routine
+from routines.store import Store
+from tests.dummy_voice import HeldPlayer, ToneRenderer
+from tests.fakes import FakeClock
+
+WALL_OFFSET = 1_780_000_000.0  # a Wednesday in 2026, so "this week" is well defined
+
+QUICK = Routine(
+    id="quick",
+    name="Quick calves",
+    sessions_per_week=2,
+    exercises=(Exercise(name="Calf raises", sets=1, reps=2, rest_seconds=0),),
+)
+
+
+@dataclass
+class Rig:
+    store: Store
+    voice: Voice
+    spotter: Spotter
+    clock: FakeClock
+    pin: object
+    spoken: list[str]
+    beats: list[float] = field(default_factory=list)
+
+    def settle(self) -> None:
+        self.spotter.drain()
+        assert self.voice.wait_until_quiet(timeout=5)
+
+    def press(self, down: float = 0.05) -> None:
+        self.pin.drive_low()
+        self.clock.advance(down)
+        self.pin.drive_high()
+        self.spotter.drain()
+        # Past the double-press window, so the next press is a press of its own.
+        self.clock.advance(0.5)
+        self.spotter.drain()
+
+    def hold(self, seconds: float) -> None:
+        self.pin.drive_low()
+        self.spotter.drain()
+        self.clock.advance(seconds)
+        self.spotter.drain()
+        self.pin.drive_high()
+        self.spotter.drain()
+
+
+def make_rig(
+    data_dir: Path, cache_dir: Path, clock: FakeClock, factory, player: Player
+) -> tuple[Rig, ButtonInput]:
+    store = Store.open(data_dir)
+    spoken: list[str] = []
+    voice = Voice(cache_dir, renderer=ToneRenderer(), player=player, echo=spoken.append)
+    beats: list[float] = []
+    spotter = Spotter(
+        store,
+        voice,
+        clock=clock,
+        wall_clock=lambda: WALL_OFFSET + clock(),
+        heartbeat=lambda: beats.append(clock()),
+    )
+    button = ButtonInput(17, spotter.submit_edge, clock, pin_factory=factory)
+    rig = Rig(store, voice, spotter, clock, factory.pin(17), spoken, beats)
+    return rig, button
+
+
+@pytest.fixture
+def rig(tmp_path, clock, mock_factory):
+    made, button = make_rig(
+        tmp_path / "data", tmp_path / "cache", clock, mock_factory, NullPlayer()
+    )
+    made.spotter.greet()
+    made.settle()
+    yield made
+    button.close()
+    made.voice.close()
+    made.store.close()
+
+
+@pytest.fixture
+def held(tmp_path, clock, mock_factory):
+    player = HeldPlayer()
+    made, button = make_rig(tmp_path / "data", tmp_path / "cache", clock, mock_factory, player)
+    yield made, player
+    for playback in player.playbacks:
+        playback.finish()
+    button.close()
+    made.voice.close()
+    made.store.close()
+
+
+def use_quick_routine(rig: Rig) -> None:
+    rig.store.create_routine(QUICK)
+    rig.store.set_active_routine("quick")
+    rig.spotter.reload()
+    rig.spotter.drain()
+
+
+def test_greeting_names_the_active_routine(rig):
+    assert any("Lower-back relief" in line for line in rig.spoken)
+    assert rig.spotter.status().state == State.IDLE
+
+
+def test_a_press_on_the_pin_starts_the_routine(rig):
+    rig.spoken.clear()
+    rig.press()
+    rig.settle()
+    assert rig.spoken[0] == "Exercise 1 of 4: Hip flexor wall stretch."
+    status = rig.spotter.status()
+    assert status.state == State.INTRO
+    assert status.exercise_name == "Hip flexor wall stretch"
+    assert status.last_spoken is not None
+
+
+def test_chattering_contacts_still_make_one_press(rig):
+    rig.spoken.clear()
+    for _ in range(4):  # 1 ms bounce on the way down
+        rig.pin.drive_low()
+        rig.clock.advance(0.001)
+        rig.pin.drive_high()
+        rig.clock.advance(0.001)
+    rig.pin.drive_low()
+    rig.clock.advance(0.08)
+    rig.pin.drive_high()
+    rig.clock.advance(0.6)
+    rig.settle()
+    assert rig.spotter.status().state == State.INTRO
+    assert rig.spoken.count("Exercise 1 of 4: Hip flexor wall stretch.") == 1
+
+
+def test_a_press_cuts_off_the_sentence_in_progress(held):
+    rig, player = held
+    rig.spotter.greet()
+    rig.spotter.drain()
+    assert player.wait_for(1)
+    greeting = player.playbacks[0]
+    assert not greeting.stopped
+    rig.press()
+    assert greeting.stopped
+    assert player.wait_for(2)
+    rig.clock.advance(1)
+    rig.spotter.drain()
+    # The answer's first line is sounding; the rest of it waits its turn.
+    assert len(player.playbacks) == 2
+    assert not player.playbacks[1].stopped
+
+
+def test_timed_cues_wait_for_the_sentence_in_progress(held):
+    rig, player = held
+    assert rig.voice.wait_until_prepared(timeout=30)  # as after start-up: audio is cached
+    rig.spotter.act(Action.NEXT)  # intro of the hip flexor stretch
+    rig.spotter.act(Action.NEXT)  # set 1, left side
+    rig.spotter.act(Action.NEXT)  # the 30 s hold starts
+    rig.spotter.drain()
+    assert rig.spotter.status().state == State.HOLD
+    assert player.wait_for(3)
+    speaking = player.playbacks[-1]
+    started = len(player.playbacks)
+    rig.clock.advance(15.5)  # the halfway cue falls due mid-sentence
+    rig.spotter.drain()
+    assert not speaking.stopped
+    assert len(player.playbacks) == started
+    speaking.finish()
+    assert player.wait_for(started + 1)  # then it is spoken
+
+
+def test_pausing_and_resuming_cut_speech_short(held):
+    rig, player = held
+    use_quick_routine(rig)
+    rig.spotter.act(Action.NEXT)  # intro
+    rig.spotter.drain()
+    assert player.wait_for(1)
+    speaking = player.playbacks[0]
+    rig.spotter.act(Action.PAUSE)
+    rig.spotter.drain()
+    assert speaking.stopped
+    assert player.wait_for(2)
+    pause_line = player.playbacks[1]
+    rig.spotter.act(Action.NEXT)  # resume
+    rig.spotter.drain()
+    assert pause_line.stopped
+
+
+def test_progress_survives_a_restart(tmp_path, clock, mock_factory):
+    first, button = make_rig(
+        tmp_path / "data", tmp_path / "cache", clock, mock_factory, NullPlayer()
+    )
+    first.spotter.greet()
+    first.press()  # intro
+    first.press()  # set 1, left side
+    assert first.spotter.status().state == State.SET
+    first.spotter.stop()  # as on SIGTERM: the worker saves, then the process goes
+    button.close()
+    first.voice.close()
+    first.store.close()
+
+    second, button = make_rig(
+        tmp_path / "data", tmp_path / "cache2", clock, mock_factory, NullPlayer()
+    )
+    try:
+        second.spotter.greet()
+        second.settle()
+        assert any("Hip flexor wall stretch" in line for line in second.spoken)
+        assert second.spotter.status().state == State.IDLE
+        second.press()  # resumes by setting up the exercise again
+        assert second.spotter.status().state == State.INTRO
+        assert second.spotter.status().exercise_index == 0
+        second.press()
+        status = second.spotter.status()
+        assert (status.state, status.exercise_index, status.set, status.side) == (
+            State.SET,
+            0,
+            1,
+            "left",
+        )
+    finally:
+        button.close()
+        second.voice.close()
+        second.store.close()
+
+
+def test_a_finished_workout_is_written_to_history_and_counts_toward_the_week(rig):
+    use_quick_routine(rig)
+    rig.press()  # intro
+    rig.press()  # set 1
+    rig.press()  # rep 1
+    rig.press()  # rep 2: the last, so the workout is over
+    rig.settle()
+    assert rig.spotter.status().state == State.DONE
+    (entry,) = rig.store.history()
+    assert (entry.routine_id, entry.completed, entry.sets_done) == ("quick", True, 1)
+    assert entry.finished_at == pytest.approx(WALL_OFFSET + rig.clock())
+    assert rig.store.sessions_since(week_start(WALL_OFFSET + rig.clock()), "quick") == 1
+    assert any("1 of 2" in line for line in rig.spoken)
+    assert rig.store.load_progress() is None
+
+    rig.press()  # back to idle
+    rig.spoken.clear()
+    for _ in range(4):
+        rig.press()
+    rig.settle()
+    assert len(rig.store.history()) == 2
+    assert any("2 of 2" in line for line in rig.spoken)
+
+
+def test_new_gesture_timings_apply_after_reload(rig):
+    rig.hold(0.7)
+    assert rig.spotter.status().state == State.INTRO  # 0.7 s is still a press
+    rig.store.update_settings({"hold_ms": 500, "long_hold_ms": 2000})
+    rig.spotter.reload()
+    rig.spotter.drain()
+    rig.spoken.clear()
+    rig.clock.advance(1)
+    rig.hold(0.7)  # now a hold: repeat, not next
+    rig.settle()
+    assert rig.spotter.status().state == State.INTRO
+    assert rig.spoken  # the instruction was repeated
+
+
+def test_a_long_hold_pauses_while_the_button_is_still_down(rig):
+    rig.press()
+    rig.pin.drive_low()
+    rig.spotter.drain()
+    rig.clock.advance(3.05)
+    rig.spotter.drain()  # the deadline passed with the button still down
+    assert rig.spotter.status().state == State.PAUSED
+    rig.pin.drive_high()
+    rig.spotter.drain()
+    assert rig.spotter.status().state == State.PAUSED
+
+
+def test_the_page_can_drive_the_same_session(rig):
+    rig.spotter.act(Action.NEXT)
+    rig.spotter.drain()
+    assert rig.spotter.status().state == State.INTRO
+    rig.spotter.act(Action.END)
+    rig.spotter.drain()
+    assert rig.spotter.status().state in (State.DONE, State.IDLE)
+    (entry,) = rig.store.history()
+    assert not entry.completed
+
+
+def test_status_watchers_wake_on_change(rig):
+    version, status = rig.spotter.wait_for_change(-1, timeout=0)
+    assert status.state == State.IDLE
+    same, _ = rig.spotter.wait_for_change(version, timeout=0)
+    assert same == version  # nothing changed: returns on timeout
+    rig.press()
+    newer, status = rig.spotter.wait_for_change(version, timeout=0)
+    assert newer != version
+    assert status.state == State.INTRO
+
+
+def test_every_pass_of_the_loop_feeds_the_heartbeat(rig):
+    before = len(rig.beats)
+    rig.spotter.drain()
+    rig.press()
+    assert len(rig.beats) >= before + 3
+
+
+def test_the_worker_thread_answers_and_saves_on_stop(tmp_path, mock_factory):
+    made, button = make_rig(
+        tmp_path / "data", tmp_path / "cache", FakeClock(), mock_factory, NullPlayer()
+    )
+    changed = threading.Event()
+    try:
+        made.spotter.start()
+        version, _ = made.spotter.wait_for_change(-1, timeout=0)
+        made.spotter.act(Action.NEXT)
+        made.spotter.act(Action.NEXT)
+        for _ in range(10):
+            version, status = made.spotter.wait_for_change(version, timeout=5)
+            if status.state == State.SET:
+                changed.set()
+                break
+        assert changed.is_set()
+        made.spotter.stop()
+        assert made.store.load_progress() is not None
+    finally:
+        button.close()
+        made.voice.close()
+        made.store.close()
