@@ -22,6 +22,7 @@ from device.events import Action, Gesture, Line, Status
 from device.gestures import Edge, GestureDetector
 from device.script import routine_lines
 from device.voice import Voice, VoiceSettings
+from routines.model import Routine
 from routines.settings import Settings
 from routines.store import HistoryEntry, Store
 
@@ -257,14 +258,19 @@ class Spotter:
         )
         active = self._store.active_routine()
         routine = active.routine if active is not None else None
+        if routine is not None:
+            # Render every line of the routine now, so a press never waits for speech synthesis.
+            self._voice.prepare(
+                sorted(routine_lines(routine, default_rest=settings.default_rest_seconds))
+            )
+        self._load_routine(routine, settings)
+
+    def _load_routine(self, routine: Routine | None, settings: Settings) -> None:
         goal = None
         done = 0
         if routine is not None:
             goal = routine.sessions_per_week or settings.weekly_goal
             done = self._store.sessions_since(week_start(self._wall_clock()), routine.id)
-            self._voice.prepare(
-                sorted(routine_lines(routine, default_rest=settings.default_rest_seconds))
-            )
         self._session.set_routine(routine, sessions_this_week=done, weekly_goal=goal)
 
     def _record_finished(self) -> None:
@@ -284,7 +290,8 @@ class Spotter:
             )
         )
         # The week's count feeds the next summary.
-        self._apply_settings()
+        active = self._store.active_routine()
+        self._load_routine(active.routine if active else None, self._store.settings())
 
     def _save_progress(self) -> None:
         snapshot = self._session.snapshot()
