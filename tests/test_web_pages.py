@@ -50,7 +50,7 @@ def test_now_shows_the_live_session(client, control):
     assert "Holding" in page
     assert "Hip flexor wall stretch" in page
     assert "2 of 3" in page
-    assert "left" in page
+    assert "<dd>Left</dd>" in page
     assert 'data-remaining="17"' in page
     assert "Hold it there." in page
     for label in ("Press", "Repeat", "Pause / resume", "Skip exercise", "End workout"):
@@ -79,6 +79,7 @@ def test_no_routine_at_all_points_to_the_editor(client, store):
         ("skip", ("act", Action.SKIP)),
         ("end", ("act", Action.END)),
         ("start", ("act", Action.NEXT)),
+        ("fresh", ("act", Action.SKIP)),
     ],
 )
 def test_each_button_queues_its_command_and_comes_back_to_now(client, control, name, call):
@@ -86,6 +87,27 @@ def test_each_button_queues_its_command_and_comes_back_to_now(client, control, n
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert control.calls[0] == call
+
+
+def test_start_after_a_summary_first_goes_back_to_ready(client, control):
+    control.current = Status(state=State.DONE)
+    post_form(client, "/now/start")
+    post_form(client, "/now/fresh")
+    assert control.calls == [
+        ("act", Action.NEXT),
+        ("act", Action.NEXT),
+        ("act", Action.NEXT),
+        ("act", Action.SKIP),
+    ]
+
+
+def test_a_saved_workout_is_offered_to_resume_or_start_over(client, store):
+    assert "Resume the workout" not in client.get("/").get_data(as_text=True)
+    store.save_progress({"routine_id": "lower-back", "exercise": 1})
+    page = client.get("/").get_data(as_text=True)
+    assert "Resume the workout" in page
+    assert "Start over" in page
+    assert "Start Lower-back relief" not in page
 
 
 def test_buttons_answer_json_to_the_pages_script(client, control):

@@ -41,6 +41,8 @@ def _panel_context() -> dict[str, object]:
         "state_words": STATE_WORDS.get(status.state, str(status.state)),
         "active": active.routine if active is not None else None,
         "can_start": status.state in STARTABLE,
+        # While idle, saved progress means the engine is offering to resume a workout.
+        "resumable": status.state is State.IDLE and store().load_progress() is not None,
     }
 
 
@@ -64,20 +66,33 @@ def panel() -> ResponseReturnValue:
     return response.make_conditional(request)
 
 
-@bp.route("/now/<any(press, repeat, pause, skip, end, start):name>", methods=["POST"])
+def start_commands(state: State, *, fresh: bool) -> list[Action]:
+    """What "start" asks of the engine: NEXT starts (or resumes a saved workout), SKIP starts
+    afresh. After a summary the engine first wants a press to get back to ready."""
+    back_to_ready = [Action.NEXT] if state is State.DONE else []
+    return [*back_to_ready, Action.SKIP if fresh else Action.NEXT]
+
+
+@bp.route("/now/<any(press, repeat, pause, skip, end, start, fresh):name>", methods=["POST"])
 def press(name: str) -> ResponseReturnValue:
     """One of the page's buttons: queued for the engine exactly like the real button."""
     wants_json = request.accept_mimetypes.best == "application/json"
-    if name == "start" and control().status().state not in STARTABLE:
-        if wants_json:
-            return jsonify({"error": "A workout is already under way.", "fields": {}}), 409
-        flash("A workout is already under way.", "info")
-        return redirect(url_for("now.page"))
-    command = Action.NEXT if name == "start" else CONTROLS[name]
-    if isinstance(command, Gesture):
-        control().gesture(command)
+    commands: list[Gesture | Action]
+    if name in ("start", "fresh"):
+        state = control().status().state
+        if state not in STARTABLE:
+            if wants_json:
+                return jsonify({"error": "A workout is already under way.", "fields": {}}), 409
+            flash("A workout is already under way.", "info")
+            return redirect(url_for("now.page"))
+        commands = [*start_commands(state, fresh=name == "fresh")]
     else:
-        control().act(command)
+        commands = [CONTROLS[name]]
+    for command in commands:
+        if isinstance(command, Gesture):
+            control().gesture(command)
+        else:
+            control().act(command)
     if wants_json:
         return jsonify({"queued": name}), 202
     return redirect(url_for("now.page"))
