@@ -23,6 +23,7 @@ FORM_WRITES: list[tuple[str, dict[str, Any]]] = [
     ("/now/skip", {}),
     ("/now/end", {}),
     ("/now/start", {}),
+    ("/now/fresh", {}),
     ("/routines/new", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/edit", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/duplicate", {}),
@@ -121,6 +122,45 @@ def test_cross_site_writes_are_refused(client, store, control, method, url, data
     assert response.status_code == 403
     assert contents(store) == before
     assert control.calls == []
+
+
+@pytest.mark.parametrize(("method", "url", "data"), ALL_WRITES, ids=ALL_IDS)
+def test_writes_through_a_public_domain_name_are_refused(client, store, control, method, url, data):
+    # DNS rebinding: evil.example resolves to the Pi, so Origin and Host agree.
+    headers = {"Host": "evil.example:8080", "Origin": "http://evil.example:8080"}
+    before = contents(store)
+    if url.startswith("/api/"):
+        response = api(client, method, url, data, **headers)
+    else:
+        token = csrf(client)
+        response = client.post(url, data={"csrf_token": token, **data}, headers=headers)
+    assert response.status_code == 403
+    assert contents(store) == before
+    assert control.calls == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["192.168.1.20:8080", "[fe80::1]:8080", "10.0.0.5", "raspberrypi:8080", "spotter.local",
+     "spotter.lan:8080", "gym-pi.home.arpa", "SPOTTER.LOCAL."],
+)  # fmt: skip
+def test_writes_through_home_network_names_are_accepted(client, control, host):
+    response = api(client, "POST", "/api/button", {"gesture": "press"}, Host=host)
+    assert response.status_code == 202
+
+
+def test_extra_host_names_can_be_allowed(store, control, web_clock):
+    from web_config import create_app
+
+    app = create_app(
+        {"TESTING": True, "CLOCK": web_clock, "ALLOWED_HOSTS": ["gym.example.org"]},
+        store=store,
+        control=control,
+    )
+    response = api(
+        app.test_client(), "POST", "/api/button", {"gesture": "press"}, Host="gym.example.org"
+    )
+    assert response.status_code == 202
 
 
 @pytest.mark.parametrize(("method", "url", "data"), API_WRITES, ids=API_IDS)

@@ -30,7 +30,8 @@ def create_app(
 ) -> Flask:
     """Build the web app for one device; ``config`` overrides defaults (tests use it).
 
-    ``CLOCK`` in ``config`` replaces ``time.time`` (wall clock: weeks and PIN slow-down).
+    ``CLOCK`` in ``config`` replaces ``time.time`` (wall clock: weeks and PIN slow-down);
+    ``ALLOWED_HOSTS`` lists extra host names that writes may come through (see ``csrf``).
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -41,6 +42,7 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(days=90),
         CLOCK=time.time,
+        ALLOWED_HOSTS=(),
     )
     if config is not None:
         app.config.update(config)

@@ -2,15 +2,18 @@
 
 A page on another site can make a phone's browser send a form to Spotter; it cannot read
 the token in Spotter's own pages, and it cannot send JSON without a CORS preflight
-that Spotter never grants.
+that Spotter never grants. A site that points its own domain name at Spotter's LAN
+address (DNS rebinding) passes the Origin check, so writes also need Spotter to be
+addressed the way a home network addresses it.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 
-from flask import request, session
+from flask import current_app, request, session
 
 FIELD = "csrf_token"
 _SESSION_KEY = "csrf"
@@ -41,3 +44,27 @@ def same_origin() -> bool:
         return False
     origin = request.headers.get("Origin")
     return origin is None or origin == request.host_url.rstrip("/")
+
+
+# Names a home network gives a device; a public domain name pointing into the LAN is not one.
+LAN_SUFFIXES = (".local", ".lan", ".home", ".home.arpa", ".internal", ".localdomain")
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):  # [IPv6]:port
+        return host[1 : host.find("]")]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def lan_host() -> bool:
+    """Whether the request names Spotter by an IP address, a one-word name, a home-network
+    name (``spotter.local``) or a name in the ``ALLOWED_HOSTS`` setting."""
+    name = _host_name(request.host).lower().rstrip(".")
+    allowed = current_app.config.get("ALLOWED_HOSTS") or ()
+    if name in allowed or "." not in name or name.endswith(LAN_SUFFIXES):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True

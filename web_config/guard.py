@@ -8,7 +8,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, RequestEntityTooLarge, Unauthorized
 
 from web_config.auth import is_authorised
-from web_config.csrf import form_token_ok, same_origin
+from web_config.csrf import form_token_ok, lan_host, same_origin
 from web_config.errors import MESSAGES, ApiError
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,6 +31,12 @@ def check_write() -> ResponseReturnValue | None:
         raise RequestEntityTooLarge()
     if not same_origin():
         raise Forbidden()
+    if not lan_host():
+        raise ApiError(
+            403,
+            f"Changes are only taken when Spotter is opened by its network address "
+            f"(such as its IP address or its .local name), not as {request.host}.",
+        )
     if is_api():
         if request.mimetype != "application/json":
             raise ApiError(415, MESSAGES[415])
