@@ -208,6 +208,18 @@ def test_bad_fields_are_shown_beside_the_field_and_nothing_is_saved(client, stor
     assert contents(store) == before
 
 
+def test_errors_are_listed_in_words_and_marked_on_their_fields(client):
+    form = editor_fields(client.get("/routines/lower-back/edit").get_data(as_text=True))
+    form.update({"ex-1-reps": "0", "ex-2-setup": "ok\n" + "y" * 301, "op": "save"})
+    page = client.post("/routines/lower-back/edit", data=form).get_data(as_text=True)
+    assert "exercise 2, reps: must be a whole number from 1 to 200" in page
+    assert "exercise 3, setup line 2: must be at most 300 characters" in page
+    assert (
+        'name="ex-1-reps" type="number" value="0" inputmode="numeric" aria-invalid="true"' in page
+    )
+    assert 'id="ex-1-reps-error"' in page
+
+
 def test_a_stale_edit_is_409_and_keeps_this_phones_changes(client, store):
     form = editor_fields(client.get("/routines/lower-back/edit").get_data(as_text=True))
     # Another phone saves first.

@@ -149,26 +149,22 @@ class RoutineDraft:
             self.exercises[i + 1], self.exercises[i] = self.exercises[i], self.exercises[i + 1]
 
 
-def field_errors(errors: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Split validation errors into those shown beside a form field (keyed by the field's
-    name, e.g. ``ex-2-reps``) and the rest, shown at the top of the form."""
-    by_field: dict[str, str] = {}
-    general: list[str] = []
+def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
+    """The validation errors that belong beside a form field, keyed by the field's name
+    (``exercises[2].reps`` is shown at ``ex-2-reps``)."""
     known = {f.name for f in fields(ExerciseDraft)}
+    by_field: dict[str, str] = {}
     for key, message in errors.items():
         match = _EXERCISE_KEY.match(key)
         if match and match.group(2) in known:
-            name = f"ex-{match.group(1)}-{match.group(2)}"
             line = re.fullmatch(r"\[(\d+)\]", key[match.end() :])
-            if line:
-                message = f"line {int(line.group(1)) + 1} {message}"
+            name = f"ex-{match.group(1)}-{match.group(2)}"
+            by_field.setdefault(
+                name, f"line {int(line.group(1)) + 1} {message}" if line else message
+            )
         elif key in ("id", "name", "description", "sessions_per_week"):
-            name = key
-        else:
-            general.append(f"{_readable(key)}: {message}")
-            continue
-        by_field.setdefault(name, message)
-    return by_field, general
+            by_field.setdefault(key, message)
+    return by_field
 
 
 def describe_errors(errors: Mapping[str, str]) -> list[str]:

@@ -30,13 +30,12 @@ def _editor(
     notice: str | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    by_field, general = field_errors(errors or {})
     page = render_template(
         "routine_edit.html",
         draft=draft,
         stored=stored,
-        field_errors=by_field,
-        general_errors=general,
+        field_errors=field_errors(errors or {}),
+        summary=describe_errors(errors or {}),
         notice=notice,
         default_rest=store().settings().default_rest_seconds,
     )
