@@ -1,0 +1,166 @@
+"""The phone page in a real headless Chromium, against a running ``spotter run --simulate``."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "now-page.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_line(stream: object, wanted: str, seen: list[str], deadline: float) -> None:
+    """Read the daemon's log until ``wanted`` appears (it is serving then)."""
+    selector = selectors.DefaultSelector()
+    selector.register(stream, selectors.EVENT_READ)  # type: ignore[arg-type]
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=deadline - time.monotonic()):
+            break
+        line = stream.readline()  # type: ignore[attr-defined]
+        if not line:
+            break
+        seen.append(line)
+        if wanted in line:
+            return
+    raise AssertionError("spotter did not start serving:\n" + "".join(seen))
+
+
+@dataclass
+class RunningSpotter:
+    url: str
+    process: subprocess.Popen[str]
+
+    def key(self, keys: str) -> None:
+        """Type on the simulated button's keyboard (Enter = press)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(keys)
+        self.process.stdin.flush()
+
+
+@pytest.fixture
+def spotter(tmp_path: Path) -> Iterator[RunningSpotter]:
+    """A real ``spotter run --simulate`` on a free port, with its own data directory."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "device.cli", "run", "--simulate", "--silent",
+         "--data-dir", str(tmp_path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    log: list[str] = []
+    try:
+        wait_for_line(process.stderr, "web page on", log, time.monotonic() + 30)
+        # Keep reading its log so that the daemon never blocks on a full pipe.
+        threading.Thread(target=log.extend, args=(process.stderr,), daemon=True).start()
+        yield RunningSpotter(f"http://127.0.0.1:{port}", process)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()  # end of input: the simulated button stops the daemon
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+            )
+            page = context.new_page()
+            page.on("dialog", lambda dialog: dialog.accept())
+            state = page.locator("#panel .state")
+            heading = page.locator("#panel h1")
+
+            # The Now page, and the on-screen press starts the active routine.
+            page.goto(spotter.url + "/")
+            expect(state).to_contain_text("Ready")
+            expect(heading).to_have_text("Lower-back relief")
+            page.get_by_role("button", name="Press", exact=True).tap()
+            expect(state).to_contain_text("Getting ready")
+            expect(heading).to_have_text("Hip flexor wall stretch")
+            expect(page.locator("#panel .spoken")).to_contain_text("Press when you are in position")
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=False)
+
+            page.get_by_role("button", name="End workout").tap()  # confirmed by the dialog
+            expect(state).to_contain_text("Finished")
+
+            # Write a routine through the form, with a second exercise added on the page.
+            page.get_by_role("link", name="Routines").tap()
+            page.get_by_role("link", name="New routine").tap()
+            page.fill("#name", "Desk break")
+            page.fill("#ex-0-name", "Chair squats")
+            page.fill("#ex-0-sets", "2")
+            page.fill("#ex-0-reps", "3")
+            page.fill("#ex-0-rest_seconds", "0")
+            page.get_by_role("button", name="Add an exercise").tap()
+            page.fill("#ex-1-name", "Wall sit")
+            page.fill("#ex-1-sets", "1")
+            page.check("input[name=ex-1-kind][value=hold]")
+            page.fill("#ex-1-hold_seconds", "20")
+            page.fill("#ex-0-cues", "Sit back slowly.\nStand tall.")
+            page.locator(".editor .primary", has_text="Save").tap()
+            card = page.locator("#routine-desk-break")
+            expect(card).to_contain_text("Desk break")
+            expect(card).to_contain_text("2 exercises · 3 sets")
+
+            # Make it the active routine, start it from Now and step through with the page.
+            card.get_by_role("button", name="Make active").tap()
+            expect(page.locator("#routine-desk-break .badge")).to_have_text("Active")
+            page.get_by_role("link", name="Now").tap()
+            page.get_by_role("button", name="Start Desk break").tap()
+            expect(heading).to_have_text("Chair squats")
+            expect(state).to_contain_text("Desk break")
+            press = page.get_by_role("button", name="Press", exact=True)
+            press.tap()
+            expect(state).to_contain_text("Working")
+            expect(page.locator("#panel .figures")).to_contain_text("1 of 2")
+            press.tap()
+            expect(page.locator("#panel .figures")).to_contain_text("Rep1 of 3")
+
+            # The physical button (simulated: Enter) shows up on the page by itself.
+            spotter.key("\n")
+            expect(page.locator("#panel .figures")).to_contain_text("Rep2 of 3")
+        finally:
+            browser.close()
