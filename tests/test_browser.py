@@ -120,8 +120,10 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             expect(state).to_contain_text("Getting ready")
             expect(heading).to_have_text("Hip flexor wall stretch")
             expect(page.locator("#panel .spoken")).to_contain_text("Press when you are in position")
+            # Nothing focused or animating, so the picture only changes when the page does.
+            page.evaluate("document.activeElement && document.activeElement.blur()")
             SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=False)
+            page.screenshot(path=str(SCREENSHOT), animations="disabled", caret="hide")
 
             page.get_by_role("button", name="End workout").tap()  # confirmed by the dialog
             expect(state).to_contain_text("Finished")
