@@ -1,0 +1,378 @@
+"""The device configuration: one TOML schema with defaults, read once at start-up.
+
+Each value comes from the first of: the command line, a ``SPOTTER_*`` environment
+variable, the config file, the default. A bad value or an unknown key stops
+start-up with a message that names the key and where it came from, e.g.
+``/etc/spotter/spotter.toml: button.pin: must be a whole number from 0 to 27``.
+
+Environment variables: ``SPOTTER_CONFIG`` names the file; every key has one
+made from its name (``button.pin`` -> ``SPOTTER_BUTTON_PIN``, ``data_dir`` ->
+``SPOTTER_DATA_DIR``), listed in ``ENV_VARS``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import ipaddress
+import logging
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, cast
+
+from device.pins import FACTORY_NAMES
+from routines.errors import ValidationError
+from routines.fields import Problems
+from routines.settings import WHOLE_NUMBER_RANGES, Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PATH: Final = Path("/etc/spotter/spotter.toml")
+CONFIG_ENV: Final = "SPOTTER_CONFIG"
+DEFAULT_BUTTON_PIN: Final = 17
+MAX_BCM_PIN: Final = 27  # GPIO0..GPIO27 reach the 40-pin header on every Pi
+PIN_FACTORIES: Final = ("auto", *FACTORY_NAMES)
+LOG_LEVELS: Final = ("debug", "info", "warning", "error")
+GESTURE_KEYS: Final = ("double_press_ms", "hold_ms", "long_hold_ms", "debounce_ms")
+_HOSTNAME: Final = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*"
+)
+
+
+class ConfigError(ValidationError):
+    """Bad configuration; ``source`` is the file, ``environment`` or ``command line``."""
+
+
+@dataclass(frozen=True, slots=True)
+class GestureTimings:
+    """Gesture timings in milliseconds set by the config; ``None`` keeps the store's setting."""
+
+    double_press_ms: int | None = None
+    hold_ms: int | None = None
+    long_hold_ms: int | None = None
+    debounce_ms: int | None = None
+
+    def apply(self, settings: Settings) -> Settings:
+        """``settings`` with every timing the config sets put in place of the stored one."""
+        changes = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        return dataclasses.replace(settings, **changes) if changes else settings
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the device needs to know before it starts; every instance is valid."""
+
+    button_pin: int = DEFAULT_BUTTON_PIN
+    led_pin: int | None = None
+    pin_factory: str | None = None  # a device.pins factory name; None = lgpio first, then others
+    gestures: GestureTimings = GestureTimings()
+    web_enabled: bool = True
+    web_host: str = "0.0.0.0"  # noqa: S104 - the page is meant for phones on the LAN
+    web_port: int = 8080
+    audio_device: str = "default"
+    data_dir: Path | None = None  # None = routines.store.resolve_data_dir's default
+    log_level: str = "info"
+    file: Path | None = None  # the config file that was read, if any
+    origins: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
+
+
+# -- the schema ---------------------------------------------------------------------------
+
+Check = Callable[[Problems, str, object], object]
+
+
+def _pin(problems: Problems, key: str, value: object) -> object:
+    return problems.whole_number(key, value, 0, MAX_BCM_PIN)
+
+
+def _port(problems: Problems, key: str, value: object) -> object:
+    if type(value) is not int or not 0 <= value <= 65535:
+        problems.add(key, "must be a whole number from 0 to 65535 (0 picks a free port)")
+        return None
+    return value
+
+
+def _flag(problems: Problems, key: str, value: object) -> object:
+    if not isinstance(value, bool):
+        problems.add(key, "must be true or false")
+        return None
+    return value
+
+
+def _host(problems: Problems, key: str, value: object) -> object:
+    text = problems.text(key, value, 253)
+    if text is None:
+        return None
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        if not _HOSTNAME.fullmatch(text):
+            problems.add(key, "must be an IP address such as 0.0.0.0, or a host name")
+            return None
+    return text
+
+
+def _audio_device(problems: Problems, key: str, value: object) -> object:
+    return problems.text(key, value, 200)
+
+
+def _directory(problems: Problems, key: str, value: object) -> object:
+    text = problems.text(key, value, 1000)
+    if text is None:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        problems.add(key, "must be an absolute path such as /var/lib/spotter")
+        return None
+    return path
+
+
+def _choice(options: tuple[str, ...]) -> Check:
+    def check(problems: Problems, key: str, value: object) -> object:
+        if isinstance(value, str):
+            value = value.lower()
+        return problems.choice(key, value, options)
+
+    return check
+
+
+def _gesture(name: str) -> Check:
+    low, high = WHOLE_NUMBER_RANGES[name]
+
+    def check(problems: Problems, key: str, value: object) -> object:
+        return problems.whole_number(key, value, low, high)
+
+    return check
+
+
+# key -> (Config attribute, check). A table's keys are "table.key"; data_dir and
+# log_level sit at the top of the file.
+SCHEMA: Final[Mapping[str, tuple[str, Check]]] = {
+    "button.pin": ("button_pin", _pin),
+    "led.pin": ("led_pin", _pin),
+    "gpio.pin_factory": ("pin_factory", _choice(PIN_FACTORIES)),
+    **{f"gestures.{name}": (f"gestures.{name}", _gesture(name)) for name in GESTURE_KEYS},
+    "web.enabled": ("web_enabled", _flag),
+    "web.host": ("web_host", _host),
+    "web.port": ("web_port", _port),
+    "audio.device": ("audio_device", _audio_device),
+    "data_dir": ("data_dir", _directory),
+    "log_level": ("log_level", _choice(LOG_LEVELS)),
+}
+TABLES: Final = tuple(sorted({key.split(".")[0] for key in SCHEMA if "." in key}))
+TOP_LEVEL: Final = tuple(sorted(TABLES + tuple(key for key in SCHEMA if "." not in key)))
+
+
+def env_name(key: str) -> str:
+    """The environment variable for a schema key: ``web.port`` -> ``SPOTTER_WEB_PORT``."""
+    return "SPOTTER_" + key.upper().replace(".", "_")
+
+
+ENV_VARS: Final[Mapping[str, str]] = {env_name(key): key for key in SCHEMA}
+_NO_LED_WORDS: Final = ("none", "off", "no")
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+def load_config(
+    path: Path | None, env: Mapping[str, str], overrides: Mapping[str, object]
+) -> Config:
+    """The configuration from ``overrides`` > ``env`` > the file > defaults.
+
+    ``path`` None means ``$SPOTTER_CONFIG``, else ``DEFAULT_PATH``; only the default
+    file may be missing (then the defaults apply). ``overrides`` maps schema keys
+    (``web.port``) to command-line values; ``None`` values were not given.
+    Raises ConfigError naming every bad key of the first layer that has any.
+    """
+    explicit = path is not None or bool(env.get(CONFIG_ENV))
+    path = config_path(path, env)
+    values: dict[str, object] = {}
+    origins: dict[str, str] = {}
+    file_values = _read_file(path, missing_ok=not explicit)
+    read = file_values is not None
+    layers = (
+        (file_values or {}, str(path)),
+        (_from_env(env), "environment"),
+        (_from_overrides(overrides), "command line"),
+    )
+    for layer, source in layers:
+        values.update(layer)
+        origins.update(dict.fromkeys(layer, source))
+    _check_together(values, origins)
+    return _build(values, origins, path if read else None)
+
+
+def config_path(path: Path | None, env: Mapping[str, str]) -> Path:
+    """The file to read: ``path``, else ``$SPOTTER_CONFIG``, else ``DEFAULT_PATH``."""
+    if path is not None:
+        return path
+    return Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else DEFAULT_PATH
+
+
+def check_config_file(path: Path) -> list[str]:
+    """Every problem of one config file as ``file: key: message`` lines; [] when it is valid."""
+    try:
+        values = _read_file(path, missing_ok=False) or {}
+        _check_together(values, dict.fromkeys(values, str(path)))
+    except ConfigError as err:
+        return err.describe().splitlines()
+    return []
+
+
+def _read_file(path: Path, *, missing_ok: bool) -> dict[str, object] | None:
+    source = str(path)
+    try:
+        with path.open("rb") as f:
+            document = tomllib.load(f)
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise ConfigError({"file": "does not exist"}, source=source) from None
+    except OSError as err:
+        raise ConfigError({"file": f"cannot be read ({err.strerror})"}, source=source) from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError({"file": f"is not valid TOML: {err}"}, source=source) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError({"file": "is not UTF-8 text"}, source=source) from err
+    problems = Problems()
+    flat: dict[str, object] = {}
+    problems.unknown_fields("", cast(Mapping[object, object], document), TOP_LEVEL)
+    for name, value in document.items():
+        if name in TABLES:
+            if not isinstance(value, dict):
+                problems.add(name, f"must be a table: write [{name}] on a line of its own")
+                continue
+            known = [key.split(".", 1)[1] for key in SCHEMA if key.startswith(name + ".")]
+            problems.unknown_fields(name, cast(Mapping[object, object], value), known)
+            flat.update({f"{name}.{k}": v for k, v in value.items() if k in known})
+        elif name in SCHEMA:
+            flat[name] = value
+    checked = _check_values(problems, flat)
+    if problems.errors:
+        raise ConfigError(problems.errors, source=source)
+    return checked
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, object]:
+    problems = Problems()
+    raw: dict[str, object] = {}
+    for name, text in env.items():
+        if not name.startswith("SPOTTER_") or name == CONFIG_ENV:
+            continue
+        key = ENV_VARS.get(name)
+        if key is None:
+            close = difflib.get_close_matches(name, list(ENV_VARS), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            log.warning(
+                "ignoring the environment variable %s: Spotter has no such setting%s", name, hint
+            )
+            continue
+        if text == "":
+            continue  # an empty variable counts as unset, as in most Unix tools
+        raw[key] = _typed(key, text)
+    checked = _check_values(problems, raw, name_of=env_name)
+    if problems.errors:
+        raise ConfigError(problems.errors, source="environment")
+    return checked
+
+
+def _typed(key: str, text: str) -> object:
+    """The TOML value an environment string stands for; left as text when it fits none."""
+    check = SCHEMA[key][1]
+    if check is _flag:
+        words = {
+            "1": True,
+            "true": True,
+            "yes": True,
+            "on": True,
+            "0": False,
+            "false": False,
+            "no": False,
+            "off": False,
+        }
+        return words.get(text.strip().lower(), text)
+    if check in (_pin, _port) or key.startswith("gestures."):
+        if key == "led.pin" and text.strip().lower() in _NO_LED_WORDS:
+            return None
+        stripped = text.strip()
+        return int(stripped) if re.fullmatch(r"[+-]?\d+", stripped) else text
+    return text
+
+
+def _from_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
+    unknown = [key for key in overrides if key not in SCHEMA]
+    if unknown:
+        raise ValueError(f"not config keys: {', '.join(unknown)}")
+    problems = Problems()
+    checked = _check_values(problems, {k: v for k, v in overrides.items() if v is not None})
+    if problems.errors:
+        raise ConfigError(problems.errors, source="command line")
+    return checked
+
+
+def _check_values(
+    problems: Problems,
+    values: Mapping[str, object],
+    *,
+    name_of: Callable[[str], str] = str,
+) -> dict[str, object]:
+    checked: dict[str, object] = {}
+    for key, value in values.items():
+        if key == "led.pin" and value is None:
+            checked[key] = None  # the environment's way of saying "no LED"
+            continue
+        before = len(problems.errors)
+        result = SCHEMA[key][1](problems, name_of(key), value)
+        if len(problems.errors) == before:
+            checked[key] = result
+    return checked
+
+
+def _check_together(values: Mapping[str, object], origins: Mapping[str, str]) -> None:
+    """Rules between keys. Each message goes to the key whose value breaks the rule
+    and names where that value came from."""
+    found: list[tuple[str, str]] = []  # (key, message)
+    button = values.get("button.pin", DEFAULT_BUTTON_PIN)
+    led = values.get("led.pin")
+    if led is not None and led == button:
+        found.append(("led.pin", f"must not be the button's pin ({button})"))
+    hold, long_hold = values.get("gestures.hold_ms"), values.get("gestures.long_hold_ms")
+    if hold is not None and long_hold is None:
+        found.append(("gestures.hold_ms", "set long_hold_ms too: a long hold must stay longer"))
+    elif long_hold is not None and hold is None:
+        found.append(("gestures.long_hold_ms", "set hold_ms too: a long hold must stay longer"))
+    elif isinstance(hold, int) and isinstance(long_hold, int) and long_hold <= hold:
+        found.append(("gestures.long_hold_ms", f"must be longer than hold_ms ({hold})"))
+    if not found:
+        return
+    source = origins[found[0][0]]
+    raise ConfigError(
+        {_shown_key(k, source): m for k, m in found if origins[k] == source}, source=source
+    )
+
+
+def _shown_key(key: str, source: str) -> str:
+    return env_name(key) if source == "environment" else key
+
+
+def _build(values: Mapping[str, object], origins: Mapping[str, str], file: Path | None) -> Config:
+    fields: dict[str, Any] = {}
+    gestures: dict[str, Any] = {}
+    for key, value in values.items():
+        attribute = SCHEMA[key][0]
+        if attribute.startswith("gestures."):
+            gestures[attribute.split(".", 1)[1]] = value
+        elif attribute == "pin_factory":
+            fields[attribute] = None if value == "auto" else value
+        else:
+            fields[attribute] = value
+    return Config(
+        **fields,
+        gestures=GestureTimings(**gestures),
+        file=file,
+        origins=dict(origins),
+    )
