@@ -54,6 +54,9 @@ def create_app(
     errors.init_app(app)
     guard.init_app(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    # Template indentation is for people; phones on a slow Wi-Fi need not download it.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.after_request(_security_headers)
 
     from web_config import (
