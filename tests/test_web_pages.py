@@ -89,6 +89,12 @@ def test_each_button_queues_its_command_and_comes_back_to_now(client, control, n
     assert control.calls[0] == call
 
 
+def test_pause_while_paused_resumes_instead_of_asking_to_end(client, control):
+    control.current = Status(state=State.PAUSED)
+    post_form(client, "/now/pause")
+    assert control.calls == [("act", Action.NEXT)]
+
+
 def test_start_after_a_summary_first_goes_back_to_ready(client, control):
     control.current = Status(state=State.DONE)
     post_form(client, "/now/start")

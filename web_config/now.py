@@ -86,6 +86,10 @@ def press(name: str) -> ResponseReturnValue:
             flash("A workout is already under way.", "info")
             return redirect(url_for("now.page"))
         commands = [*start_commands(state, fresh=name == "fresh")]
+    elif name == "pause" and control().status().state is State.PAUSED:
+        # On the page this is one "pause / resume" toggle; the engine's own pause
+        # while paused asks whether to end, which the End button already does.
+        commands = [Action.NEXT]
     else:
         commands = [CONTROLS[name]]
     for command in commands:
