@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from device.engine import SessionRecord, WorkoutSession
@@ -25,6 +24,7 @@ from device.voice import Voice, VoiceSettings
 from routines.model import Routine
 from routines.settings import Settings
 from routines.store import HistoryEntry, Store
+from routines.week import week_start
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,6 @@ class _Stop:
 
 
 _Item = Edge | Gesture | Action | _Reload | _Say | _Stop
-
-
-def week_start(now: float) -> float:
-    """Local midnight of the Monday that starts the week holding ``now`` (epoch seconds)."""
-    day = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (day - timedelta(days=day.weekday())).timestamp()
 
 
 def gesture_actions(settings: Settings) -> dict[Gesture, Action]:

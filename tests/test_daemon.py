@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from device.button import ButtonInput
-from device.daemon import Spotter, week_start
+from device.daemon import Spotter
 from device.events import Action, State
 from device.player import NullPlayer, Player
 from device.voice import Voice
 from routines.model import Exercise, Routine
 from routines.store import Store
+from routines.week import week_start
 from tests.dummy_voice import HeldPlayer, ToneRenderer
 from tests.fakes import FakeClock
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from routines.store import HistoryEntry
+from routines.week import week_start
 from web_config.context import link, store
 
 bp = Blueprint("history", __name__)
@@ -62,8 +63,7 @@ def entry_dict(entry: HistoryEntry) -> dict[str, Any]:
 def week_summary(entries: list[HistoryEntry]) -> WeekSummary:
     """This week's numbers; the goal is counted as the spoken summary counts it: finished
     workouts of the active routine against its weekly goal (or the device's)."""
-    # The daemon's own week, so that this page and the spoken summary always agree.
-    from device.daemon import week_start
+    # The same week rule as the spoken summary, so the page and the voice always agree.
 
     s = store()
     since = week_start(link().clock())
