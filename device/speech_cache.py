@@ -1,0 +1,135 @@
+"""The WAV cache: one file per line and voice setting, so a press replays audio at once.
+
+A file only ever appears under its final name complete and on disk: it is
+written under a temporary name in the same folder, synced, renamed over the
+final name and the folder synced. Lookups still check the header against the
+file's size, so a file damaged some other way is thrown away, never played.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+import wave
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from device.tts import VoiceSettings
+
+log = logging.getLogger(__name__)
+
+_SUFFIX = ".wav"
+_PARTIAL_SUFFIX = ".part"
+_WAV_HEADER_BYTES = 44
+# A partial file this old belongs to a writer that died (a pulled plug, a kill).
+_ABANDONED_AFTER = 600.0
+
+
+class CacheError(Exception):
+    """A rendered file was not a playable WAV, so it was not kept."""
+
+
+def is_playable_wav(path: Path) -> bool:
+    """True if ``path`` is a WAV with audio frames and as many bytes as its header promises."""
+    try:
+        size = path.stat().st_size
+        if size <= _WAV_HEADER_BYTES:
+            return False
+        with wave.open(str(path), "rb") as wav:
+            frames = wav.getnframes()
+            frame_bytes = wav.getsampwidth() * wav.getnchannels()
+    except (OSError, EOFError, wave.Error):
+        return False
+    return frames > 0 and size >= _WAV_HEADER_BYTES + frames * frame_bytes
+
+
+def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class WavCache:
+    """Rendered lines in ``directory``, named by a hash of what makes them sound as they do."""
+
+    def __init__(self, directory: Path, *, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+
+    def path_for(self, text: str, settings: VoiceSettings, version: str) -> Path:
+        """Where the audio of ``text`` with these settings and engine version lives."""
+        key = json.dumps(
+            [text, settings.voice_id, settings.rate, settings.volume, version], ensure_ascii=False
+        )
+        return self.directory / (hashlib.sha256(key.encode("utf-8")).hexdigest() + _SUFFIX)
+
+    def lookup(self, path: Path) -> bool:
+        """True if ``path`` holds playable audio; a damaged file is deleted."""
+        if not path.exists():
+            return False
+        if not is_playable_wav(path):
+            log.info("discarding damaged cached speech %s", path.name)
+            path.unlink(missing_ok=True)
+            return False
+        # The modification time says when a file was last wanted; pruning goes by it.
+        os.utime(path)
+        return True
+
+    @contextmanager
+    def writing(self, path: Path) -> Iterator[Path]:
+        """Yield a temporary file to write; on success it becomes ``path``, durably."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            dir=self.directory, prefix=f".{path.stem[:16]}-", suffix=_PARTIAL_SUFFIX
+        )
+        os.close(fd)
+        partial = Path(name)
+        try:
+            yield partial
+            if not is_playable_wav(partial):
+                raise CacheError("the renderer wrote no audio")
+            _fsync_path(partial)
+            partial.replace(path)
+            _fsync_path(self.directory, os.O_RDONLY | os.O_DIRECTORY)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def prune(self, keep: Collection[Path] = ()) -> int:
+        """Delete abandoned partial files, then the least recently wanted audio not in ``keep``
+        until the cache fits in ``max_bytes``. Returns how many files went."""
+        removed = 0
+        now = time.time()
+        sized: list[tuple[float, int, Path]] = []
+        try:
+            entries = list(os.scandir(self.directory))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            path = Path(entry.path)
+            if entry.name.endswith(_PARTIAL_SUFFIX) and now - stat.st_mtime > _ABANDONED_AFTER:
+                path.unlink(missing_ok=True)
+                removed += 1
+            elif entry.name.endswith(_SUFFIX):
+                sized.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in sized)
+        kept = set(keep)
+        for _, size, path in sorted(sized):
+            if total <= self.max_bytes:
+                break
+            if path in kept:
+                continue
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        return removed
