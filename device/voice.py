@@ -1,0 +1,264 @@
+"""Spotter's voice: speaks lines from the WAV cache, cut short at once by a press.
+
+The path from a press to sound is kept short on purpose: ``speak`` looks the
+line up in a dict of cached files and starts the player in the caller's own
+thread (about a millisecond). Rendering, hashing, disk checks and waiting for
+the end of a line all happen on other threads: one render thread (espeak-ng is
+process-global) and one waiter that starts the next queued line when a
+playback ends. Nothing here raises to the caller or blocks it on audio: when
+the engine or the sound device fails, one warning is logged and the lines are
+still echoed, so a session never stops because of the voice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from device.events import Line
+from device.player import AplayPlayer, Playback, Player
+from device.render_queue import RenderJob, RenderQueue
+from device.speech_cache import WavCache
+from device.tts import Pyttsx3Renderer, Renderer, VoiceSettings
+
+__all__ = ["Voice", "VoiceSettings"]
+
+log = logging.getLogger(__name__)
+
+
+class Voice:
+    """Speaks lines through a renderer, a WAV cache and an interruptible player."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        settings: VoiceSettings = VoiceSettings(),  # noqa: B008 - frozen, so sharing it is safe
+        renderer: Renderer | None = None,
+        player: Player | None = None,
+        echo: Callable[[str], None] | None = None,
+        audio_device: str = "default",
+        render_timeout: float = 5.0,
+    ) -> None:
+        self._renderer = renderer if renderer is not None else Pyttsx3Renderer()
+        self._player = player if player is not None else AplayPlayer(audio_device)
+        self._echo = echo
+        self._render_timeout = render_timeout
+        self._cache = WavCache(cache_dir)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._settings = settings
+        self._ready: dict[str, str] = {}  # text -> its cached file, for the current settings
+        self._prepared: tuple[str, ...] = ()
+        self._queue: deque[str] = deque()
+        self._current: str | None = None  # the line being spoken, or waiting for its audio
+        self._awaiting: RenderJob | None = None  # the render the current line waits for
+        self._playback: Playback | None = None
+        self._started: deque[Playback] = deque()  # for the waiter, which reaps every one
+        self._voices: list[tuple[str, str]] | None = None
+        self._warned: set[str] = set()
+        self._degraded = False
+        self._closed = False
+        self._renders = RenderQueue(
+            self._renderer, self._cache, on_done=self._rendered, timeout=render_timeout
+        )
+        self._waiter = threading.Thread(
+            target=self._wait_for_playbacks, name="spotter-voice", daemon=True
+        )
+        self._waiter.start()
+
+    @property
+    def degraded(self) -> bool:
+        """True once rendering or playing has failed (and been logged)."""
+        return self._degraded
+
+    def speak(self, lines: Sequence[Line]) -> None:
+        """Speak ``lines`` in order. If the first interrupts, whatever is being said stops and
+        it starts now; otherwise they wait for the sentence in progress. Never blocks."""
+        texts = [line.text for line in lines if line.text.strip()]
+        with self._lock:
+            if self._closed:
+                return
+            if lines and lines[0].interrupt:
+                self._silence_locked()
+            self._queue.extend(texts)
+            if self._current is None:
+                self._advance_locked()
+            # Render what the queue will need while the first line plays.
+            for text in self._queue:
+                if text not in self._ready:
+                    self._renders.request(RenderJob(text, self._settings), urgent=True)
+
+    def stop(self) -> None:
+        """Silence the line in progress and forget the queued ones."""
+        with self._lock:
+            self._silence_locked()
+
+    def configure(self, settings: VoiceSettings) -> None:
+        """Use new voice settings from the next line on; prepared lines are rendered again."""
+        with self._lock:
+            if settings == self._settings:
+                return
+            self._settings = settings
+            self._ready.clear()
+            prepared = self._prepared
+        self._prepare(prepared, settings)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Render these lines in the background, after any line someone is waiting for."""
+        unique = tuple(dict.fromkeys(text for text in texts if text.strip()))
+        with self._lock:
+            self._prepared = unique
+            settings = self._settings
+            missing = tuple(text for text in unique if text not in self._ready)
+        self._prepare(missing, settings)
+
+    def wait_until_prepared(self, timeout: float | None = None) -> bool:
+        """Wait until every requested render is done; False on timeout."""
+        return self._renders.wait_idle(timeout)
+
+    def is_speaking(self) -> bool:
+        """True while a line is playing, waiting for its audio, or queued."""
+        with self._lock:
+            return self._current is not None or bool(self._queue)
+
+    def wait_until_quiet(self, timeout: float | None = None) -> bool:
+        """Wait until every line has been spoken; False on timeout."""
+        with self._lock:
+            return self._changed.wait_for(
+                lambda: self._current is None and not self._queue, timeout
+            )
+
+    def voices(self) -> list[tuple[str, str]]:
+        """Installed voices as ``(id, name)`` pairs; empty if the engine is unavailable."""
+        if self._voices is None:
+            try:
+                self._voices = list(
+                    self._renders.call(self._renderer.voices).result(self._render_timeout)
+                )
+            except Exception as err:
+                with self._lock:
+                    self._fault_locked("voices", f"cannot list the installed voices ({err})")
+                return []
+        return list(self._voices)
+
+    def close(self) -> None:
+        """Silence everything and stop the voice's threads."""
+        with self._lock:
+            if self._closed:
+                return
+            self._silence_locked()
+            self._closed = True
+            self._changed.notify_all()
+        self._renders.close()
+        self._waiter.join(timeout=1.0)
+
+    def _prepare(self, texts: tuple[str, ...], settings: VoiceSettings) -> None:
+        for text in texts:
+            self._renders.request(RenderJob(text, settings), urgent=False)
+        if texts:
+            self._renders.call(self._prune, urgent=False)
+
+    def _prune(self) -> None:
+        with self._lock:
+            keep = {Path(path) for path in self._ready.values()}
+        try:
+            removed = self._cache.prune(keep)
+        except OSError as err:
+            log.info("could not tidy the speech cache: %s", err)
+            return
+        if removed:
+            log.info("removed %d old files from the speech cache", removed)
+
+    def _silence_locked(self) -> None:
+        self._queue.clear()
+        self._current = None
+        self._awaiting = None
+        if self._playback is not None:
+            self._playback.stop()
+            self._playback = None
+        self._changed.notify_all()
+
+    def _advance_locked(self) -> None:
+        """Start the next queued line: from the cache at once, else once it is rendered."""
+        while self._queue:
+            text = self._queue.popleft()
+            self._current = text
+            path = self._ready.get(text)
+            if path is not None and self._play_locked(path):
+                self._echo_locked(text)
+                return
+            job = RenderJob(text, self._settings)
+            if path is None and self._renders.request(job, urgent=True):
+                self._awaiting = job
+                self._echo_locked(text)
+                return
+            if path is None:
+                self._fault_locked("hang", "the speech engine is not answering")
+            self._echo_locked(text)
+        self._current = None
+        self._changed.notify_all()
+
+    def _play_locked(self, path: str) -> bool:
+        try:
+            playback = self._player.start(path)
+        except Exception as err:
+            self._fault_locked("player", f"cannot play speech ({err})")
+            return False
+        self._playback = playback
+        self._started.append(playback)
+        self._changed.notify_all()
+        return True
+
+    def _echo_locked(self, text: str) -> None:
+        if self._echo is None:
+            return
+        try:
+            self._echo(text)
+        except Exception:
+            log.exception("the echo of a spoken line failed")
+
+    def _fault_locked(self, kind: str, message: str) -> None:
+        self._degraded = True
+        if kind not in self._warned:
+            self._warned.add(kind)
+            log.warning("%s; lines are still shown, and Spotter carries on", message)
+
+    def _rendered(self, job: RenderJob, path: Path | None, error: str | None) -> None:
+        with self._lock:
+            if error is not None:
+                self._fault_locked("hang" if self._renders.hung else "render", error)
+            if self._closed:
+                return
+            if path is not None and job.settings == self._settings:
+                self._ready[job.text] = str(path)
+            awaiting = self._awaiting
+            # Any render of the awaited text will do; only its own failure ends the wait.
+            if awaiting is None or job.text != awaiting.text or (path is None and job != awaiting):
+                return
+            self._awaiting = None
+            if path is None or not self._play_locked(str(path)):
+                self._advance_locked()
+
+    def _wait_for_playbacks(self) -> None:
+        while True:
+            with self._lock:
+                while not self._started and not self._closed:
+                    self._changed.wait()
+                if not self._started:
+                    return
+                playback = self._started.popleft()
+            problem = playback.wait()
+            with self._lock:
+                if playback is not self._playback:
+                    continue  # cut short by speak() or stop()
+                self._playback = None
+                if problem is not None:
+                    # The file may be what failed: check it again next time.
+                    if self._current is not None:
+                        self._ready.pop(self._current, None)
+                    self._fault_locked("player", problem)
+                self._advance_locked()
