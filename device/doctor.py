@@ -340,9 +340,8 @@ def check_store(data_dir: Path) -> CheckResult:
     problems = [str(row[0]) for row in rows if row[0] != "ok"]
     if problems:
         return CheckResult("store", Level.FAIL, f"{path} is damaged: {problems[0]}", fix)
-    return CheckResult(
-        "store", Level.OK, f"{path} passes SQLite's integrity check ({routines} routines)"
-    )
+    count = f"{routines} routine{'' if routines == 1 else 's'}"
+    return CheckResult("store", Level.OK, f"{path} passes SQLite's integrity check, {count}")
 
 
 def check_web(config: Config) -> list[CheckResult]:

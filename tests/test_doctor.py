@@ -322,7 +322,7 @@ def test_a_healthy_store_passes_the_integrity_check(tmp_path):
     before = (tmp_path / "spotter.db").read_bytes()
     result = check_store(tmp_path)
     assert result.level == Level.OK
-    assert "passes SQLite's integrity check (1 routines)" in result.detail
+    assert "passes SQLite's integrity check, 1 routine" in result.detail
     assert (tmp_path / "spotter.db").read_bytes() == before
 
 
