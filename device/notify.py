@@ -29,7 +29,8 @@ class Notifier:
         self._address = _address(env.get("NOTIFY_SOCKET", ""))
         self._watchdog_usec = _watchdog_usec(env, self._pid)
         self._socket: socket.socket | None = None
-        self._lock = threading.Lock()
+        # Re-entrant: a SIGTERM handler may call stopping() while the same thread is sending.
+        self._lock = threading.RLock()
         self._warned = False
 
     @property

@@ -183,3 +183,21 @@ def test_module_functions_do_nothing_without_systemd(monkeypatch):
 )
 def test_the_status_line_says_what_spotter_is_doing(status, text):
     assert describe_status(status) == text
+
+
+def test_a_signal_handler_may_notify_while_the_same_thread_is_sending(listener):
+    _, path = listener
+    # The handler runs on the main thread while it holds the notifier's lock (as if
+    # SIGTERM came in mid-send); a plain lock would hang here, so this runs apart.
+    code = (
+        "import os, signal\n"
+        "from device.notify import Notifier\n"
+        f"n = Notifier({{'NOTIFY_SOCKET': {path!r}}})\n"
+        "signal.signal(signal.SIGTERM, lambda *a: n.stopping())\n"
+        "with n._lock:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    n.watchdog()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=20)
+    sock = listener[0]
+    assert [received(sock), received(sock)] == ["STOPPING=1", "WATCHDOG=1"]
