@@ -24,10 +24,13 @@ def no_routine() -> str:
 
 
 def address(url: str | None) -> str:
-    """Where the phone page lives."""
+    """Where the phone page lives, read out the way it is typed into a phone's browser."""
     if not url:
         return "The web page has no address yet. Check that Spotter is on your network."
-    return f"Open {url} on your phone."
+    typed = url.removeprefix("http://").rstrip("/")
+    # espeak reads "192.168.1.20" as a decimal number; say each dot and colon instead.
+    spoken = typed.replace(".", " dot ").replace(":", " colon ")
+    return f"On your phone, open {spoken}."
 
 
 def resume_offer(routine_name: str, exercise_name: str, set_number: int, sets: int) -> list[str]:

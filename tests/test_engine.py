@@ -548,7 +548,7 @@ def test_the_gesture_mapping_comes_from_settings(session):
 
 def test_a_long_hold_while_idle_speaks_the_address(session):
     said = session.handle_gesture(Gesture.LONG_HOLD)
-    assert said == [Line(f"Open {ADDRESS} on your phone.", interrupt=True)]
+    assert said == [Line("On your phone, open spotter dot local colon 8080.", interrupt=True)]
     session.set_address(None)
     assert "no address" in texts(session.handle_gesture(Gesture.LONG_HOLD))[0]
     assert session.status().state is State.IDLE

@@ -170,5 +170,7 @@ def test_weekly_progress_against_the_goal():
 
 
 def test_the_address_is_read_out_or_its_absence_explained():
-    assert script.address("http://10.0.0.7:8080") == "Open http://10.0.0.7:8080 on your phone."
+    assert script.address("http://10.0.0.7:8080") == (
+        "On your phone, open 10 dot 0 dot 0 dot 7 colon 8080."
+    )
     assert "no address" in script.address(None)
