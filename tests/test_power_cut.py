@@ -17,14 +17,18 @@ import sqlite3
 import subprocess
 import sys
 import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from device.speech_cache import WavCache
+from device.tts import Pyttsx3Renderer
 from routines.settings import Settings, parse_settings_changes
 from routines.store import DB_NAME, Store
 from routines.validation import parse_routine
+from tests.cache_writer import SETTINGS, line_for
 from tests.store_writer import (
     ROUTINE_ID,
     history_for,
@@ -111,6 +115,7 @@ def observe(data_dir: Path) -> Rounds:
         assert stored.version == r + 1
 
         settings = store.settings()
+        assert settings.voice_id.startswith("en-x"), f"torn settings: {settings}"
         s = int(settings.voice_id.removeprefix("en-x"))
         assert settings == parse_settings_changes(settings_for(s), Settings())
 
@@ -164,3 +169,76 @@ def test_the_store_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     # The kills really landed between the writes of a round, not only between rounds.
     assert kills_mid_write >= KILLS // 10
     assert before.history > KILLS
+
+
+# -- the WAV cache -----------------------------------------------------------------------------
+
+CACHE_KILLS = 100
+
+
+def riff_is_complete(path: Path) -> bool:
+    """Walk the file's RIFF chunks: the sizes must add up to exactly the file's length and a
+    format and a non-empty data chunk must be there. Written apart from the cache's own
+    check, so that a bug there cannot hide a torn file here."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:] != b"WAVE":
+            return False
+        if int.from_bytes(head[4:8], "little") + 8 != size:
+            return False
+        pos, chunks = 12, {}
+        while pos + 8 <= size:
+            f.seek(pos)
+            chunk = f.read(8)
+            length = int.from_bytes(chunk[4:], "little")
+            chunks[chunk[:4]] = length
+            pos += 8 + length + (length & 1)
+    return pos == size and b"fmt " in chunks and chunks.get(b"data", 0) > 0
+
+
+def test_riff_check_refuses_a_cut_file(tmp_path: Path) -> None:
+    good = tmp_path / "good.wav"
+    with wave.open(str(good), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes(b"\x01\x02" * 1000)
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(good.read_bytes()[:-100])
+    assert riff_is_complete(good)
+    assert not riff_is_complete(cut)
+
+
+def test_the_wav_cache_never_holds_a_torn_file_after_sigkill(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    cache_dir = tmp_path / "voice-cache"
+    version = Pyttsx3Renderer().version
+    cache = WavCache(cache_dir)
+    seen: dict[str, tuple[int, int]] = {}  # final file -> (inode, mtime) when checked
+    next_line = 0
+    kills_mid_write = 0
+
+    for _ in range(CACHE_KILLS):
+        proc = start_child("tests.cache_writer", str(cache_dir), str(next_line))
+        reported = [int(n) for n in kill_after(proc, rng.uniform(0.005, 0.05))]
+        for n in reported:
+            # A line the renderer said was cached is there under its final name.
+            assert cache.path_for(line_for(n), SETTINGS, version).exists()
+        partial = 0
+        for path in cache_dir.iterdir() if cache_dir.exists() else ():
+            if path.suffix != ".wav":
+                partial += 1
+                continue
+            stat = path.stat()
+            if seen.get(path.name) == (stat.st_ino, stat.st_mtime_ns):
+                continue
+            # Under a name the cache would play: complete, whatever moment the kill hit.
+            assert riff_is_complete(path), path.name
+            seen[path.name] = (stat.st_ino, stat.st_mtime_ns)
+        kills_mid_write += partial > 0
+        next_line = (reported[-1] + 1) if reported else next_line
+
+    # The kills hit mid-file (temporary files left behind) and files really were written.
+    assert kills_mid_write >= CACHE_KILLS // 10
+    assert len(seen) >= CACHE_KILLS // 5
