@@ -153,6 +153,30 @@ def cmd_routines_activate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from device.doctor import print_report, run_doctor
+    from device.runner import config_from_args
+
+    config = config_from_args(args)
+    return print_report(run_doctor(config, play=not args.no_play))
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from device.config import DEFAULT_PATH, check_config_file, config_path
+
+    path = config_path(Path(args.file) if args.file else None, os.environ)
+    if args.file is None and path == DEFAULT_PATH and not path.exists():
+        print(f"{path} does not exist: the defaults apply")
+        return EXIT_OK
+    problems = check_config_file(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_ERROR
+    print(f"{path}: valid")
+    return EXIT_OK
+
+
 def cmd_say(args: argparse.Namespace) -> int:
     from device.voice import Voice, VoiceSettings
 
@@ -182,6 +206,15 @@ def cmd_say(args: argparse.Namespace) -> int:
 # -- the parser -----------------------------------------------------------------------------
 
 
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML config file (default: $SPOTTER_CONFIG, else /etc/spotter/spotter.toml "
+        "when it exists)",
+    )
+
+
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
@@ -209,7 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="no GPIO needed: keys on standard input drive a simulated button "
         "(Enter = press, d = double, h = hold, l = long hold, q = quit)",
     )
+    _config_option(run)
     run.add_argument("--pin", type=int, default=None, help="BCM pin of the button (default 17)")
+    run.add_argument("--led-pin", type=int, default=None, help="BCM pin of a status LED (none)")
+    run.add_argument(
+        "--pin-factory",
+        default=None,
+        help="GPIO library: lgpio, rpigpio, pigpio, native or mock (default: the first that works)",
+    )
     run.add_argument(
         "--audio-device", default=None, help="ALSA device to play on (default: 'default')"
     )
@@ -249,6 +289,23 @@ def build_parser() -> argparse.ArgumentParser:
     r_activate.set_defaults(func=cmd_routines_activate)
     for p in (r_list, r_show, r_validate, r_import, r_export, r_activate):
         _data_dir_option(p)
+
+    doctor = sub.add_parser(
+        "doctor", help="check the button, the sound, the voice, the data and the web port"
+    )
+    _config_option(doctor)
+    _data_dir_option(doctor)
+    doctor.add_argument("--no-play", action="store_true", help="do not play the test line")
+    doctor.set_defaults(func=cmd_doctor)
+
+    config = sub.add_parser("config", help="check a config file")
+    csub = config.add_subparsers(dest="config_command", metavar="ACTION", parser_class=_Parser)
+    csub.required = True
+    c_check = csub.add_parser(
+        "check", help="validate a config file (default: $SPOTTER_CONFIG, else the system one)"
+    )
+    c_check.add_argument("file", nargs="?", metavar="FILE")
+    c_check.set_defaults(func=cmd_config_check)
 
     say = sub.add_parser("say", help="speak a line with the current voice settings")
     _data_dir_option(say)

@@ -8,7 +8,9 @@ which the user did things is the order in which they are answered.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import queue
 import threading
 import time
@@ -16,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from device import script
 from device.engine import SessionRecord, WorkoutSession
-from device.events import Action, Gesture, Line, Status
+from device.events import Action, Gesture, Line, State, Status
 from device.gestures import Edge, GestureDetector
-from device.script import routine_lines
 from device.voice import Voice, VoiceSettings
 from routines.model import Routine
 from routines.settings import Settings
@@ -29,6 +31,9 @@ from routines.week import week_start
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+
+_COUNTING = frozenset({State.HOLD, State.REST})
+_ADDRESS_STATES = frozenset({State.IDLE, State.DONE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +68,31 @@ class Spotter:
         *,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
-        address: str | None = None,
-        heartbeat: Callable[[], None] | None = None,
-        heartbeat_interval: float = 5.0,
+        address_lookup: Callable[[], str | None] | None = None,
+        settings_filter: Callable[[Settings], Settings] | None = None,
+        heartbeat: Callable[[], object] | None = None,
+        heartbeat_interval: float | None = None,
         on_status: Callable[[Status], None] | None = None,
     ) -> None:
+        """``address_lookup`` gives the page's URL (asked again whenever it is to be spoken:
+        Wi-Fi often comes up after Spotter); ``settings_filter`` lets the config file pin
+        settings; ``heartbeat`` is called from the worker loop at least every
+        ``heartbeat_interval`` seconds (the systemd watchdog)."""
         self._store = store
         self._voice = voice
         self._clock = clock
         self._wall_clock = wall_clock
+        self._address_lookup = address_lookup
+        self._settings_filter = settings_filter
         self._heartbeat = heartbeat
         self._heartbeat_interval = heartbeat_interval
         self._on_status = on_status
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._gestures = GestureDetector()
         self._session = WorkoutSession(clock)
-        self._session.set_address(address)
+        self._actions: dict[Gesture, Action] = {}
         self._status = self._session.status()
+        self._status_at = clock()
         self._status_version = 0
         self._status_changed = threading.Condition()
         self._last_snapshot: dict[str, Any] | None = None
@@ -108,7 +121,18 @@ class Spotter:
         return self._voice.voices()
 
     def status(self) -> Status:
-        return self._status
+        # The worker publishes only when something happens; between two events a hold or
+        # rest still counts down, so age the published figure instead of waking the worker.
+        status, at = self._status, self._status_at
+        if status.remaining_seconds is None or status.state not in _COUNTING:
+            return status
+        left = max(0, math.ceil(status.remaining_seconds - (self._clock() - at)))
+        return dataclasses.replace(status, remaining_seconds=left)
+
+    def settings(self) -> Settings:
+        """The settings in force: the store's, with what the config file pins."""
+        settings = self._store.settings()
+        return settings if self._settings_filter is None else self._settings_filter(settings)
 
     def wait_for_change(self, seen: int, timeout: float) -> tuple[int, Status]:
         with self._status_changed:
@@ -128,10 +152,6 @@ class Spotter:
         self._queue.put(_Stop())
         if self._thread is not None:
             self._thread.join(timeout)
-
-    def announce(self, lines: list[Line]) -> None:
-        """Speak lines from outside the engine (start-up messages); safe before start()."""
-        self._speak(lines)
 
     def run(self) -> None:
         """The worker loop. Sleeps on the queue until an item or the next deadline: no polling."""
@@ -172,24 +192,26 @@ class Spotter:
 
     # -- the worker's own methods -------------------------------------------------------------
 
-    def _wait_time(self) -> float:
-        deadlines = [
-            d
+    def _wait_time(self) -> float | None:
+        """How long the worker may sleep: until the next deadline or heartbeat; None = forever."""
+        waits = [
+            d - self._clock()
             for d in (self._session.next_deadline(), self._gestures.next_deadline())
             if d is not None
         ]
-        wait = self._heartbeat_interval
-        if deadlines:
-            wait = min(wait, min(deadlines) - self._clock())
-        return max(0.0, wait)
+        if self._heartbeat_interval is not None:
+            waits.append(self._heartbeat_interval)
+        return max(0.0, min(waits)) if waits else None
 
     def _step(self, item: _Item | None) -> None:
         if isinstance(item, Edge):
             for gesture in self._gestures.edge(item.pressed, item.at):
-                self._speak(self._session.handle_gesture(gesture))
+                self._on_gesture(gesture)
         elif isinstance(item, Gesture):
-            self._speak(self._session.handle_gesture(item))
+            self._on_gesture(item)
         elif isinstance(item, Action):
+            if item is Action.PAUSE:
+                self._refresh_address()
             self._speak(self._session.handle(item))
         elif isinstance(item, _Reload):
             self._apply_settings()
@@ -197,12 +219,22 @@ class Spotter:
             self._voice.speak([Line(item.text, interrupt=True)])
         now = self._clock()
         for gesture in self._gestures.poll(now):
-            self._speak(self._session.handle_gesture(gesture))
+            self._on_gesture(gesture)
         self._speak(self._session.tick())
         # Persisting comes after speaking: the answer to a press must not wait for an fsync.
         self._record_finished()
         self._save_progress()
         self._publish()
+
+    def _on_gesture(self, gesture: Gesture) -> None:
+        if self._actions.get(gesture) is Action.PAUSE:
+            self._refresh_address()
+        self._speak(self._session.handle_gesture(gesture))
+
+    def _refresh_address(self) -> None:
+        # Only idle or done speak the address; mid-workout a pause must not wait for a lookup.
+        if self._address_lookup is not None and self._status.state in _ADDRESS_STATES:
+            self._session.set_address(self._address_lookup())
 
     def _speak(self, lines: list[Line]) -> None:
         if lines:
@@ -215,26 +247,36 @@ class Spotter:
             return
         with self._status_changed:
             self._status = status
+            self._status_at = self._clock()
             self._status_version += 1
             self._status_changed.notify_all()
         if self._on_status is not None:
             self._on_status(status)
 
     def greet(self) -> None:
-        """Offer to resume a session the store still holds, or say Spotter is ready."""
+        """Say Spotter is ready and where its page is; offer to resume a cut-short workout."""
+        lines: list[Line] | None = None
         progress = self._store.load_progress()
         if progress is not None:
             try:
-                self._speak(self._session.offer_resume(progress))
+                lines = self._session.offer_resume(progress)
                 self._last_snapshot = progress
-                return
             except ValueError as err:
                 log.warning("the saved session could not be resumed (%s); starting fresh", err)
                 self._store.save_progress(None)
-        self._speak(self._session.greeting())
+        if lines is None:
+            lines = self._session.greeting()
+        if self._address_lookup is not None:
+            url = self._address_lookup()
+            self._session.set_address(url)
+            log.info("the phone page is at %s", url or "(no network address yet)")
+            if url:
+                lines = [*lines, Line(script.address(url))]
+        self._speak(lines)
 
     def _apply_settings(self) -> None:
-        settings = self._store.settings()
+        settings = self.settings()
+        self._actions = gesture_actions(settings)
         self._gestures.configure(
             debounce=settings.debounce_ms / 1000,
             double_window=settings.double_press_ms / 1000,
@@ -243,7 +285,7 @@ class Spotter:
         )
         self._session.configure(
             default_rest=settings.default_rest_seconds,
-            gesture_actions=gesture_actions(settings),
+            gesture_actions=self._actions,
         )
         self._voice.configure(
             VoiceSettings(
@@ -255,7 +297,7 @@ class Spotter:
         if routine is not None:
             # Render every line of the routine now, so a press never waits for speech synthesis.
             self._voice.prepare(
-                sorted(routine_lines(routine, default_rest=settings.default_rest_seconds))
+                sorted(script.routine_lines(routine, default_rest=settings.default_rest_seconds))
             )
         self._load_routine(routine, settings)
 
@@ -285,7 +327,7 @@ class Spotter:
         )
         # The week's count feeds the next summary.
         active = self._store.active_routine()
-        self._load_routine(active.routine if active else None, self._store.settings())
+        self._load_routine(active.routine if active else None, self.settings())
 
     def _save_progress(self) -> None:
         snapshot = self._session.snapshot()

@@ -171,6 +171,9 @@ def test_activate_changes_what_preview_plays(capsys, tmp_path, data_dir):
         ["routines", "export"],
         ["routines", "activate"],
         ["say"],
+        ["doctor"],
+        ["config"],
+        ["config", "check"],
     ],
 )
 def test_every_command_has_help(argv, capsys):
