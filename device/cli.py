@@ -40,6 +40,12 @@ def _open_store(args: argparse.Namespace) -> Store:
         raise CommandError(f"cannot open the data directory {data_dir}: {err.strerror}") from err
 
 
+def _fetch_routine(args: argparse.Namespace, routine_id: str | None) -> Routine:
+    """One routine from the store (the active one for None), or a one-line error."""
+    with _open_store(args) as store:
+        return _routine_or_fail(store, routine_id)
+
+
 def _routine_or_fail(store: Store, routine_id: str | None) -> Routine:
     stored = store.active_routine() if routine_id is None else store.get_routine(routine_id)
     if stored is None:
@@ -70,40 +76,29 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from device.script import preview_script
 
-    store = _open_store(args)
-    try:
+    with _open_store(args) as store:
         routine = _routine_or_fail(store, args.routine_id)
         default_rest = store.settings().default_rest_seconds
-    finally:
-        store.close()
     for line in preview_script(routine, default_rest=default_rest):
         print(line)
     return EXIT_OK
 
 
 def cmd_routines_list(args: argparse.Namespace) -> int:
-    store = _open_store(args)
-    try:
+    with _open_store(args) as store:
         active = store.active_routine()
         for stored in store.list_routines():
             r = stored.routine
             mark = "  (active)" if active is not None and active.routine.id == r.id else ""
             count = len(r.exercises)
             print(f"{r.id}\t{r.name}\t{count} exercise{'s' if count != 1 else ''}{mark}")
-    finally:
-        store.close()
     return EXIT_OK
 
 
 def cmd_routines_show(args: argparse.Namespace) -> int:
     from device.describe import describe_routine
 
-    store = _open_store(args)
-    try:
-        routine = _routine_or_fail(store, args.routine_id)
-    finally:
-        store.close()
-    print(describe_routine(routine))
+    print(describe_routine(_fetch_routine(args, args.routine_id)))
     return EXIT_OK
 
 
@@ -119,13 +114,10 @@ def cmd_routines_import(args: argparse.Namespace) -> int:
     from routines.validation import routine_from_yaml
 
     routine = routine_from_yaml(_read_file(args.file), source=args.file)
-    store = _open_store(args)
-    try:
+    with _open_store(args) as store:
         stored = store.create_routine(routine)
         if args.activate:
             store.set_active_routine(stored.routine.id)
-    finally:
-        store.close()
     print(stored.routine.id)
     return EXIT_OK
 
@@ -133,22 +125,14 @@ def cmd_routines_import(args: argparse.Namespace) -> int:
 def cmd_routines_export(args: argparse.Namespace) -> int:
     from routines.validation import routine_to_yaml
 
-    store = _open_store(args)
-    try:
-        routine = _routine_or_fail(store, args.routine_id)
-    finally:
-        store.close()
-    sys.stdout.write(routine_to_yaml(routine))
+    sys.stdout.write(routine_to_yaml(_fetch_routine(args, args.routine_id)))
     return EXIT_OK
 
 
 def cmd_routines_activate(args: argparse.Namespace) -> int:
-    store = _open_store(args)
-    try:
+    with _open_store(args) as store:
         _routine_or_fail(store, args.routine_id)
         store.set_active_routine(args.routine_id)
-    finally:
-        store.close()
     print(f"active routine: {args.routine_id}")
     return EXIT_OK
 
@@ -183,12 +167,9 @@ def cmd_say(args: argparse.Namespace) -> int:
     text = " ".join(args.text).strip()
     if not text:
         raise CommandError("nothing to say: give the text to speak")
-    store = _open_store(args)
-    try:
+    with _open_store(args) as store:
         s = store.settings()
-        data_dir = resolve_data_dir(args.data_dir)
-    finally:
-        store.close()
+    data_dir = resolve_data_dir(args.data_dir)
     voice = Voice(
         data_dir / "voice-cache",
         settings=VoiceSettings(voice_id=s.voice_id, rate=s.voice_rate, volume=s.voice_volume),
