@@ -1,0 +1,146 @@
+"""A long day: thirty workouts back to back, driven by random gestures on the real button,
+on a fake clock. Nothing may pile up: memory stays flat, the history holds exactly the
+thirty workouts, and every workout reaches its end.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from device.button import ButtonInput
+from device.daemon import Spotter
+from device.events import State
+from device.player import NullPlayer
+from device.voice import Voice
+from routines.store import Store
+from tests.fakes import FakeClock
+
+pytestmark = pytest.mark.slow
+
+PIN = 17
+WORKOUTS = 30
+WARM_UP = 5  # workouts before the baseline: caches and first-use allocations settle
+MAX_GESTURES = 2000  # per workout; the lower-back routine takes about 140 presses
+# Growth allowed over the last 25 workouts: each leaves its two summary lines in the
+# voice's table of rendered files (about 7 KB in all, measured), nothing more.
+MAX_GROWTH_BYTES = 32 * 1024
+# Renders run on the voice's own thread in real time; memory is compared once it is idle.
+RENDER_WAIT = 60.0
+WALL_START = 1_741_176_000.0  # a Wednesday in March 2025
+
+
+class Day:
+    """Spotter on a mock pin, and a finger that presses it at fake times."""
+
+    def __init__(
+        self,
+        spotter: Spotter,
+        voice: Voice,
+        store: Store,
+        clock: FakeClock,
+        factory: MockFactory,
+    ) -> None:
+        self.spotter = spotter
+        self.store = store
+        self.voice = voice
+        self.clock = clock
+        self.pin = factory.pin(PIN)
+
+    def wait(self, seconds: float) -> None:
+        """Let time pass, the worker looking at least twice a second (as its deadlines make
+        it do), so holds and rests run down by themselves."""
+        end = self.clock() + seconds
+        while self.clock() < end:
+            self.clock.advance(min(0.5, end - self.clock()))
+            self.spotter.drain()
+
+    def tap(self, down: float) -> None:
+        self.pin.drive_low()
+        self.spotter.drain()
+        self.wait(down)
+        self.pin.drive_high()
+        self.spotter.drain()
+        # gpiozero's mock pin keeps every level it was driven to, for assertions; a real
+        # pin keeps nothing, so neither may this one when memory is measured.
+        self.pin.clear_states()
+
+    def gesture(self, rng: random.Random) -> None:
+        """One random gesture, then a random pause."""
+        roll = rng.random()
+        if roll < 0.75:
+            self.tap(0.1)  # press
+        elif roll < 0.82:
+            self.tap(0.1)  # double-press
+            self.wait(0.1)
+            self.tap(0.1)
+        elif roll < 0.94:
+            self.tap(1.5)  # hold
+        else:
+            self.tap(3.2)  # long hold: pause, resume, or end while paused
+        self.wait(rng.choice([0.5, 0.6, 1.0, 2.0, 5.0, 12.0]))
+
+    def workout(self, rng: random.Random) -> int:
+        """From idle to the summary; returns how many gestures it took."""
+        for count in range(1, MAX_GESTURES + 1):
+            self.gesture(rng)
+            if self.spotter.status().state is State.DONE:
+                return count
+        raise AssertionError(f"stuck in {self.spotter.status()} after {MAX_GESTURES} gestures")
+
+    def back_to_idle(self) -> None:
+        self.tap(0.1)
+        self.wait(1.0)
+        assert self.spotter.status().state is State.IDLE
+
+
+@pytest.fixture
+def day(tmp_path: Path, mock_factory: MockFactory, clock: FakeClock) -> Iterator[Day]:
+    store = Store.open(tmp_path / "data")
+    voice = Voice(tmp_path / "data" / "voice-cache", player=NullPlayer())
+    spotter = Spotter(store, voice, clock=clock, wall_clock=lambda: WALL_START + clock() - 1000.0)
+    button = ButtonInput(PIN, spotter.submit_edge, clock, pin_factory=mock_factory)
+    spotter.greet()
+    try:
+        yield Day(spotter, voice, store, clock, mock_factory)
+    finally:
+        button.close()
+        voice.close()
+        store.close()
+
+
+def test_thirty_workouts_in_a_row_leave_nothing_behind(day: Day) -> None:
+    rng = random.Random(30)
+    gestures: list[int] = []
+    tracemalloc.start()
+    try:
+        baseline = 0
+        for n in range(1, WORKOUTS + 1):
+            gestures.append(day.workout(rng))
+            if n < WORKOUTS:
+                day.back_to_idle()
+            if n == WARM_UP:
+                assert day.voice.wait_until_prepared(RENDER_WAIT)
+                gc.collect()
+                baseline = tracemalloc.get_traced_memory()[0]
+        assert day.voice.wait_until_prepared(RENDER_WAIT)
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    assert growth < MAX_GROWTH_BYTES, f"grew {growth} bytes over {WORKOUTS - WARM_UP} workouts"
+    entries = day.store.history(limit=1000)
+    assert len(entries) == WORKOUTS
+    assert all(e.routine_id == "lower-back" for e in entries)
+    finished = [e.finished_at for e in entries]
+    assert finished == sorted(finished, reverse=True) and len(set(finished)) == WORKOUTS
+    assert day.store.load_progress() is None  # nothing left half-done
+    # The gestures really were mixed: some workouts were cut short, others went the distance.
+    assert min(gestures) < 40 < max(gestures)
+    assert {e.completed for e in entries} == {True, False}
