@@ -219,7 +219,8 @@ def check_config_file(path: Path) -> list[str]:
         values = _read_file(path, missing_ok=False) or {}
         _check_together(values, dict.fromkeys(values, str(path)))
     except ConfigError as err:
-        return err.describe().splitlines()
+        # Not describe().splitlines(): a key may itself hold a character that splits lines.
+        return err.lines()
     return []
 
 

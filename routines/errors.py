@@ -17,9 +17,13 @@ class ValidationError(ValueError):
         self.source = source
         super().__init__(self.describe())
 
-    def describe(self) -> str:
+    def lines(self) -> list[str]:
+        """One ``[source: ]field: message`` line per problem."""
         prefix = f"{self.source}: " if self.source else ""
-        return "\n".join(f"{prefix}{field}: {message}" for field, message in self.errors.items())
+        return [f"{prefix}{field}: {message}" for field, message in self.errors.items()]
+
+    def describe(self) -> str:
+        return "\n".join(self.lines())
 
 
 class RoutineError(ValidationError):

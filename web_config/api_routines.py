@@ -19,6 +19,7 @@ from routines.validation import parse_routine
 from web_config.api import fields_error, json_object
 from web_config.context import control, reload_if_active, store
 from web_config.errors import ApiError
+from web_config.parsing import is_whole_number
 
 bp = Blueprint("api_routines", __name__, url_prefix="/api/routines")
 
@@ -52,7 +53,7 @@ def _expected_version(body: dict[str, Any] | None) -> int | None:
     if request.if_match.star_tag or not request.if_match:
         return from_body
     tags = request.if_match.as_set()
-    if len(tags) != 1 or not next(iter(tags)).isdigit():
+    if len(tags) != 1 or not is_whole_number(next(iter(tags))):
         raise ApiError(400, 'If-Match must hold one version, e.g. If-Match: "3".')
     return int(next(iter(tags)))
 

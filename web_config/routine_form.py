@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from routines.model import Exercise, Routine
+from web_config.parsing import is_whole_number
 
 # One more than a routine may hold, so the editor can show the "too many" error.
 MAX_FORM_EXERCISES = 51
@@ -138,7 +139,7 @@ class RoutineDraft:
             if len(self.exercises) < MAX_FORM_EXERCISES:
                 self.exercises.append(ExerciseDraft())
             return
-        if not index_text.isdigit() or int(index_text) >= len(self.exercises):
+        if not is_whole_number(index_text) or int(index_text) >= len(self.exercises):
             return
         i = int(index_text)
         if action == "remove":

@@ -10,6 +10,7 @@ from routines.store import StoredRoutine, VersionConflict
 from routines.validation import parse_routine, routine_from_yaml, routine_to_yaml
 from web_config.auth import login_required
 from web_config.context import control, reload_if_active, store
+from web_config.parsing import is_whole_number
 from web_config.routine_form import RoutineDraft, describe_errors, field_errors
 
 bp = Blueprint("routines", __name__, url_prefix="/routines")
@@ -66,7 +67,7 @@ def _edit(stored: StoredRoutine | None) -> ResponseReturnValue:
     if stored is None:
         saved = store().create_routine(routine)
     else:
-        expected = int(draft.version) if draft.version.isdigit() else None
+        expected = int(draft.version) if is_whole_number(draft.version) else None
         try:
             saved = store().save_routine(routine, expected_version=expected)
         except VersionConflict as conflict:
