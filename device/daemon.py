@@ -218,8 +218,11 @@ class Spotter:
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=True)])
         now = self._clock()
-        for gesture in self._gestures.poll(now):
-            self._on_gesture(gesture)
+        if self._queue.empty():
+            # Edges still queued carry earlier timestamps; asking the detector what is due
+            # "now" before they are read would measure a late worker's press as a hold.
+            for gesture in self._gestures.poll(now):
+                self._on_gesture(gesture)
         self._speak(self._session.tick())
         # Persisting comes after speaking: the answer to a press must not wait for an fsync.
         self._record_finished()

@@ -341,3 +341,15 @@ def test_the_worker_thread_answers_and_saves_on_stop(tmp_path, mock_factory):
         button.close()
         made.voice.close()
         made.store.close()
+
+
+@pytest.mark.parametrize("late", [0.6, 1.2, 3.5])
+def test_a_busy_worker_still_reads_a_short_press_as_a_press(rig, late):
+    # Both edges of an 80 ms press wait in the queue while the worker is busy elsewhere
+    # (a slow SD card, say); when it gets to them, they must still make a press.
+    rig.pin.drive_low()
+    rig.clock.advance(0.08)
+    rig.pin.drive_high()
+    rig.clock.advance(late)
+    rig.spotter.drain()
+    assert rig.spotter.status().state == State.INTRO
