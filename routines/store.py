@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -396,7 +397,14 @@ def _valid(routine: Routine) -> Routine:
 
 def _stored(row: tuple[str, int, float]) -> StoredRoutine:
     body, version, updated_at = row
-    return StoredRoutine(parse_routine(json.loads(body)), version, updated_at)
+    return StoredRoutine(_parse_body(body), version, updated_at)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_body(body: str) -> Routine:
+    # Every read re-checks what is on disk, but the page asks for the active routine on
+    # each request: the same text parses to the same (immutable) routine, so keep it.
+    return parse_routine(json.loads(body))
 
 
 def _free_id(wanted: str, taken: set[str]) -> str:
