@@ -89,7 +89,13 @@ def _start_web(store: Store, spotter: Spotter, config: Config) -> tuple[Callable
     app = create_app(store=store, control=spotter)
     try:
         server: Any = create_server(
-            app, host=config.web_host, port=config.web_port, threads=6, ident="Spotter"
+            # One core's worth of Python serves the page (the GIL), so more threads would
+            # only add switching; the page polls, so no thread is held by a waiting client.
+            app,
+            host=config.web_host,
+            port=config.web_port,
+            threads=3,
+            ident="Spotter",
         )
     except OSError as err:
         raise CommandError(

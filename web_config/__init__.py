@@ -41,6 +41,8 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(days=90),
+        # A login lasts its 90 days without re-signing the cookie on every status poll.
+        SESSION_REFRESH_EACH_REQUEST=False,
         CLOCK=time.time,
         ALLOWED_HOSTS=(),
     )
