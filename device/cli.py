@@ -15,7 +15,7 @@ from device.errors import CommandError
 from device.events import Line
 from routines.errors import ValidationError
 from routines.model import Routine
-from routines.store import Store, resolve_data_dir
+from routines.store import Store
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -32,8 +32,16 @@ def _print_line(text: str) -> None:
     print(f"» {text}", flush=True)
 
 
+def _data_dir(args: argparse.Namespace) -> Path:
+    # The same precedence as the daemon (--data-dir, SPOTTER_DATA_DIR, the config file's
+    # data_dir, the XDG default), so a command run by hand finds the service's data.
+    from device.runner import config_from_args, data_dir_of
+
+    return data_dir_of(config_from_args(args))
+
+
 def _open_store(args: argparse.Namespace) -> Store:
-    data_dir = resolve_data_dir(args.data_dir)
+    data_dir = _data_dir(args)
     try:
         return Store.open(data_dir)
     except OSError as err:
@@ -167,14 +175,16 @@ def cmd_say(args: argparse.Namespace) -> int:
     text = " ".join(args.text).strip()
     if not text:
         raise CommandError("nothing to say: give the text to speak")
+    from device.runner import config_from_args, data_dir_of
+
+    config = config_from_args(args)
     with _open_store(args) as store:
         s = store.settings()
-    data_dir = resolve_data_dir(args.data_dir)
     voice = Voice(
-        data_dir / "voice-cache",
+        data_dir_of(config) / "voice-cache",
         settings=VoiceSettings(voice_id=s.voice_id, rate=s.voice_rate, volume=s.voice_volume),
         echo=_print_line,
-        audio_device=args.audio_device,
+        audio_device=config.audio_device,
     )
     try:
         voice.speak([Line(text, interrupt=True)])
@@ -197,6 +207,8 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    """--config and --data-dir: every command that touches the store finds it the same way."""
+    _config_option(parser)
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -223,7 +235,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="no GPIO needed: keys on standard input drive a simulated button "
         "(Enter = press, d = double, h = hold, l = long hold, q = quit)",
     )
-    _config_option(run)
     run.add_argument("--pin", type=int, default=None, help="BCM pin of the button (default 17)")
     run.add_argument("--led-pin", type=int, default=None, help="BCM pin of a status LED (none)")
     run.add_argument(
@@ -274,7 +285,6 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser(
         "doctor", help="check the button, the sound, the voice, the data and the web port"
     )
-    _config_option(doctor)
     _data_dir_option(doctor)
     doctor.add_argument("--no-play", action="store_true", help="do not play the test line")
     doctor.set_defaults(func=cmd_doctor)
@@ -291,7 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     say = sub.add_parser("say", help="speak a line with the current voice settings")
     _data_dir_option(say)
     say.add_argument("text", nargs="+", metavar="TEXT")
-    say.add_argument("--audio-device", default="default", help="ALSA device to play on")
+    say.add_argument(
+        "--audio-device", default=None, help="ALSA device to play on (default: the config's)"
+    )
     say.set_defaults(func=cmd_say)
     return parser
 

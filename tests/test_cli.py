@@ -246,3 +246,25 @@ def test_a_user_routine_runs_in_the_simulator_from_stdin(capsys, tmp_path, data_
         store.close()
     assert entry.routine_id == "quick-test"
     assert entry.completed
+
+
+def test_commands_find_the_data_dir_the_config_file_names(capsys, tmp_path, monkeypatch):
+    # As on a Pi: the file names the service's data; a command run by hand must use it.
+    monkeypatch.delenv("SPOTTER_DATA_DIR", raising=False)
+    service_data = tmp_path / "service"
+    config = tmp_path / "spotter.toml"
+    config.write_text(f'data_dir = "{service_data}"\n')
+    routine = write(tmp_path, "quick.yaml", USER_ROUTINE)
+    code, out, _ = run_cli(capsys, "routines", "import", str(routine), "--config", str(config))
+    assert code == 0
+    assert (service_data / "spotter.db").exists()
+    code, out, _ = run_cli(capsys, "routines", "list", "--config", str(config))
+    assert "quick-test" in out
+
+
+def test_a_broken_config_file_is_named_not_a_traceback(capsys, tmp_path):
+    config = tmp_path / "spotter.toml"
+    config.write_text("[button]\npin = 99\n")
+    code, _, err = run_cli(capsys, "routines", "list", "--config", str(config))
+    assert code == 1
+    assert err.strip() == f"{config}: button.pin: must be a whole number from 0 to 27"
