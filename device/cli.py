@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from device import __version__
 from device.errors import CommandError
-from device.events import Line
+from device.events import Line, actions_by_name
 from routines.errors import ValidationError
 from routines.model import Routine
 from routines.store import Store
@@ -86,8 +86,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     with _open_store(args) as store:
         routine = _routine_or_fail(store, args.routine_id)
-        default_rest = store.settings().default_rest_seconds
-    for line in preview_script(routine, default_rest=default_rest):
+        settings = store.settings()
+    for line in preview_script(
+        routine,
+        default_rest=settings.default_rest_seconds,
+        gesture_actions=actions_by_name(settings.gesture_actions),
+    ):
         print(line)
     return EXIT_OK
 

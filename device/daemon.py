@@ -20,7 +20,7 @@ from typing import Any
 
 from device import script
 from device.engine import SessionRecord, WorkoutSession
-from device.events import Action, Gesture, Line, State, Status
+from device.events import Action, Gesture, Line, State, Status, actions_by_name
 from device.gestures import Edge, GestureDetector
 from device.voice import Voice, VoiceSettings
 from routines.model import Routine
@@ -52,10 +52,6 @@ class _Stop:
 
 
 _Item = Edge | Gesture | Action | _Reload | _Say | _Stop
-
-
-def gesture_actions(settings: Settings) -> dict[Gesture, Action]:
-    return {Gesture(g): Action(a) for g, a in settings.gesture_actions.items()}
 
 
 class Spotter:
@@ -279,7 +275,7 @@ class Spotter:
 
     def _apply_settings(self) -> None:
         settings = self.settings()
-        self._actions = gesture_actions(settings)
+        self._actions = actions_by_name(settings.gesture_actions)
         self._gestures.configure(
             debounce=settings.debounce_ms / 1000,
             double_window=settings.double_press_ms / 1000,
@@ -300,7 +296,13 @@ class Spotter:
         if routine is not None:
             # Render every line of the routine now, so a press never waits for speech synthesis.
             self._voice.prepare(
-                sorted(script.routine_lines(routine, default_rest=settings.default_rest_seconds))
+                sorted(
+                    script.routine_lines(
+                        routine,
+                        default_rest=settings.default_rest_seconds,
+                        gesture_actions=self._actions,
+                    )
+                )
             )
         self._load_routine(routine, settings)
 

@@ -47,6 +47,7 @@ class WorkoutSession:
         self._clock = clock
         self._default_rest = default_rest
         self._actions = dict(gesture_actions)
+        self._words = script.ButtonWords.for_actions(self._actions)
         self._routine: Routine | None = None
         self._sessions_this_week = 0
         self._weekly_goal: int | None = None
@@ -76,6 +77,7 @@ class WorkoutSession:
         """Apply changed settings; rests already running keep their length."""
         self._default_rest = default_rest
         self._actions = dict(gesture_actions)
+        self._words = script.ButtonWords.for_actions(self._actions)
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -194,7 +196,7 @@ class WorkoutSession:
             return self._act_paused(action, now)
         if action is Action.PAUSE:
             s.paused_from, s.state, s.paused_at = s.state, State.PAUSED, now
-            return [script.paused()]
+            return [script.paused(self._words)]
         if action is Action.SKIP:
             return self._skip(now)
         return self._next(now)
@@ -226,7 +228,7 @@ class WorkoutSession:
             if s.confirming_end:
                 return self._conclude(now, reached_end=False)
             s.confirming_end = True
-            return [script.confirm_end()]
+            return [script.confirm_end(self._words)]
         self._unpause(now)
         if action is Action.SKIP:
             return self._skip(now)
@@ -305,7 +307,7 @@ class WorkoutSession:
             s.side, s.rep, s.state = s.side + 1, 0, State.SET
             side = ex.side_order[s.side]
             assert side is not None
-            return script.switch_side(ex, side)
+            return script.switch_side(ex, side, self._words)
         done = list(s.finished_sets)
         done[s.exercise] += 1
         s.finished_sets = tuple(done)
@@ -381,16 +383,18 @@ class WorkoutSession:
         if s.state is State.DONE:
             return list(s.summary)
         if s.state is State.PAUSED:
-            return [script.confirm_end() if s.confirming_end else script.paused()]
+            return [
+                script.confirm_end(self._words) if s.confirming_end else script.paused(self._words)
+            ]
         if s.state is State.INTRO:
             return self._intro(with_cues=True)
         if s.state is State.SET:
             return self._set_texts()
         if s.state is State.HOLD:
-            return script.keep_holding(s.current)
+            return script.keep_holding(s.current, self._words)
         if s.set_number == 1:
-            return [script.resting(), script.up_next(s.current.name)]
-        return [script.resting()]
+            return [script.resting(self._words), script.up_next(s.current.name)]
+        return [script.resting(self._words)]
 
     def _fresh(self, **fields: Any) -> SessionState:
         """A new state; what was last said and a record not yet collected carry over."""
@@ -405,19 +409,25 @@ class WorkoutSession:
     def _intro(self, *, with_cues: bool = False) -> list[str]:
         s = self._s
         total = len(self._routine_of_run().exercises)
-        return script.exercise_intro(s.current, s.exercise + 1, total, with_cues=with_cues)
+        return script.exercise_intro(
+            s.current, s.exercise + 1, total, with_cues=with_cues, words=self._words
+        )
 
     def _set_texts(self) -> list[str]:
         s = self._s
-        return script.set_announcement(s.current, s.set_number, s.current.side_order[s.side])
+        return script.set_announcement(
+            s.current, s.set_number, s.current.side_order[s.side], self._words
+        )
 
     def _greeting_texts(self) -> list[str]:
         if self._routine is None:
             return [script.no_routine()]
-        return [script.greeting(self._routine.name)]
+        return [script.greeting(self._routine.name, self._words)]
 
     def _offer_texts(self) -> list[str]:
         saved = self._s.offer
         assert saved is not None
         ex = saved.routine.exercises[saved.exercise]
-        return script.resume_offer(saved.routine.name, ex.name, saved.set_number, ex.sets)
+        return script.resume_offer(
+            saved.routine.name, ex.name, saved.set_number, ex.sets, self._words
+        )

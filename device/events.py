@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -32,6 +33,11 @@ DEFAULT_GESTURE_ACTIONS: dict[Gesture, Action] = {
     Gesture.HOLD: Action.REPEAT,
     Gesture.LONG_HOLD: Action.PAUSE,
 }
+
+
+def actions_by_name(names: Mapping[str, str]) -> dict[Gesture, Action]:
+    """The settings' gesture-to-action mapping (plain names) in these types."""
+    return {Gesture(g): Action(a) for g, a in names.items()}
 
 
 class State(StrEnum):

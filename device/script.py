@@ -8,14 +8,56 @@ to audio once and a press plays it at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture
 from routines.model import Exercise, Routine, Side
+
+_GESTURE_WORDS: dict[Gesture, str] = {
+    Gesture.PRESS: "press",
+    Gesture.DOUBLE: "double-press",
+    Gesture.HOLD: "hold",
+    Gesture.LONG_HOLD: "long-hold",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonWords:
+    """How prompts name the gesture that does each action: settings may remap them, and
+    "press to carry on" must stay true. None: no gesture does that action."""
+
+    next: str = "press"
+    skip: str | None = "double-press"
+    pause: str | None = "long-hold"
+
+    @classmethod
+    def for_actions(cls, actions: Mapping[Gesture, Action]) -> ButtonWords:
+        """The words for a gesture-to-action mapping (the first gesture wins a tie)."""
+
+        def word(action: Action) -> str | None:
+            return next((_GESTURE_WORDS[g] for g in Gesture if actions.get(g) is action), None)
+
+        # Settings always map some gesture to next; "press" is only a fallback.
+        return cls(
+            next=word(Action.NEXT) or "press", skip=word(Action.SKIP), pause=word(Action.PAUSE)
+        )
+
+
+DEFAULT_WORDS = ButtonWords.for_actions(DEFAULT_GESTURE_ACTIONS)
+
+
+def _cap(word: str) -> str:
+    """A gesture's word at the start of a sentence."""
+    return word[:1].upper() + word[1:]
+
 
 # -- waiting and starting ---------------------------------------------------------------------
 
 
-def greeting(routine_name: str) -> str:
+def greeting(routine_name: str, words: ButtonWords = DEFAULT_WORDS) -> str:
     """Idle: what a press will start."""
-    return f"Ready. Press the button to start {routine_name}."
+    return f"Ready. {_cap(words.next)} the button to start {routine_name}."
 
 
 def no_routine() -> str:
@@ -33,12 +75,19 @@ def address(url: str | None) -> str:
     return f"On your phone, open {spoken}."
 
 
-def resume_offer(routine_name: str, exercise_name: str, set_number: int, sets: int) -> list[str]:
+def resume_offer(
+    routine_name: str,
+    exercise_name: str,
+    set_number: int,
+    sets: int,
+    words: ButtonWords = DEFAULT_WORDS,
+) -> list[str]:
     """At start-up, when a workout was cut short."""
+    over = f", or {words.skip} to start over." if words.skip else "."
     return [
         f"You stopped part way through {routine_name}, at {exercise_name}, "
         f"set {set_number} of {sets}.",
-        "Press to carry on, or double-press to start over.",
+        f"{_cap(words.next)} to carry on{over}",
     ]
 
 
@@ -61,7 +110,12 @@ def _sentence(text: str) -> str:
 
 
 def exercise_intro(
-    exercise: Exercise, number: int, total: int, *, with_cues: bool = False
+    exercise: Exercise,
+    number: int,
+    total: int,
+    *,
+    with_cues: bool = False,
+    words: ButtonWords = DEFAULT_WORDS,
 ) -> list[str]:
     """Said once per exercise: its name, what it needs and how to get set up.
 
@@ -73,7 +127,7 @@ def exercise_intro(
     lines.extend(_sentence(cue) for cue in exercise.setup)
     if with_cues:
         lines.extend(_sentence(cue) for cue in exercise.cues)
-    lines.append("Press when you are in position.")
+    lines.append(f"{_cap(words.next)} when you are in position.")
     return lines
 
 
@@ -81,15 +135,17 @@ def side_name(side: Side) -> str:
     return f"{side.capitalize()} side."
 
 
-def task(exercise: Exercise) -> str:
+def task(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS) -> str:
     """What the user does next in a set, and what the button means meanwhile."""
     if exercise.hold_seconds is not None:
-        return f"Press to start the {exercise.hold_seconds} second hold."
+        return f"{_cap(words.next)} to start the {exercise.hold_seconds} second hold."
     what = "after each rep" if exercise.count == "per_rep" else "when the set is done"
-    return f"{exercise.reps} reps. Press {what}."
+    return f"{exercise.reps} reps. {_cap(words.next)} {what}."
 
 
-def set_announcement(exercise: Exercise, set_number: int, side: Side | None) -> list[str]:
+def set_announcement(
+    exercise: Exercise, set_number: int, side: Side | None, words: ButtonWords = DEFAULT_WORDS
+) -> list[str]:
     """The start of a set: which one, which side, how to move and what to press."""
     lines = [
         "Final set." if set_number == exercise.sets else f"Set {set_number} of {exercise.sets}."
@@ -97,13 +153,13 @@ def set_announcement(exercise: Exercise, set_number: int, side: Side | None) -> 
     if side is not None:
         lines.append(side_name(side))
     lines.extend(_sentence(cue) for cue in exercise.cues)
-    lines.append(task(exercise))
+    lines.append(task(exercise, words))
     return lines
 
 
-def switch_side(exercise: Exercise, side: Side) -> list[str]:
+def switch_side(exercise: Exercise, side: Side, words: ButtonWords = DEFAULT_WORDS) -> list[str]:
     """Between the two sides of one set: no rest, straight on."""
-    return [f"Switch to the {side} side.", task(exercise)]
+    return [f"Switch to the {side} side.", task(exercise, words)]
 
 
 def count(number: int) -> str:
@@ -130,9 +186,12 @@ def release() -> str:
     return "And release."
 
 
-def keep_holding(exercise: Exercise) -> list[str]:
+def keep_holding(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS) -> list[str]:
     """Asked to repeat during a hold."""
-    return [*(_sentence(cue) for cue in exercise.cues), "Keep holding. Press to let go early."]
+    return [
+        *(_sentence(cue) for cue in exercise.cues),
+        f"Keep holding. {_cap(words.next)} to let go early.",
+    ]
 
 
 def rest(seconds: int) -> str:
@@ -144,24 +203,26 @@ def up_next(exercise_name: str) -> str:
     return f"Next up: {exercise_name}."
 
 
-def resting() -> str:
+def resting(words: ButtonWords = DEFAULT_WORDS) -> str:
     """Asked to repeat during a rest."""
-    return "Resting. Press to skip the rest."
+    return f"Resting. {_cap(words.next)} to skip the rest."
 
 
 # -- pause and end ---------------------------------------------------------------------------
 
 
-def paused() -> str:
-    return "Paused. Press to carry on."
+def paused(words: ButtonWords = DEFAULT_WORDS) -> str:
+    return f"Paused. {_cap(words.next)} to carry on."
 
 
 def resumed() -> str:
     return "Carrying on."
 
 
-def confirm_end() -> str:
-    return "Long-hold again to end the workout, or press to carry on."
+def confirm_end(words: ButtonWords = DEFAULT_WORDS) -> str:
+    if words.pause is None:  # only the page can end it then
+        return f"End the workout on the web page, or {words.next} to carry on."
+    return f"{_cap(words.pause)} again to end the workout, or {words.next} to carry on."
 
 
 def ended() -> str:
@@ -217,7 +278,9 @@ class _ScriptClock:
         return self.now
 
 
-def _run_through(routine: Routine, default_rest: int) -> tuple[list[str], list[str]]:
+def _run_through(
+    routine: Routine, default_rest: int, gesture_actions: Mapping[Gesture, Action]
+) -> tuple[list[str], list[str]]:
     """Every line a full run speaks, each press at once and every hold and rest in full;
     and the summary lines among them, which depend on the run."""
     # The engine speaks with this phrasebook, so it is imported here, on use.
@@ -225,7 +288,7 @@ def _run_through(routine: Routine, default_rest: int) -> tuple[list[str], list[s
     from device.events import Action, State
 
     clock = _ScriptClock()
-    session = WorkoutSession(clock, default_rest=default_rest)
+    session = WorkoutSession(clock, default_rest=default_rest, gesture_actions=gesture_actions)
     session.set_routine(routine, weekly_goal=routine.sessions_per_week)
     lines = session.handle(Action.NEXT)
     for _ in range(_MAX_STEPS):
@@ -248,33 +311,44 @@ def _run_through(routine: Routine, default_rest: int) -> tuple[list[str], list[s
     return [line.text for line in lines], dynamic
 
 
-def preview_script(routine: Routine, *, default_rest: int = 30) -> list[str]:
+def preview_script(
+    routine: Routine,
+    *,
+    default_rest: int = 30,
+    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+) -> list[str]:
     """The whole spoken script of a routine, as if each press came at once."""
-    return _run_through(routine, default_rest)[0]
+    return _run_through(routine, default_rest, gesture_actions)[0]
 
 
-def routine_lines(routine: Routine, *, default_rest: int = 30) -> set[str]:
+def routine_lines(
+    routine: Routine,
+    *,
+    default_rest: int = 30,
+    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+) -> set[str]:
     """Every line this routine can speak whose text is known in advance: the audio to
     render before the workout starts. Summaries, the resume offer and the address are
     left out: they depend on the day."""
-    spoken, dynamic = _run_through(routine, default_rest)
+    spoken, dynamic = _run_through(routine, default_rest, gesture_actions)
+    words = ButtonWords.for_actions(gesture_actions)
     texts = set(spoken) - set(dynamic)
     total = len(routine.exercises)
     for number, exercise in enumerate(routine.exercises, start=1):
-        texts.update(exercise_intro(exercise, number, total, with_cues=True))
-        texts.update(keep_holding(exercise))
+        texts.update(exercise_intro(exercise, number, total, with_cues=True, words=words))
+        texts.update(keep_holding(exercise, words))
         texts.add(up_next(exercise.name))
         for side in exercise.side_order:
             for set_number in range(1, exercise.sets + 1):
-                texts.update(set_announcement(exercise, set_number, side))
+                texts.update(set_announcement(exercise, set_number, side, words))
     texts.update(
         (
-            greeting(routine.name),
+            greeting(routine.name, words),
             resuming(),
-            resting(),
-            paused(),
+            resting(words),
+            paused(words),
             resumed(),
-            confirm_end(),
+            confirm_end(words),
             ended(),
             complete(),
             no_routine(),

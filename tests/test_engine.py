@@ -537,10 +537,43 @@ def test_the_gesture_mapping_comes_from_settings(session):
         default_rest=10,
         gesture_actions={Gesture.PRESS: Action.REPEAT, Gesture.HOLD: Action.NEXT},
     )
-    assert press(session) == ["Ready. Press the button to start Lower-back relief."]
-    session.handle_gesture(Gesture.HOLD)
+    # A press now repeats, and the prompts name the gesture that moves on: a hold.
+    assert press(session) == ["Ready. Hold the button to start Lower-back relief."]
+    intro = texts(session.handle_gesture(Gesture.HOLD))
     assert session.status().state is State.INTRO
+    assert intro[-1] == "Hold when you are in position."
     assert session.handle_gesture(Gesture.LONG_HOLD) == []
+
+
+def test_prompts_follow_a_remapped_button(session):
+    session.configure(
+        default_rest=10,
+        gesture_actions={
+            Gesture.PRESS: Action.PAUSE,
+            Gesture.DOUBLE: Action.NEXT,
+            Gesture.HOLD: Action.REPEAT,
+            Gesture.LONG_HOLD: Action.SKIP,
+        },
+    )
+    session.handle(Action.NEXT)
+    said = texts(session.handle(Action.NEXT))
+    assert said[-1] == "Double-press to start the 30 second hold."
+    assert texts(session.handle(Action.PAUSE)) == ["Paused. Double-press to carry on."]
+    assert texts(session.handle(Action.PAUSE)) == [
+        "Press again to end the workout, or double-press to carry on."
+    ]
+
+
+def test_with_no_gesture_for_pause_the_end_is_left_to_the_page(session):
+    session.configure(
+        default_rest=10,
+        gesture_actions={Gesture.PRESS: Action.NEXT, Gesture.HOLD: Action.REPEAT},
+    )
+    session.handle(Action.NEXT)
+    session.handle(Action.PAUSE)  # the page's pause button
+    assert texts(session.handle(Action.PAUSE)) == [
+        "End the workout on the web page, or press to carry on."
+    ]
 
 
 # -- idle, done and the routine -------------------------------------------------------------

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from device import script
 from device.engine import WorkoutSession
-from device.events import Action, State
+from device.events import Action, Gesture, State
 from routines.model import Exercise, Routine
 from routines.validation import load_library
 from tests.fakes import FakeClock
@@ -174,3 +174,15 @@ def test_the_address_is_read_out_or_its_absence_explained():
         "On your phone, open 10 dot 0 dot 0 dot 7 colon 8080."
     )
     assert "no address" in script.address(None)
+
+
+def test_the_prerendered_lines_follow_the_gesture_mapping():
+    remapped = {Gesture.HOLD: Action.NEXT, Gesture.PRESS: Action.REPEAT}
+    lines = script.routine_lines(lower_back(), gesture_actions=remapped)
+    assert "Hold when you are in position." in lines
+    assert "Press when you are in position." not in lines
+    assert "Paused. Hold to carry on." in lines
+    # Every line a run speaks with that mapping is among them.
+    spoken = script.preview_script(lower_back(), gesture_actions=remapped)
+    summary = set(spoken[-3:])
+    assert set(spoken) - summary <= lines
