@@ -18,11 +18,11 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory
 
-from device.button import ButtonInput
-from device.daemon import Spotter
+from device.hardware.button import ButtonInput
+from device.service.worker import Spotter
 from device.events import Action, State
-from device.player import AplayPlayer, Playback, Player
-from device.voice import Voice
+from device.voice.player import AplayPlayer, Playback, Player
+from device.voice.speaker import Voice
 from routines.store import Store
 from routines.validation import parse_routine
 from tests.fakes import FakeClock

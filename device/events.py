@@ -9,7 +9,7 @@ from typing import Any
 
 
 class Gesture(StrEnum):
-    """What the one button can say, decided by ``device.gestures.GestureDetector``."""
+    """What the one button can say, decided by ``device.engine.gestures.GestureDetector``."""
 
     PRESS = "press"
     DOUBLE = "double"

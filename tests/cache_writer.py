@@ -11,9 +11,9 @@ import sys
 import threading
 from pathlib import Path
 
-from device.render_queue import RenderJob, RenderQueue
-from device.speech_cache import WavCache
-from device.tts import Pyttsx3Renderer, VoiceSettings
+from device.voice.render_queue import RenderJob, RenderQueue
+from device.voice.cache import WavCache
+from device.voice.tts import Pyttsx3Renderer, VoiceSettings
 
 SETTINGS = VoiceSettings()
 LONG_EVERY = 4

@@ -6,7 +6,7 @@ import threading
 import wave
 from pathlib import Path
 
-from device.tts import VoiceSettings
+from device.voice.tts import VoiceSettings
 
 
 class ToneRenderer:

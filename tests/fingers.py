@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from gpiozero.pins.mock import MockFactory
 
-from device.button import ButtonInput
+from device.hardware.button import ButtonInput
 from device.events import Gesture
-from device.gestures import Edge, GestureDetector
+from device.engine.gestures import Edge, GestureDetector
 from tests.fakes import FakeClock
 
 START = 100.0

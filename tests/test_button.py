@@ -8,10 +8,10 @@ from gpiozero import Button
 from gpiozero.exc import GPIOPinInUse
 from gpiozero.pins.mock import MockFactory
 
-from device.button import ButtonInput
+from device.hardware.button import ButtonInput
 from device.events import Gesture
-from device.gestures import Edge
-from device.pins import FACTORY_NAMES, NoGpioError, make_pin_factory
+from device.engine.gestures import Edge
+from device.hardware.gpio import FACTORY_NAMES, NoGpioError, make_pin_factory
 from tests.fingers import PinFinger
 
 PRESS, DOUBLE, HOLD, LONG = Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG_HOLD

@@ -1,6 +1,6 @@
 """The button under abuse: contact chatter, machine-gun presses and holds at awkward
 moments, through a real gpiozero Button on a mock pin. The gestures decided must be
-exactly those the rules in ``device.gestures`` give, whatever the pin does, and the
+exactly those the rules in ``device.engine.gestures`` give, whatever the pin does, and the
 real session engine behind the button must stay consistent after every step."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from gpiozero.pins.mock import MockFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device import script
-from device.engine import SessionRecord, WorkoutSession
+from device.engine import phrases as script
+from device.engine.session import SessionRecord, WorkoutSession
 from device.events import Action, Gesture, Line, State, Status
-from device.gestures import GestureDetector
+from device.engine.gestures import GestureDetector
 from routines.validation import parse_routine
 from tests.fakes import FakeClock
 from tests.fingers import PinFinger

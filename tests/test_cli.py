@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from device.cli import build_parser, main
+from device.cli.main import build_parser, main
 
 SPOTTER = [sys.executable, "-m", "device.cli"]
 

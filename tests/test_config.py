@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from device import config as config_module
-from device.config import (
+from device.service import config as config_module
+from device.service.config import (
     ENV_VARS,
     SCHEMA,
     Config,
@@ -285,7 +285,7 @@ def test_an_empty_variable_is_unset_and_the_led_can_be_turned_off(tmp_path):
 
 def test_an_unknown_spotter_variable_is_reported_but_not_fatal(tmp_path, caplog):
     path = write(tmp_path, "")
-    with caplog.at_level(logging.WARNING, logger="device.config"):
+    with caplog.at_level(logging.WARNING, logger="device.service.config"):
         config = load_config(path, {"SPOTTER_BUTON_PIN": "4", "HOME": "/root"}, {})
     assert config.button_pin == 17
     assert "SPOTTER_BUTON_PIN" in caplog.text

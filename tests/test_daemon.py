@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from device.button import ButtonInput
-from device.daemon import Spotter
+from device.hardware.button import ButtonInput
+from device.service.worker import Spotter
 from device.events import Action, State
-from device.player import NullPlayer, Player
-from device.voice import Voice
+from device.voice.player import NullPlayer, Player
+from device.voice.speaker import Voice
 from routines.model import Exercise, Routine
 from routines.store import Store
 from routines.week import week_start

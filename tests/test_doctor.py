@@ -16,8 +16,8 @@ import pytest
 from gpiozero import Button
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from device.config import Config
-from device.doctor import (
+from device.service.config import Config
+from device.cli.doctor import (
     CheckResult,
     Level,
     check_audio_devices,
@@ -401,7 +401,7 @@ def test_a_turned_off_page_is_not_checked():
 
 
 def test_the_page_address_is_given_when_there_is_a_network(monkeypatch):
-    monkeypatch.setattr("device.doctor.page_url", lambda host, port: f"http://192.168.1.20:{port}")
+    monkeypatch.setattr("device.cli.doctor.page_url", lambda host, port: f"http://192.168.1.20:{port}")
     _, address = check_web(Config(web_port=free_port()))
     assert address.level == Level.OK
     assert address.detail.startswith("phones open http://192.168.1.20:")

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from device.engine import UNDO_WINDOW, SessionRecord, WorkoutSession
+from device.engine.session import UNDO_WINDOW, SessionRecord, WorkoutSession
 from device.events import Action, Gesture, Line, State
 from routines.model import Exercise, Routine
 from routines.validation import load_library

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from device.events import Gesture
-from device.gestures import GestureDetector
+from device.engine.gestures import GestureDetector
 from tests.fingers import START, Finger
 
 PRESS, DOUBLE, HOLD, LONG = Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG_HOLD

@@ -145,7 +145,7 @@ def _fake(tool: str, args: list[str]) -> int:
     if tool == "spotter":
         assert args[:2] == ["config", "check"], args
         sys.path.insert(0, str(REPO))
-        from device.config import check_config_file
+        from device.service.config import check_config_file
 
         problems = check_config_file(Path(args[2]))
         print("\n".join(problems))
@@ -294,7 +294,7 @@ def test_the_config_is_the_commented_example_pointing_at_the_service_data(pi):
     example = (REPO / "systemd/spotter.toml").read_text().splitlines()
     differ = [(a, b) for a, b in zip(example, config, strict=True) if a != b]
     assert differ == [('# data_dir = "/var/lib/spotter"', 'data_dir = "/var/lib/spotter"')]
-    from device.config import check_config_file, load_config
+    from device.service.config import check_config_file, load_config
 
     path = pi.file("/etc/spotter/spotter.toml")
     assert check_config_file(path) == []

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from device.button import ButtonInput
-from device.daemon import Spotter
+from device.hardware.button import ButtonInput
+from device.service.worker import Spotter
 from device.events import State
-from device.player import NullPlayer
-from device.voice import Voice
+from device.voice.player import NullPlayer
+from device.voice.speaker import Voice
 from routines.store import Store
 from tests.fakes import FakeClock
 

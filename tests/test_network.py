@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from device.network import interface_addresses, lan_address, page_url, route_address
+from device.service.network import interface_addresses, lan_address, page_url, route_address
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +89,7 @@ needs_netns = pytest.mark.skipif(not CAN_UNSHARE, reason="needs root, unshare an
 PROBE = textwrap.dedent(
     """
     import json
-    from device.network import lan_address, route_address
+    from device.service.network import lan_address, route_address
     print(json.dumps({"route": route_address(), "lan": lan_address()}))
     """
 )

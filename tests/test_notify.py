@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from device import notify
+from device.service import notify as notify
 from device.events import State, Status
-from device.notify import Notifier, describe_status
+from device.service.notify import Notifier, describe_status
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_the_module_functions_use_the_process_environment(listener, tmp_path):
     _, path = listener
     # A fresh interpreter: the process-wide notifier reads os.environ once.
     code = (
-        "from device import notify\n"
+        "from device.service import notify\n"
         "assert notify.ready('Idle')\n"
         "assert notify.status('Working')\n"
         "assert notify.watchdog()\n"
@@ -191,7 +191,7 @@ def test_a_signal_handler_may_notify_while_the_same_thread_is_sending(listener):
     # SIGTERM came in mid-send); a plain lock would hang here, so this runs apart.
     code = (
         "import os, signal\n"
-        "from device.notify import Notifier\n"
+        "from device.service.notify import Notifier\n"
         f"n = Notifier({{'NOTIFY_SOCKET': {path!r}}})\n"
         "signal.signal(signal.SIGTERM, lambda *a: n.stopping())\n"
         "with n._lock:\n"

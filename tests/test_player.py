@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from device.player import AplayPlayback, AplayPlayer, NullPlayer, PlayerError
+from device.voice.player import AplayPlayback, AplayPlayer, NullPlayer, PlayerError
 
 needs_aplay = pytest.mark.skipif(shutil.which("aplay") is None, reason="aplay is not installed")
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from device.speech_cache import WavCache
-from device.tts import Pyttsx3Renderer
+from device.voice.cache import WavCache
+from device.voice.tts import Pyttsx3Renderer
 from routines.settings import Settings, parse_settings_changes
 from routines.store import DB_NAME, Store
 from routines.validation import parse_routine

@@ -7,8 +7,8 @@ from functools import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device import script
-from device.engine import WorkoutSession
+from device.engine import phrases as script
+from device.engine.session import WorkoutSession
 from device.events import Action, Gesture, State
 from routines.model import Exercise, Routine
 from routines.validation import load_library

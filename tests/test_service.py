@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from device.daemon import Spotter
+from device.service.worker import Spotter
 from device.events import Action
-from device.player import NullPlayer
-from device.voice import Voice
+from device.voice.player import NullPlayer
+from device.voice.speaker import Voice
 from routines.store import Store
 from tests.dummy_voice import ToneRenderer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gpiozero import Button
 
-from device.simulate import SimulatedFinger, drive_from_keys
+from device.hardware.simulate import SimulatedFinger, drive_from_keys
 from tests.fakes import FakeClock
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from device.speech_cache import CacheError, WavCache, is_playable_wav
-from device.tts import VoiceSettings
+from device.voice.cache import CacheError, WavCache, is_playable_wav
+from device.voice.tts import VoiceSettings
 
 VERSION = "engine 1"
 
@@ -153,8 +153,8 @@ WRITER = textwrap.dedent(
     """
     import sys, wave
     from pathlib import Path
-    from device.speech_cache import WavCache
-    from device.tts import VoiceSettings
+    from device.voice.cache import WavCache
+    from device.voice.tts import VoiceSettings
 
     cache = WavCache(Path(sys.argv[1]))
     n = 0

@@ -9,7 +9,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from device.events import State
-from device.status_led import LedTiming, Pattern, StatusLed, open_status_led, pattern_for
+from device.hardware.led import LedTiming, Pattern, StatusLed, open_status_led, pattern_for
 
 PIN = 27
 FAST = LedTiming(blink=(0.02, 0.02), flash=(0.01, 0.05), pulse=(0.2, 0.2), quick_blink=(0.02, 0.02))

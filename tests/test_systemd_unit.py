@@ -196,7 +196,7 @@ def test_the_voice_renders_with_write_execute_memory_refused(tmp_path):
         from pathlib import Path
         libc = ctypes.CDLL(None, use_errno=True)
         assert libc.prctl({PR_SET_MDWE}, {PR_MDWE_REFUSE_EXEC_GAIN}, 0, 0, 0) == 0
-        from device.tts import Pyttsx3Renderer, VoiceSettings
+        from device.voice.tts import Pyttsx3Renderer, VoiceSettings
         target = Path(sys.argv[1])
         Pyttsx3Renderer().render("Set two of three. Ten reps.", VoiceSettings(), target)
         print(target.stat().st_size)

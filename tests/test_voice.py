@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from device import tts
+from device.voice import tts as tts
 from device.events import Line
-from device.player import NullPlayer, PlayerError
-from device.speech_cache import WavCache, is_playable_wav
-from device.tts import Pyttsx3Renderer, RenderError, VoiceSettings
-from device.voice import Voice
+from device.voice.player import NullPlayer, PlayerError
+from device.voice.cache import WavCache, is_playable_wav
+from device.voice.tts import Pyttsx3Renderer, RenderError, VoiceSettings
+from device.voice.speaker import Voice
 
 WAIT = 5.0  # seconds; a bound for things that take milliseconds
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from device.button import ButtonInput
-from device.daemon import Spotter
+from device.hardware.button import ButtonInput
+from device.service.worker import Spotter
 from device.events import Line, State
-from device.player import AplayPlayer, Playback, Player
-from device.tts import Renderer, RenderError, VoiceSettings
-from device.voice import Voice
+from device.voice.player import AplayPlayer, Playback, Player
+from device.voice.tts import Renderer, RenderError, VoiceSettings
+from device.voice.speaker import Voice
 from routines.store import Store
 from tests.dummy_voice import HeldPlayer, ToneRenderer
 from tests.fakes import FakeClock
@@ -143,7 +143,7 @@ def voice_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "device.voice" and r.levelno >= logging.WARNING
+        if r.name == "device.voice.speaker" and r.levelno >= logging.WARNING
     ]
 
 
@@ -208,7 +208,7 @@ def test_without_the_pyttsx3_module_spotter_runs_in_print(tmp_path: Path) -> Non
     assert "» Exercise 1 of 4: Hip flexor wall stretch." in printed
     assert "» Set 1 of 3." in printed
     assert printed[-1] == "» Hold for 30 seconds."
-    warnings = [line for line in run.stderr.splitlines() if "WARNING device.voice" in line]
+    warnings = [line for line in run.stderr.splitlines() if "WARNING device.voice.speaker" in line]
     assert len(warnings) == 1 and "not available" in warnings[0], run.stderr
 
 

@@ -12,7 +12,7 @@ from routines.validation import parse_routine
 from tests.dummy_control import DummyControl
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, csrf, post_form
 from web_config import create_app
-from web_config.pins import hash_pin
+from web_config.access_pin import hash_pin
 
 pytest_plugins = ["tests.web_fixtures"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.web_support import contents, csrf, post_form, simple_routine
-from web_config.pins import hash_pin, verify_pin
+from web_config.access_pin import hash_pin, verify_pin
 
 pytest_plugins = ["tests.web_fixtures"]
 

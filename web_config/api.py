@@ -15,7 +15,7 @@ from routines.settings import Settings, parse_settings_changes
 from web_config.context import control, store
 from web_config.errors import ApiError
 from web_config.history import entry_dict, week_summary
-from web_config.pins import hash_pin, pin_problem
+from web_config.access_pin import hash_pin, pin_problem
 from web_config.settings_form import VOICE_RULE
 
 bp = Blueprint("api", __name__, url_prefix="/api")

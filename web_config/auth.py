@@ -21,7 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from web_config.context import store
-from web_config.pins import PinGuard
+from web_config.access_pin import PinGuard
 
 _SESSION_KEY = "pin_mark"
 

@@ -187,7 +187,7 @@ def export(routine_id: str) -> Response:
 @bp.route("/<routine_id>/preview")
 def preview(routine_id: str) -> str:
     """Everything Spotter would say, as if each press came at once."""
-    from device.script import preview_script
+    from device.engine.phrases import preview_script
 
     routine = _stored_or_404(routine_id).routine
     settings = store().settings()

@@ -9,7 +9,7 @@ from routines.errors import SettingsError
 from routines.settings import ACTIONS, GESTURES, parse_settings_changes
 from web_config.auth import login_required, start_login_session
 from web_config.context import control, store
-from web_config.pins import hash_pin, pin_problem
+from web_config.access_pin import hash_pin, pin_problem
 from web_config.settings_form import changes_from_form, form_values
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")

@@ -284,7 +284,7 @@ def _run_through(
     """Every line a full run speaks, each press at once and every hold and rest in full;
     and the summary lines among them, which depend on the run."""
     # The engine speaks with this phrasebook, so it is imported here, on use.
-    from device.engine import WorkoutSession
+    from device.engine.session import WorkoutSession
     from device.events import Action, State
 
     clock = _ScriptClock()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from device import __version__
-from device.errors import CommandError
+from device.service.errors import CommandError
 from device.events import Line, actions_by_name
 from routines.errors import ValidationError
 from routines.model import Routine
@@ -35,7 +35,7 @@ def _print_line(text: str) -> None:
 def _data_dir(args: argparse.Namespace) -> Path:
     # The same precedence as the daemon (--data-dir, SPOTTER_DATA_DIR, the config file's
     # data_dir, the XDG default), so a command run by hand finds the service's data.
-    from device.runner import config_from_args, data_dir_of
+    from device.service.runner import config_from_args, data_dir_of
 
     return data_dir_of(config_from_args(args))
 
@@ -76,13 +76,13 @@ def _read_file(path: str) -> bytes:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from device.runner import run_daemon
+    from device.service.runner import run_daemon
 
     return run_daemon(args)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from device.script import preview_script
+    from device.engine.phrases import preview_script
 
     with _open_store(args) as store:
         routine = _routine_or_fail(store, args.routine_id)
@@ -108,7 +108,7 @@ def cmd_routines_list(args: argparse.Namespace) -> int:
 
 
 def cmd_routines_show(args: argparse.Namespace) -> int:
-    from device.describe import describe_routine
+    from device.cli.describe import describe_routine
 
     print(describe_routine(_fetch_routine(args, args.routine_id)))
     return EXIT_OK
@@ -150,15 +150,15 @@ def cmd_routines_activate(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from device.doctor import print_report, run_doctor
-    from device.runner import config_from_args
+    from device.cli.doctor import print_report, run_doctor
+    from device.service.runner import config_from_args
 
     config = config_from_args(args)
     return print_report(run_doctor(config, play=not args.no_play))
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from device.config import DEFAULT_PATH, check_config_file, config_path
+    from device.service.config import DEFAULT_PATH, check_config_file, config_path
 
     path = config_path(Path(args.file) if args.file else None, os.environ)
     if args.file is None and path == DEFAULT_PATH and not path.exists():
@@ -174,12 +174,12 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    from device.voice import Voice, VoiceSettings
+    from device.voice.speaker import Voice, VoiceSettings
 
     text = " ".join(args.text).strip()
     if not text:
         raise CommandError("nothing to say: give the text to speak")
-    from device.runner import config_from_args, data_dir_of
+    from device.service.runner import config_from_args, data_dir_of
 
     config = config_from_args(args)
     with _open_store(args) as store:

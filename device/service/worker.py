@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from device import script
-from device.engine import SessionRecord, WorkoutSession
+from device.engine import phrases as script
+from device.engine.session import SessionRecord, WorkoutSession
 from device.events import Action, Gesture, Line, State, Status, actions_by_name
-from device.gestures import Edge, GestureDetector
-from device.voice import Voice, VoiceSettings
+from device.engine.gestures import Edge, GestureDetector
+from device.voice.speaker import Voice, VoiceSettings
 from routines.model import Routine
 from routines.settings import Settings
 from routines.store import HistoryEntry, Store

@@ -2,7 +2,7 @@
 
 A pure state machine: no I/O, no threads, no sleeps, and time only from the
 injected clock. A press is answered with a few lines whose texts the routine
-always speaks the same way (see ``device.script.routine_lines``), so their
+always speaks the same way (see ``device.engine.phrases.routine_lines``), so their
 audio can be rendered before the press and played the moment it arrives.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from copy import copy
 from typing import Any
 
-from device import script
+from device.engine import phrases as script
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
-from device.session_state import (
+from device.engine.state import (
     EPSILON,
     TIMED,
     SessionRecord,

@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from device.tts import VoiceSettings
+from device.voice.tts import VoiceSettings
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, cast
 
-from device.pins import FACTORY_NAMES
+from device.hardware.gpio import FACTORY_NAMES
 from routines.errors import ValidationError
 from routines.fields import Problems
 from routines.settings import WHOLE_NUMBER_RANGES, Settings
@@ -67,7 +67,7 @@ class Config:
 
     button_pin: int = DEFAULT_BUTTON_PIN
     led_pin: int | None = None
-    pin_factory: str | None = None  # a device.pins factory name; None = lgpio first, then others
+    pin_factory: str | None = None  # a device.hardware.gpio factory name; None = lgpio first, then others
     gestures: GestureTimings = GestureTimings()
     web_enabled: bool = True
     web_host: str = "0.0.0.0"  # noqa: S104 - the page is meant for phones on the LAN

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from device import script
+from device.engine import phrases as script
 from device.events import State, Status
 from routines.model import Exercise, Routine
 from routines.validation import parse_routine

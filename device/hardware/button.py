@@ -2,7 +2,7 @@
 
 gpiozero calls back on its pin factory's thread, and a slow callback there makes
 it miss edges, so the callbacks only stamp the edge and pass it to the sink (a
-queue's ``put``). Deciding what the edges mean is ``device.gestures``' job.
+queue's ``put``). Deciding what the edges mean is ``device.engine.gestures``' job.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from gpiozero import Button, Factory
 
-from device.gestures import Edge
+from device.engine.gestures import Edge
 
 
 class ButtonInput:

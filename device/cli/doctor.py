@@ -23,9 +23,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from device.config import Config
-from device.network import page_url
-from device.pins import NoGpioError, make_pin_factory
+from device.service.config import Config
+from device.service.network import page_url
+from device.hardware.gpio import NoGpioError, make_pin_factory
 from routines.store import DB_NAME, resolve_data_dir
 
 # BCM number -> physical pin on the 40-pin header, so a message can say where to look.

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from device.events import Line
-from device.player import AplayPlayer, Playback, Player
-from device.render_queue import RenderJob, RenderQueue
-from device.speech_cache import WavCache
-from device.tts import Pyttsx3Renderer, Renderer, VoiceSettings
+from device.voice.player import AplayPlayer, Playback, Player
+from device.voice.render_queue import RenderJob, RenderQueue
+from device.voice.cache import WavCache
+from device.voice.tts import Pyttsx3Renderer, Renderer, VoiceSettings
 
 __all__ = ["Voice", "VoiceSettings"]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from device.speech_cache import WavCache
-from device.tts import Renderer, VoiceSettings
+from device.voice.cache import WavCache
+from device.voice.tts import Renderer, VoiceSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,17 +14,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from device.button import ButtonInput
-from device.config import Config, load_config
-from device.daemon import Spotter
-from device.errors import CommandError
+from device.hardware.button import ButtonInput
+from device.service.config import Config, load_config
+from device.service.worker import Spotter
+from device.service.errors import CommandError
 from device.events import Status
-from device.network import page_url
-from device.notify import Notifier, default_notifier, describe_status
-from device.player import NullPlayer
-from device.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
-from device.status_led import StatusLed, open_status_led
-from device.voice import Voice, VoiceSettings
+from device.service.network import page_url
+from device.service.notify import Notifier, default_notifier, describe_status
+from device.voice.player import NullPlayer
+from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
+from device.hardware.led import StatusLed, open_status_led
+from device.voice.speaker import Voice, VoiceSettings
 from routines.store import Store, resolve_data_dir
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _pin_factory(config: Config, simulate: bool) -> Any:
 
         # PWM-capable mock pins, so a configured status LED can pulse in simulation too.
         return MockFactory(pin_class=MockPWMPin)
-    from device.pins import make_pin_factory
+    from device.hardware.gpio import make_pin_factory
 
     try:
         return make_pin_factory(config.pin_factory)
