@@ -1,4 +1,4 @@
-"""Helpers for the web tests (their fixtures are in ``tests.web_fixtures``)."""
+"""Helpers for the web tests (their fixtures are in ``tests/web/conftest.py``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Fixtures for the web tests: a real store on disk, a recording control, a fake clock.
-
-Test modules load them with ``pytest_plugins = ["tests.web_fixtures"]``.
-"""
+"""Fixtures for the web tests: a real store on disk, a recording control, a fake clock."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "now-page.png"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "now-page.png"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

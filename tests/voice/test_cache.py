@@ -175,7 +175,7 @@ WRITER = textwrap.dedent(
 
 def test_a_writer_killed_at_random_moments_never_leaves_a_broken_file(tmp_path: Path) -> None:
     rng = random.Random(7)
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     committed: set[str] = set()
     for _ in range(25):
         child = subprocess.Popen(

@@ -20,7 +20,7 @@ from device.service.config import (
 )
 from routines.settings import Settings
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "systemd" / "spotter.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "systemd" / "spotter.toml"
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -10,7 +10,6 @@ import pytest
 from device.events import Gesture, State, Status
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, simple_routine
 
-pytest_plugins = ["tests.web_fixtures"]
 
 JSON = {"Content-Type": "application/json"}
 

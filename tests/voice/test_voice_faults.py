@@ -31,7 +31,7 @@ from tests.dummy_voice import HeldPlayer, ToneRenderer
 from tests.fakes import FakeClock
 
 PIN = 17
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Bounds for waits on the voice's own threads (renders, players); they return as soon
 # as the voice is done, and only a broken voice takes this long.
 WAIT = 10.0

@@ -40,7 +40,7 @@ from tests.store_writer import (
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KILLS = 200
 # A fresh interpreter is ready in well under a second; ten means something is broken.
 READY_TIMEOUT = 10.0

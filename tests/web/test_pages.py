@@ -14,7 +14,6 @@ from tests.web_support import WEDNESDAY_NOON, add_workout, contents, csrf, post_
 from web_config import create_app
 from web_config.access_pin import hash_pin
 
-pytest_plugins = ["tests.web_fixtures"]
 
 PAGES = [
     "/",

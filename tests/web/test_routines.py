@@ -13,7 +13,6 @@ from device.events import State, Status
 from routines.validation import routine_to_yaml
 from tests.web_support import contents, post_form, simple_routine
 
-pytest_plugins = ["tests.web_fixtures"]
 
 
 def editor_fields(page: str) -> dict[str, str]:

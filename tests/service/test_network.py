@@ -19,7 +19,7 @@ import pytest
 
 from device.service.network import interface_addresses, lan_address, page_url, route_address
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_route_decides_first():
