@@ -29,9 +29,10 @@ UNIT=/etc/systemd/system/spotter.service
 STATE=/var/lib/spotter
 LINK=/usr/local/bin/spotter
 GROUPS="gpio audio"
-# What Spotter needs from Debian: Python with venv, the speech engine and ALSA's
-# player; PyYAML from Debian spares a slow build on 32-bit Pi OS.
-DEBS="python3 python3-venv python3-yaml espeak-ng libespeak-ng1 alsa-utils"
+# What Spotter needs from Debian: Python with venv, the speech engine, ALSA's
+# player and its Python module (the sound output Spotter keeps open); PyYAML and
+# alsaaudio from Debian spare slow builds on 32-bit Pi OS.
+DEBS="python3 python3-venv python3-yaml python3-alsaaudio espeak-ng libespeak-ng1 alsa-utils"
 # lgpio drives the pins on every Pi, the Pi 5 included.
 PI_DEBS="python3-lgpio"
 # What pip builds Spotter from.

@@ -20,12 +20,13 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
+from device.hardware.gpio import NoGpioError, make_pin_factory
 from device.service.config import Config
 from device.service.network import page_url
-from device.hardware.gpio import NoGpioError, make_pin_factory
 from routines.store import DB_NAME, resolve_data_dir
 
 # BCM number -> physical pin on the 40-pin header, so a message can say where to look.
@@ -90,6 +91,7 @@ def run_doctor(
             results.append(check_led(gpio[1], config.led_pin))
     results.append(check_espeak(run))
     results.append(check_audio_devices(config.audio_device, run))
+    results.append(check_sound_output())
     if play:
         results.append(check_speaker(config.audio_device, run))
     results.append(check_data_dir(data_dir))
@@ -238,6 +240,26 @@ def check_audio_devices(device: str, run: Run = subprocess.run) -> CheckResult:
             "audio", Level.WARN, f"'{device}' is not one of ALSA's devices ({listed})", AUDIO_FIX
         )
     return CheckResult("audio", Level.OK, f"output '{device}'; cards: {listed or 'none'}")
+
+
+def check_sound_output() -> CheckResult:
+    """The alsaaudio module, through which Spotter keeps the sound device open."""
+    try:
+        import alsaaudio
+    except ImportError:
+        return CheckResult(
+            "sound output",
+            Level.WARN,
+            "the alsaaudio module is missing: each line is played by starting aplay, "
+            "a few milliseconds later (tens on a Pi Zero)",
+            "sudo apt install python3-alsaaudio",
+        )
+    del alsaaudio
+    try:
+        version = " " + metadata.version("pyalsaaudio")
+    except metadata.PackageNotFoundError:
+        version = ""
+    return CheckResult("sound output", Level.OK, f"alsaaudio{version}: the device stays open")
 
 
 def _card_name(line: str) -> str:

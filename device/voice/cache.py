@@ -1,9 +1,16 @@
 """The WAV cache: one file per line and voice setting, so a press replays audio at once.
 
-A file only ever appears under its final name complete and on disk: it is
-written under a temporary name in the same folder, synced, renamed over the
-final name and the folder synced. Lookups still check the header against the
-file's size, so a file damaged some other way is thrown away, never played.
+What a renderer writes is brought to the one format every cached line shares
+(``device.voice.audio_format``: mono, 16-bit, 22050 Hz, leading silence cut) by
+the cache's ``steps`` before it is kept; a step added there (loudness, say)
+changes every key, so older files are rendered again rather than mixed in.
+
+A file only ever appears under its final name complete: it is written under a
+temporary name in the same folder, synced, and renamed over the final name. The
+folder is synced once per batch of renders (``sync_directory``), not after every
+line: a rename lost to a power cut only costs a render next time, while a file
+is never found before its contents are on disk. Lookups still check the header
+against the file's size, so a file damaged some other way is thrown away.
 """
 
 from __future__ import annotations
@@ -15,10 +22,11 @@ import os
 import tempfile
 import time
 import wave
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from device.voice import audio_format as fmt
 from device.voice.tts import VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -59,14 +67,24 @@ def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
 class WavCache:
     """Rendered lines in ``directory``, named by a hash of what makes them sound as they do."""
 
-    def __init__(self, directory: Path, *, max_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_bytes: int = 256 * 1024 * 1024,
+        steps: Sequence[fmt.PcmStep] = fmt.STANDARD_STEPS,
+    ) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
+        self.steps = tuple(steps)
+        self._processing = [fmt.FORMAT_TAG, *(step.__name__ for step in self.steps)]
+        self._unsynced = False
 
     def path_for(self, text: str, settings: VoiceSettings, version: str) -> Path:
         """Where the audio of ``text`` with these settings and engine version lives."""
         key = json.dumps(
-            [text, settings.voice_id, settings.rate, settings.volume, version], ensure_ascii=False
+            [text, settings.voice_id, settings.rate, settings.volume, version, *self._processing],
+            ensure_ascii=False,
         )
         return self.directory / (hashlib.sha256(key.encode("utf-8")).hexdigest() + _SUFFIX)
 
@@ -84,7 +102,8 @@ class WavCache:
 
     @contextmanager
     def writing(self, path: Path) -> Iterator[Path]:
-        """Yield a temporary file to write; on success it becomes ``path``, durably."""
+        """Yield a temporary file for a renderer's WAV; on success its audio, in the cache's
+        format, becomes ``path`` (durable once ``sync_directory`` has run)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(
             dir=self.directory, prefix=f".{path.stem[:16]}-", suffix=_PARTIAL_SUFFIX
@@ -95,11 +114,22 @@ class WavCache:
             yield partial
             if not is_playable_wav(partial):
                 raise CacheError("the renderer wrote no audio")
+            try:
+                pcm = fmt.finish_render(partial, self.steps)
+            except fmt.FormatError as err:
+                raise CacheError(str(err)) from err
+            fmt.write_wav(partial, pcm)
             _fsync_path(partial)
             partial.replace(path)
-            _fsync_path(self.directory, os.O_RDONLY | os.O_DIRECTORY)
+            self._unsynced = True
         finally:
             partial.unlink(missing_ok=True)
+
+    def sync_directory(self) -> None:
+        """Make the renames since the last call durable: one folder sync for a whole batch."""
+        if self._unsynced:
+            self._unsynced = False
+            _fsync_path(self.directory, os.O_RDONLY | os.O_DIRECTORY)
 
     def prune(self, keep: Collection[Path] = ()) -> int:
         """Delete abandoned partial files, then the least recently wanted audio not in ``keep``

@@ -5,6 +5,7 @@ other call into the renderer, runs on this thread, one at a time. Work for a
 line someone is waiting to hear goes before background pre-rendering. A task
 that runs past its time is reported as failed by the watchdog; until the
 renderer answers again, urgent work fails at once instead of queueing behind it.
+Whenever the queue runs dry, the cache's folder is synced once for the batch.
 """
 
 from __future__ import annotations
@@ -129,6 +130,10 @@ class RenderQueue:
     def _work(self) -> None:
         while True:
             with self._cond:
+                idle = not (self._urgent or self._background)
+            if idle:
+                self._sync_cache()
+            with self._cond:
                 while not self._closed and not (self._urgent or self._background):
                     self._cond.wait()
                 if self._closed:
@@ -153,6 +158,13 @@ class RenderQueue:
                 )
             else:
                 self._report(task, *outcome)
+
+    def _sync_cache(self) -> None:
+        """One folder sync for the batch of renders just finished."""
+        try:
+            self._cache.sync_directory()
+        except OSError as err:
+            log.info("could not sync the speech cache's folder: %s", err)
 
     def _run(self, task: _Task) -> tuple[Any, BaseException | None]:
         try:

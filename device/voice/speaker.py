@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from device.events import Line
-from device.voice.player import AplayPlayer, Playback, Player
-from device.voice.render_queue import RenderJob, RenderQueue
 from device.voice.cache import WavCache
+from device.voice.player import Playback, Player, open_player
+from device.voice.render_queue import RenderJob, RenderQueue
 from device.voice.tts import Pyttsx3Renderer, Renderer, VoiceSettings
 
 __all__ = ["Voice", "VoiceSettings"]
@@ -44,14 +44,16 @@ class Voice:
         render_timeout: float = 5.0,
     ) -> None:
         self._renderer = renderer if renderer is not None else Pyttsx3Renderer()
-        self._player = player if player is not None else AplayPlayer(audio_device)
+        self._player = player if player is not None else open_player(audio_device)
         self._echo = echo
         self._render_timeout = render_timeout
         self._cache = WavCache(cache_dir)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._settings = settings
-        self._ready: dict[str, str] = {}  # text -> its cached file, for the current settings
+        # text -> its cached file; after a settings change, the old audio until the new is in.
+        self._ready: dict[str, str] = {}
+        self._fresh: set[str] = set()  # the texts whose cached file has the current settings
         self._prepared: tuple[str, ...] = ()
         self._queue: deque[str] = deque()
         self._current: str | None = None  # the line being spoken, or waiting for its audio
@@ -87,10 +89,12 @@ class Voice:
             self._queue.extend(texts)
             if self._current is None:
                 self._advance_locked()
-            # Render what the queue will need while the first line plays.
+            # Render what the queue will need while the first line plays; a line that still
+            # has audio from older settings is played as it is and rendered again behind.
             for text in self._queue:
-                if text not in self._ready:
-                    self._renders.request(RenderJob(text, self._settings), urgent=True)
+                if text not in self._fresh:
+                    job = RenderJob(text, self._settings)
+                    self._renders.request(job, urgent=text not in self._ready)
 
     def stop(self) -> None:
         """Silence the line in progress and forget the queued ones."""
@@ -98,12 +102,13 @@ class Voice:
             self._silence_locked()
 
     def configure(self, settings: VoiceSettings) -> None:
-        """Use new voice settings from the next line on; prepared lines are rendered again."""
+        """Use new voice settings; prepared lines are rendered again, and until its new audio
+        is in the cache, a line is spoken with its old audio (never a half-written file)."""
         with self._lock:
             if settings == self._settings:
                 return
             self._settings = settings
-            self._ready.clear()
+            self._fresh.clear()
             prepared = self._prepared
         self._prepare(prepared, settings)
 
@@ -113,7 +118,7 @@ class Voice:
         with self._lock:
             self._prepared = unique
             settings = self._settings
-            missing = tuple(text for text in unique if text not in self._ready)
+            missing = tuple(text for text in unique if text not in self._fresh)
         self._prepare(missing, settings)
 
     def wait_until_prepared(self, timeout: float | None = None) -> bool:
@@ -155,6 +160,10 @@ class Voice:
             self._changed.notify_all()
         self._renders.close()
         self._waiter.join(timeout=1.0)
+        # The persistent output holds the sound device; a per-line player holds nothing.
+        close_player = getattr(self._player, "close", None)
+        if close_player is not None:
+            close_player()
 
     def _prepare(self, texts: tuple[str, ...], settings: VoiceSettings) -> None:
         for text in texts:
@@ -235,6 +244,7 @@ class Voice:
                 return
             if path is not None and job.settings == self._settings:
                 self._ready[job.text] = str(path)
+                self._fresh.add(job.text)
             awaiting = self._awaiting
             # Any render of the awaited text will do; only its own failure ends the wait.
             if awaiting is None or job.text != awaiting.text or (path is None and job != awaiting):
@@ -260,5 +270,6 @@ class Voice:
                     # The file may be what failed: check it again next time.
                     if self._current is not None:
                         self._ready.pop(self._current, None)
+                        self._fresh.discard(self._current)
                     self._fault_locked("player", problem)
                 self._advance_locked()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 DEFAULT_VOICE = "en"
 _ATTEMPTS = 2
 _WAV_HEADER_BYTES = 44
+_SETTLE_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,29 @@ def _session() -> _EspeakSession:
     return _sessions[0]
 
 
+class _LoopTime:
+    """Stands in for the ``time`` module inside pyttsx3's espeak driver.
+
+    The driver's run loop polls with ``time.sleep(0.01)``; here that sleep ends as
+    soon as espeak-ng reports the line finished (its callback sets ``wake``), so a
+    render returns when its audio is written, not up to 10 ms later.
+    """
+
+    def __init__(self, wake: threading.Event) -> None:
+        self._wake = wake
+
+    def sleep(self, seconds: float) -> None:
+        if self._wake.is_set():
+            # The line is done and espeak-ng's thread is about to end the loop: a
+            # real (short) sleep lets it have the GIL instead of spinning against it.
+            time.sleep(0.0002)
+        else:
+            self._wake.wait(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
 class _EspeakSession:
     """The process's one pyttsx3 espeak engine, and what it has been set to.
 
@@ -127,6 +152,7 @@ class _EspeakSession:
     """
 
     def __init__(self) -> None:
+        self._loop_wake = threading.Event()
         try:
             import pyttsx3
             from pyttsx3.drivers import _espeak
@@ -135,6 +161,9 @@ class _EspeakSession:
             # The driver print()s a line for every file it saves; Spotter's stdout
             # carries the spoken lines, so those go to the debug log instead.
             espeak_driver.print = _driver_print
+            # Its run loop sleeps 10 ms between looks at espeak-ng, so every render
+            # took at least that long; this session's loop wakes when the line is done.
+            espeak_driver.time = _LoopTime(self._loop_wake)
             engine = pyttsx3.init("espeak")
         except Exception as err:  # missing module, missing libespeak-ng, failed init
             raise RenderError(f"pyttsx3 with espeak-ng is not available ({err})") from err
@@ -187,17 +216,18 @@ class _EspeakSession:
         engine.setProperty("volume", settings.volume)
         if self._errors:
             raise RenderError(f"espeak-ng refused the voice settings: {self._errors[0]}")
-        self._espeak.Synchronize()
+        self._settle()
         self._applied = wanted
 
     def _synthesise(self, text: str, target: Path, timeout: float) -> bool:
         """True once the line is in ``target``; False if espeak-ng cancelled it."""
         engine = self._engine
         self._finished.clear()
+        self._loop_wake.clear()
         self._completed = False
         self._cancelled = False
         # Left over from another line, espeak-ng being busy would make the driver cancel.
-        self._espeak.Synchronize()
+        self._settle()
         engine.save_to_file(text, str(target))
         try:
             engine.runAndWait()
@@ -217,12 +247,21 @@ class _EspeakSession:
             return False
         return self._completed and not self._cancelled and size > _WAV_HEADER_BYTES
 
+    def _settle(self) -> None:
+        """Wait until espeak-ng's thread is idle. Its own ``Synchronize`` polls in 20 ms
+        steps, and the thread is still winding down just after each line: that cost
+        20 ms per render. Polling every half millisecond costs little more than the wait."""
+        deadline = time.monotonic() + _SETTLE_TIMEOUT
+        while self._espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.0005)
+
     def _on_finished(self, name: object = None, completed: bool = False) -> None:
         if completed:
             self._completed = True
         else:
             self._cancelled = True
         self._finished.set()
+        self._loop_wake.set()
 
     def _on_error(self, name: object = None, exception: BaseException | None = None) -> None:
         if exception is not None:

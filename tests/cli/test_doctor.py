@@ -8,6 +8,7 @@ import io
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,6 @@ import pytest
 from gpiozero import Button
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from device.service.config import Config
 from device.cli.doctor import (
     CheckResult,
     Level,
@@ -26,6 +26,7 @@ from device.cli.doctor import (
     check_espeak,
     check_gpio,
     check_led,
+    check_sound_output,
     check_speaker,
     check_store,
     check_web,
@@ -33,6 +34,7 @@ from device.cli.doctor import (
     print_report,
     run_doctor,
 )
+from device.service.config import Config
 from routines.store import Store
 
 HAS_ESPEAK = shutil.which("espeak-ng") is not None
@@ -105,6 +107,7 @@ def test_a_healthy_setup_is_all_ok(tmp_path):
         "button",
         "espeak-ng",
         "audio",
+        "sound output",
         "speaker",
         "data",
         "store",
@@ -229,6 +232,18 @@ def test_missing_espeak_ng_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     result = check_espeak()
     assert (result.level, result.fix) == (Level.FAIL, "sudo apt install espeak-ng")
+
+
+def test_the_persistent_sound_output_is_found():
+    result = check_sound_output()
+    assert result.level == Level.OK
+    assert result.detail.startswith("alsaaudio 0.")
+
+
+def test_a_missing_alsaaudio_module_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "alsaaudio", None)  # import now raises ImportError
+    result = check_sound_output()
+    assert (result.level, result.fix) == (Level.WARN, "sudo apt install python3-alsaaudio")
 
 
 @needs_aplay
@@ -401,7 +416,9 @@ def test_a_turned_off_page_is_not_checked():
 
 
 def test_the_page_address_is_given_when_there_is_a_network(monkeypatch):
-    monkeypatch.setattr("device.cli.doctor.page_url", lambda host, port: f"http://192.168.1.20:{port}")
+    monkeypatch.setattr(
+        "device.cli.doctor.page_url", lambda host, port: f"http://192.168.1.20:{port}"
+    )
     _, address = check_web(Config(web_port=free_port()))
     assert address.level == Level.OK
     assert address.detail.startswith("phones open http://192.168.1.20:")

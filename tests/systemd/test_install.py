@@ -31,7 +31,15 @@ TOOLS = [
     "systemctl",
     "python3",
 ]
-DEBS = ["python3", "python3-venv", "python3-yaml", "espeak-ng", "libespeak-ng1", "alsa-utils"]
+DEBS = [
+    "python3",
+    "python3-venv",
+    "python3-yaml",
+    "python3-alsaaudio",
+    "espeak-ng",
+    "libespeak-ng1",
+    "alsa-utils",
+]
 # Commands that only look: a second run may issue these and nothing else.
 QUERIES = {"dpkg-query", "getent", "id", "spotter"}
 QUERY_VERBS = {"is-enabled", "is-active"}

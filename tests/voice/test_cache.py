@@ -84,22 +84,55 @@ def test_a_silent_zero_frame_wav_is_refused(tmp_path: Path) -> None:
     assert not final.exists()
 
 
-def test_the_file_and_then_its_folder_are_synced(
+def test_each_file_is_synced_before_its_rename_and_the_folder_once_per_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = WavCache(tmp_path)
-    final = cache.path_for("Breathe out.", VoiceSettings(), VERSION)
-    synced: list[tuple[bool, bool]] = []  # (is a folder, final name exists yet)
+    finals = [cache.path_for(text, VoiceSettings(), VERSION) for text in ("In.", "Out.")]
+    synced: list[tuple[bool, int]] = []  # (is a folder, how many final names exist yet)
     real_fsync = os.fsync
 
     def recording_fsync(fd: int) -> None:
-        synced.append((stat.S_ISDIR(os.fstat(fd).st_mode), final.exists()))
+        synced.append((stat.S_ISDIR(os.fstat(fd).st_mode), sum(f.exists() for f in finals)))
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", recording_fsync)
-    with cache.writing(final) as partial:
-        write_wav(partial)
-    assert synced == [(False, False), (True, True)]
+    for final in finals:
+        with cache.writing(final) as partial:
+            write_wav(partial)
+    cache.sync_directory()
+    cache.sync_directory()  # nothing new: no second folder sync
+    assert synced == [(False, 0), (False, 1), (True, 2)]
+
+
+def test_what_is_kept_is_mono_22050_hz_with_the_leading_silence_cut(tmp_path: Path) -> None:
+    cache = WavCache(tmp_path)
+    final = cache.path_for("Breathe out.", VoiceSettings(), VERSION)
+    with cache.writing(final) as partial, wave.open(str(partial), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(44100)
+        wav.writeframes(b"\0\0\0\0" * 4410)  # 100 ms of silence
+        wav.writeframes((3000).to_bytes(2, "little", signed=True) * 2 * 44100)  # 1 s of tone
+    with wave.open(str(final), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22050)
+        frames = wav.readframes(wav.getnframes())
+    lead = 22050 // 200  # the 5 ms kept before the first sound
+    assert frames[: 2 * lead] == b"\0\0" * lead
+    assert frames[2 * lead : 2 * lead + 2] == (3000).to_bytes(2, "little", signed=True)
+    assert abs(len(frames) // 2 - (22050 + lead)) <= 2
+
+
+def test_an_added_processing_step_changes_every_key(tmp_path: Path) -> None:
+    from device.voice.audio_format import STANDARD_STEPS, Pcm
+
+    def louder(pcm: Pcm) -> Pcm:
+        return pcm
+
+    plain = WavCache(tmp_path)
+    processed = WavCache(tmp_path, steps=(*STANDARD_STEPS, louder))
+    settings = VoiceSettings()
+    assert plain.path_for("Go.", settings, VERSION) != processed.path_for("Go.", settings, VERSION)
 
 
 def test_lookup_discards_a_file_cut_short(tmp_path: Path) -> None:

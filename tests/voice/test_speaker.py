@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from device.voice import tts as tts
 from device.events import Line
-from device.voice.player import NullPlayer, PlayerError
+from device.voice import tts as tts
 from device.voice.cache import WavCache, is_playable_wav
-from device.voice.tts import Pyttsx3Renderer, RenderError, VoiceSettings
+from device.voice.player import NullPlayer, PlayerError
 from device.voice.speaker import Voice
+from device.voice.tts import Pyttsx3Renderer, RenderError, VoiceSettings
 
 WAIT = 5.0  # seconds; a bound for things that take milliseconds
 
@@ -413,6 +413,39 @@ def test_new_settings_render_the_prepared_lines_again(rig: Rig) -> None:
     rig.voice.speak([Line("Go.", interrupt=True)])
     assert rig.player.paths == [rig.audio("Go.", slower)]
     assert rig.audio("Go.", slower) != rig.audio("Go.")
+
+
+def test_after_a_settings_change_the_old_audio_plays_until_the_new_is_whole(
+    rig: Rig,
+) -> None:
+    rig.warm("Go.")
+    old = rig.audio("Go.")
+    slower = VoiceSettings(rate=120)
+    half_written: list[Path] = []
+
+    def render_half_then_wait(text: str, settings: VoiceSettings, target: Path) -> None:
+        write_wav(target, frames=22050)
+        target.write_bytes(target.read_bytes()[:20000])  # the new render, half written
+        half_written.append(target)
+        rig.renderer.entered.set()
+        assert rig.renderer.gate is not None
+        rig.renderer.gate.wait(timeout=30)
+        write_wav(target)
+        rig.renderer.rendered.append((text, settings))
+
+    rig.renderer.gate = threading.Event()
+    rig.renderer.entered.clear()
+    rig.renderer.render = render_half_then_wait  # type: ignore[method-assign]
+    rig.voice.configure(slower)
+    assert rig.renderer.entered.wait(WAIT)
+    rig.voice.speak([Line("Go.", interrupt=True)])
+    assert rig.player.paths == [old]  # the old audio, whole
+    assert is_playable_wav(Path(old))
+    assert half_written and not is_playable_wav(half_written[0])
+    rig.renderer.gate.set()
+    assert rig.voice.wait_until_prepared(WAIT)
+    rig.voice.speak([Line("Go.", interrupt=True)])
+    assert rig.player.paths[-1] == rig.audio("Go.", slower) != old
 
 
 def test_a_failing_renderer_is_logged_once_and_lines_are_still_echoed(
