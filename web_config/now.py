@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from collections.abc import Hashable
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from device.events import Action, Gesture, State
 from web_config.auth import current_pin_hash, is_authorised
 from web_config.context import control, store
+from web_config.csrf import csrf_token
 
 bp = Blueprint("now", __name__)
 
@@ -33,10 +47,19 @@ STATE_WORDS: dict[str, str] = {
 }
 
 
+# The Now page is the same for everyone while the session stands still, except for each
+# browser's form token: it is rendered once per state with this mark where the token
+# goes, and the mark replaced per request. Pages with a message to flash are not kept.
+_TOKEN_MARK = "\x00form-token\x00"  # noqa: S105 - a placeholder, not a secret
+_KEPT_PAGES = 16
+_PAGES = "spotter.now_pages"
+
+
 def _panel_context() -> dict[str, object]:
     status = control().status()
     active = store().active_routine()
     return {
+        "active_key": None if active is None else (active.routine.id, active.version),
         "status": status,
         "state_words": STATE_WORDS.get(status.state, str(status.state)),
         "active": active.routine if active is not None else None,
@@ -49,12 +72,30 @@ def _panel_context() -> dict[str, object]:
 @bp.route("/")
 def page() -> str:
     """The live session with its buttons."""
-    return render_template(
-        "now.html",
-        locked=bool(current_pin_hash()) and not is_authorised(),
-        controls=CONTROLS,
-        **_panel_context(),
+    locked = bool(current_pin_hash()) and not is_authorised()
+    context = _panel_context()
+    if session.get("_flashes"):
+        return render_template("now.html", locked=locked, controls=CONTROLS, **context)
+    key: Hashable = (
+        locked,
+        context["status"],
+        context["active_key"],
+        context["resumable"],
     )
+    pages: dict[Hashable, str] = current_app.extensions.setdefault(_PAGES, {})
+    html = pages.get(key)
+    if html is None:
+        html = render_template(
+            "now.html",
+            locked=locked,
+            controls=CONTROLS,
+            csrf_token=lambda: _TOKEN_MARK,
+            **context,
+        )
+        if len(pages) >= _KEPT_PAGES:
+            pages.clear()
+        pages[key] = html
+    return html.replace(_TOKEN_MARK, csrf_token())
 
 
 @bp.route("/now/panel")

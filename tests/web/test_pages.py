@@ -14,7 +14,6 @@ from tests.web_support import WEDNESDAY_NOON, add_workout, contents, csrf, post_
 from web_config import create_app
 from web_config.access_pin import hash_pin
 
-
 PAGES = [
     "/",
     "/routines/",
@@ -152,6 +151,42 @@ def test_with_a_pin_now_says_how_to_unlock_the_buttons(client, store):
     assert "enter it</a> to use these buttons" in client.get("/").get_data(as_text=True)
     post_form(client, "/login", {"pin": "2468"})
     assert "to use these buttons" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_kept_now_page_carries_each_browsers_own_token(app, control):
+    phones = [app.test_client() for _ in range(3)]
+    tokens = []
+    for phone in phones:
+        page = phone.get("/").get_data(as_text=True)
+        found = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+        assert len(found) == 1
+        tokens.append(found.pop())
+    assert len(set(tokens)) == 3
+    for phone, token in zip(phones, tokens, strict=True):
+        # Each page's token is the one its own session accepts.
+        response = phone.post("/now/press", data={"csrf_token": token})
+        assert response.status_code == 302
+    assert control.calls == [("gesture", Gesture.PRESS)] * 3
+
+
+def test_the_kept_now_page_follows_the_session_and_the_pin(client, app, control, store):
+    assert "Ready" in client.get("/").get_data(as_text=True)
+    control.current = Status(state=State.REST, remaining_seconds=30)
+    assert "Resting" in client.get("/").get_data(as_text=True)
+    store.update_settings({"pin_hash": hash_pin("2468")})
+    stranger = app.test_client()
+    assert "to use these buttons" in stranger.get("/").get_data(as_text=True)
+    post_form(client, "/login", {"pin": "2468"})
+    assert "to use these buttons" not in client.get("/").get_data(as_text=True)
+    assert "to use these buttons" in stranger.get("/").get_data(as_text=True)
+
+
+def test_a_message_to_flash_is_shown_once_on_the_kept_now_page(client, control):
+    client.get("/")
+    control.current = Status(state=State.SET, sets=3, set=1, reps=10, rep=1)
+    post_form(client, "/now/start")  # refused during a workout, with a message
+    assert "already under way" in client.get("/").get_data(as_text=True)
+    assert "already under way" not in client.get("/").get_data(as_text=True)
 
 
 # -- Settings -------------------------------------------------------------------------------
