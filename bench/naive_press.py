@@ -1,17 +1,19 @@
-"""The naive way to answer a button, for comparison: speak in the button's own callback.
+"""The naive ways to answer a button, for comparison: speak from the button's own callback.
 
-A gpiozero ``Button`` on the same mock pin factory calls ``engine.say(line)`` and
-``engine.runAndWait()`` when released, as most tutorials would. pyttsx3's espeak
-driver synthesises the whole line, writes it to a temporary WAV and runs
-``aplay`` on it through ``os.system``; that call is the audio start measured here,
-stamped just before ``os.system`` forks (a slight head start against Spotter,
-whose stamp is taken after its player has started). ``runAndWait`` returning is
-measured too.
+Two programs a hobbyist would write, each in a process of its own (pyttsx3's
+espeak driver takes over espeak-ng's one synthesis callback per process, which
+Spotter's voice needs in the bench's process):
 
-It runs in a process of its own: pyttsx3's espeak driver takes over espeak-ng's
-one synthesis callback per process, which Spotter's voice needs in the bench's
-process. Its ``aplay`` plays on the ``null`` device through an ``.asoundrc`` in a
-temporary home, as Spotter's does through ``-D null``.
+- ``pyttsx3``: a gpiozero ``Button`` whose ``when_released`` calls
+  ``engine.say(line)`` and ``engine.runAndWait()``. pyttsx3's espeak driver
+  synthesises the whole line, writes it to a temporary WAV and runs ``aplay`` on
+  it through ``os.system``.
+- ``pipe``: the callback runs ``espeak-ng --stdout LINE | aplay`` and waits for it.
+
+Both play on ALSA's default device, which an ``.asoundrc`` in a temporary home
+makes the bench's sound tap, so their first samples are timed exactly as
+Spotter's are. The process prints, for each press, when the release edge was
+driven and when the callback returned, on the clock the tap uses.
 """
 
 from __future__ import annotations
@@ -23,72 +25,77 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from _typeshed import StrOrBytesPath
+from typing import Any
 
 from bench.lines import SIXTY_WORDS
+from bench.sound_tap import SoundTap
 
 PIN = 17
-TIMEOUT = 300.0
+TIMEOUT = 600.0
 
 
-def measure(presses: int) -> list[tuple[float, float]]:
-    """(seconds to aplay, seconds to runAndWait's return) for each of ``presses`` presses."""
+def measure(kind: str, presses: int, tap: SoundTap) -> list[tuple[float, float]]:
+    """For each press of the ``kind`` program: (seconds to its first samples at ``tap``,
+    seconds until its callback returned and the button could be answered again)."""
     with tempfile.TemporaryDirectory(prefix="spotter-naive-") as home:
-        Path(home, ".asoundrc").write_text("pcm.!default { type null }\n")
-        env = {**os.environ, "HOME": home}
+        Path(home, ".asoundrc").write_text(tap.asoundrc())
         done = subprocess.run(
-            [sys.executable, "-m", "bench.naive_press", str(presses)],
+            [sys.executable, "-m", "bench.naive_press", kind, str(presses)],
             capture_output=True,
             text=True,
-            env=env,
+            env={**os.environ, "HOME": home},
             timeout=TIMEOUT,
             check=True,
         )
-    pairs: list[list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return [(a, r) for a, r in pairs]
+    marks: list[list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return [(tap.first_after(mark) - mark, returned - mark) for mark, returned in marks]
 
 
-def main(presses: int) -> list[tuple[float, float]]:
+def _pyttsx3_speaker() -> Any:
     import pyttsx3
+
+    engine: Any = pyttsx3.init("espeak")
+
+    def speak(line: str = SIXTY_WORDS) -> None:
+        engine.say(line)
+        engine.runAndWait()
+
+    return speak
+
+
+def _pipe_speaker() -> Any:
+    def speak(line: str = SIXTY_WORDS) -> None:
+        subprocess.run(f"espeak-ng --stdout '{line}' | aplay -q", shell=True, check=True)
+
+    return speak
+
+
+def main(kind: str, presses: int) -> list[tuple[float, float]]:
     from gpiozero import Button
     from gpiozero.pins.mock import MockFactory
 
-    aplay_at: list[float] = []
-    returned_at: list[float] = []
-    real_system = os.system
+    speak = _pyttsx3_speaker() if kind == "pyttsx3" else _pipe_speaker()
+    returned: list[float] = []
 
-    def stamped_system(command: StrOrBytesPath) -> int:
-        aplay_at.append(time.perf_counter())
-        return real_system(command)
-
-    os.system = stamped_system
-    engine: Any = pyttsx3.init("espeak")
-
-    def speak() -> None:
-        engine.say(SIXTY_WORDS)
-        engine.runAndWait()
-        returned_at.append(time.perf_counter())
+    def on_release() -> None:
+        speak()
+        returned.append(time.perf_counter())
 
     factory = MockFactory()
     button = Button(PIN, pull_up=True, bounce_time=None, pin_factory=factory)
-    button.when_released = speak
+    button.when_released = on_release
     pin = factory.pin(PIN)
-    speak()  # the first utterance loads the voice: not a fair press to count
+    speak("Ready.")  # the first utterance loads the voice: not a fair press to count
     results: list[tuple[float, float]] = []
     for _ in range(presses):
         pin.drive_low()
         time.sleep(0.02)
         mark = time.perf_counter()
-        pin.drive_high()  # the callback runs here, in this thread
-        if len(aplay_at) < len(returned_at):
-            raise RuntimeError("pyttsx3 did not start aplay")
-        results.append((aplay_at[-1] - mark, returned_at[-1] - mark))
+        pin.drive_high()  # the callback runs here, in this thread, to its end
+        results.append((mark, returned[-1]))
     button.close()
     return results
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]))))
+    print(json.dumps(main(sys.argv[1], int(sys.argv[2]))))

@@ -2,15 +2,15 @@
 
 Every part is the shipped one: gpiozero's ``MockFactory`` pin under the real
 ``ButtonInput``, the daemon's worker thread, the engine, the WAV cache, espeak-ng
-through pyttsx3, and ``aplay -D null``. Two things are added for measuring: a
-player wrapper that notes when each ``aplay`` has started, and a hand-moved clock
-for the button's edge timestamps, so that presses can follow each other as fast
-as the machine allows while the gesture rules still see them 0.6 s apart.
+through pyttsx3, and the persistent ALSA output playing into a ``SoundTap``,
+where a separate process timestamps the first samples of each answer. One thing
+is added for measuring: a hand-moved clock for the button's edge timestamps, so
+that presses can follow each other as fast as the machine allows while the
+gesture rules still see them 0.6 s apart.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,11 +18,13 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory
 
+from bench.sound_tap import SoundTap
+from device.events import Action, State
 from device.hardware.button import ButtonInput
 from device.service.worker import Spotter
-from device.events import Action, State
-from device.voice.player import AplayPlayer, Playback, Player
+from device.voice.alsa_player import AlsaPlayer
 from device.voice.speaker import Voice
+from device.voice.tts import VoiceSettings
 from routines.store import Store
 from routines.validation import parse_routine
 from tests.fakes import FakeClock
@@ -34,34 +36,6 @@ SETTLE = 0.02
 ANSWER_TIMEOUT = 10.0
 
 
-class StampingPlayer:
-    """The real player; notes the moment each playback's process exists."""
-
-    def __init__(self, inner: Player) -> None:
-        self._inner = inner
-        self._cond = threading.Condition()
-        self.starts: list[float] = []
-
-    def start(self, path: str) -> Playback:
-        """Start the real player, then note the time."""
-        playback = self._inner.start(path)
-        now = time.perf_counter()
-        with self._cond:
-            self.starts.append(now)
-            self._cond.notify_all()
-        return playback
-
-    def first_start_after(self, mark: float, timeout: float = ANSWER_TIMEOUT) -> float:
-        """When the first playback after ``mark`` started; TimeoutError if none came."""
-        with self._cond:
-            found = self._cond.wait_for(
-                lambda: bool(self.starts) and self.starts[-1] > mark, timeout
-            )
-            if not found:
-                raise TimeoutError("Spotter did not answer")
-            return next(t for t in self.starts if t > mark)
-
-
 class Rig:
     """A started Spotter on a mock pin, and a finger that presses it and times the answer."""
 
@@ -69,30 +43,41 @@ class Rig:
         self,
         spotter: Spotter,
         voice: Voice,
-        player: StampingPlayer,
+        tap: SoundTap,
         clock: FakeClock,
         factory: MockFactory,
         store: Store,
     ) -> None:
         self.spotter = spotter
         self.voice = voice
-        self.player = player
+        self.tap = tap
         self.clock = clock
         self.store = store
         self._pin = factory.pin(PIN)
 
-    def release_to_audio(self, down: float, gap: float = 0.6) -> float:
+    def release_to_audio(self, down: float, gap: float = 0.6, *, quiet: bool = False) -> float:
         """Hold the button ``down`` seconds (hand clock), release it and return the real
-        seconds from the release edge to the answer's player process."""
+        seconds from the release edge to the answer's first samples at the sound device.
+        ``quiet``: silence whatever is still playing first, so the press finds the device
+        idle; otherwise the press cuts the line still playing, as a user's would."""
+        if quiet:
+            self.voice.stop()
         self._pin.drive_low()
         time.sleep(SETTLE)
         self.clock.advance(down)
         mark = time.perf_counter()
         self._pin.drive_high()
-        started = self.player.first_start_after(mark)
+        started = self.tap.first_after(mark, ANSWER_TIMEOUT)
         self.clock.advance(gap)
         time.sleep(SETTLE)
         return started - mark
+
+    def cached_audio(self, text: str) -> Path:
+        """The WAV the voice plays for ``text``."""
+        path = self.voice.cached_audio(text)
+        if path is None:
+            raise LookupError(f"{text!r} is not in the cache")
+        return Path(path)
 
     def hold_answering_with(self, cue: str) -> None:
         """Make every press answer with ``cue``: a routine of one long hold whose first cue
@@ -129,18 +114,25 @@ class Rig:
 
 
 class UnpreparedVoice(Voice):
-    """The real voice, except that nothing is rendered ahead: every new line is cold."""
+    """The real voice, except that nothing is rendered ahead and a settings change forgets
+    the old audio: every new line, and every line after a change, is cold."""
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Render nothing ahead."""
 
+    def configure(self, settings: VoiceSettings) -> None:
+        """Take the settings, and speak nothing from older ones."""
+        super().configure(settings)
+        with self._lock:
+            self._ready.clear()
+
 
 @contextmanager
-def running_spotter(data_dir: Path, *, prepare: bool = True) -> Iterator[Rig]:
-    """Spotter on ``data_dir`` as ``spotter run`` builds it, started, its routine rendered
-    (or, with ``prepare=False``, nothing rendered ahead)."""
+def running_spotter(data_dir: Path, tap: SoundTap, *, prepare: bool = True) -> Iterator[Rig]:
+    """Spotter on ``data_dir`` as ``spotter run`` builds it, playing into ``tap``, started,
+    its routine rendered (or, with ``prepare=False``, nothing rendered ahead)."""
     store = Store.open(data_dir)
-    player = StampingPlayer(AplayPlayer("null"))
+    player = AlsaPlayer(tap.device)
     voice_class = Voice if prepare else UnpreparedVoice
     voice = voice_class(data_dir / "voice-cache", player=player)
     clock = FakeClock()
@@ -152,7 +144,7 @@ def running_spotter(data_dir: Path, *, prepare: bool = True) -> Iterator[Rig]:
             raise TimeoutError("the routine's lines were not rendered")
         spotter.start()
         voice.wait_until_quiet(timeout=ANSWER_TIMEOUT)
-        yield Rig(spotter, voice, player, clock, factory, store)
+        yield Rig(spotter, voice, tap, clock, factory, store)
     finally:
         button.close()
         spotter.stop()

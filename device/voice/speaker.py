@@ -121,6 +121,11 @@ class Voice:
             missing = tuple(text for text in unique if text not in self._fresh)
         self._prepare(missing, settings)
 
+    def cached_audio(self, text: str) -> str | None:
+        """The cached file ``text`` is spoken from now, if there is one."""
+        with self._lock:
+            return self._ready.get(text)
+
     def wait_until_prepared(self, timeout: float | None = None) -> bool:
         """Wait until every requested render is done; False on timeout."""
         return self._renders.wait_idle(timeout)
