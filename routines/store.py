@@ -1,7 +1,9 @@
 """Everything Spotter keeps: one SQLite file, written in whole transactions.
 
-Routines, the active routine, settings, session history, the workout in progress
-(for resuming after a power cut) and the web secret all live in ``spotter.db``.
+Routines, profiles (each with its active routine), settings, session history, the workout
+in progress (for resuming after a power cut) and the web secret all live in ``spotter.db``.
+Its schema is versioned (``routines.schema``); an older file is upgraded in place on
+first open, in one transaction.
 WAL with ``synchronous=FULL`` makes each committed transaction survive a pulled plug.
 Values are checked before anything is written, so rejected input leaves the file as it was.
 """
@@ -21,40 +23,21 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import Any, Final, Self, cast
 
 from routines.errors import SettingsError
 from routines.model import Routine
+from routines.profiles import Profile, ProfileError
+from routines.schema import SCHEMA_VERSION, create, upgrade
 from routines.settings import Settings, parse_settings_changes
 from routines.validation import load_library, parse_routine
 
 log = logging.getLogger(__name__)
 
 DB_NAME: Final = "spotter.db"
-SCHEMA_VERSION: Final = 1
 MAX_ID_LEN: Final = 64
 
-_SCHEMA: Final = (
-    """CREATE TABLE routines (
-        id TEXT PRIMARY KEY,
-        body TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        updated_at REAL NOT NULL)""",
-    "CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE history (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        routine_id TEXT NOT NULL,
-        routine_name TEXT NOT NULL,
-        started_at REAL NOT NULL,
-        finished_at REAL NOT NULL,
-        exercises_done INTEGER NOT NULL,
-        sets_done INTEGER NOT NULL,
-        completed INTEGER NOT NULL)""",
-    "CREATE INDEX history_finished ON history (finished_at)",
-    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
-)
-_ACTIVE: Final = "active_routine"
+_PROFILE: Final = "profile"
 _PROGRESS: Final = "progress"
 
 
@@ -66,8 +49,33 @@ class StoredRoutine:
 
 
 @dataclass(frozen=True, slots=True)
+class SetReps:
+    """The reps done in one set of a counted exercise, against the reps it asked for."""
+
+    exercise: str
+    set: int
+    done: int
+    planned: int
+    side: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exercise": self.exercise,
+            "set": self.set,
+            "side": self.side,
+            "done": self.done,
+            "planned": self.planned,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One finished or ended workout; times are wall-clock epoch seconds."""
+    """One finished or ended workout; times are wall-clock epoch seconds.
+
+    ``started_at`` is ``finished_at`` less the active time, so pauses do not count.
+    Pain scores are 0-10 check-ins before and after (None: not asked or skipped);
+    ``sets_planned`` and ``set_reps`` are None/() for workouts recorded before they existed.
+    """
 
     routine_id: str
     routine_name: str
@@ -77,6 +85,21 @@ class HistoryEntry:
     sets_done: int
     completed: bool
     id: int | None = None
+    profile_id: int = 1
+    pain_before: int | None = None
+    pain_after: int | None = None
+    sets_planned: int | None = None
+    set_reps: tuple[SetReps, ...] = ()
+
+    @property
+    def short_sets(self) -> tuple[SetReps, ...]:
+        """The sets that ended with fewer reps than planned."""
+        return tuple(s for s in self.set_reps if s.done < s.planned)
+
+    @property
+    def reps_short(self) -> int:
+        """Reps left undone across all sets."""
+        return sum(s.planned - s.done for s in self.short_sets)
 
 
 class VersionConflict(Exception):
@@ -87,6 +110,15 @@ class VersionConflict(Exception):
         super().__init__(
             f"routine {current.routine.id!r} was changed meanwhile (now version {current.version})"
         )
+
+
+class ProfileInUse(Exception):
+    """A profile that cannot go without more: the last one, or one with workouts."""
+
+    def __init__(self, reason: str, workouts: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.workouts = workouts
 
 
 class StoreVersionError(RuntimeError):
@@ -193,14 +225,17 @@ class Store:
         """Remove a routine; ``False`` if there was none with that id."""
         with self._transaction():
             deleted = self._conn.execute("DELETE FROM routines WHERE id = ?", (routine_id,))
-            if self._state(_ACTIVE) == routine_id:
-                self._conn.execute("DELETE FROM state WHERE key = ?", (_ACTIVE,))
+            self._conn.execute(
+                "UPDATE profiles SET routine_id = NULL WHERE routine_id = ?", (routine_id,)
+            )
             return deleted.rowcount > 0
 
-    def active_routine(self) -> StoredRoutine | None:
-        """The chosen routine, else the first stored one, else ``None``."""
+    def active_routine(self, profile_id: int | None = None) -> StoredRoutine | None:
+        """The routine chosen by a profile (default: the current one), else the first
+        stored one, else ``None``."""
         with self._lock:
-            chosen = self._state(_ACTIVE)
+            profile = self._profile(profile_id)
+            chosen = profile.routine_id if profile is not None else None
             if chosen is not None and (stored := self._get(chosen)) is not None:
                 return stored
             row = self._conn.execute(
@@ -208,12 +243,101 @@ class Store:
             ).fetchone()
         return None if row is None else _stored(row)
 
-    def set_active_routine(self, routine_id: str) -> None:
-        """Choose the routine a press starts; ``KeyError`` if there is none with that id."""
+    def set_active_routine(self, routine_id: str, profile_id: int | None = None) -> None:
+        """Choose the routine a press starts for a profile (default: the current one);
+        ``KeyError`` if there is no routine with that id."""
         with self._transaction():
             if self._get(routine_id) is None:
                 raise KeyError(routine_id)
-            self._set_state(_ACTIVE, routine_id)
+            profile = self._profile(profile_id)
+            if profile is None:
+                raise KeyError(profile_id)
+            self._conn.execute(
+                "UPDATE profiles SET routine_id = ? WHERE id = ?", (routine_id, profile.id)
+            )
+
+    # -- profiles ---------------------------------------------------------------------------
+
+    def profiles(self) -> list[Profile]:
+        """Every profile, oldest first (there is always at least one)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, name, routine_id, weekly_goal FROM profiles ORDER BY id"
+            ).fetchall()
+        return [Profile(*row) for row in rows]
+
+    def get_profile(self, profile_id: int) -> Profile | None:
+        """The profile with this id, or ``None``."""
+        with self._lock:
+            return self._profile(profile_id) if profile_id is not None else None
+
+    def current_profile(self) -> Profile:
+        """Who is training now: the last one chosen (on the device or the page)."""
+        with self._lock:
+            profile = self._profile(None)
+        assert profile is not None, "a store always has a profile"
+        return profile
+
+    def set_current_profile(self, profile_id: int) -> Profile:
+        """Make ``profile_id`` the one who is training; ``KeyError`` if there is none."""
+        with self._transaction():
+            profile = self._profile(profile_id)
+            if profile is None:
+                raise KeyError(profile_id)
+            self._set_state(_PROFILE, str(profile.id))
+            return profile
+
+    def create_profile(self, fields: Mapping[str, Any]) -> Profile:
+        """Add a profile from fields checked by ``parse_profile_changes``; ``ProfileError``
+        for a taken name or an unknown routine."""
+        with self._transaction():
+            self._check_profile_fields(fields, profile_id=None)
+            cursor = self._conn.execute(
+                "INSERT INTO profiles (name, routine_id, weekly_goal, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (fields["name"], fields.get("routine_id"), fields.get("weekly_goal"), time.time()),
+            )
+            profile = self._profile(cursor.lastrowid)
+        assert profile is not None
+        return profile
+
+    def update_profile(self, profile_id: int, fields: Mapping[str, Any]) -> Profile:
+        """Change some fields of a profile; ``KeyError`` if there is none, ``ProfileError``
+        for a taken name or an unknown routine."""
+        with self._transaction():
+            if self._profile(profile_id) is None:
+                raise KeyError(profile_id)
+            self._check_profile_fields(fields, profile_id=profile_id)
+            for column in ("name", "routine_id", "weekly_goal"):
+                if column in fields:
+                    self._conn.execute(
+                        f"UPDATE profiles SET {column} = ? WHERE id = ?",  # noqa: S608 - a fixed name
+                        (fields[column], profile_id),
+                    )
+            profile = self._profile(profile_id)
+        assert profile is not None
+        return profile
+
+    def delete_profile(self, profile_id: int, *, with_history: bool) -> int:
+        """Remove a profile and return how many workouts went with it. ``KeyError`` if there
+        is none; ``ProfileInUse`` if it is the last one, or has workouts and
+        ``with_history`` is not set (nothing is deleted then)."""
+        with self._transaction():
+            if self._profile(profile_id) is None:
+                raise KeyError(profile_id)
+            if self._conn.execute("SELECT COUNT(*) FROM profiles").fetchone()[0] <= 1:
+                raise ProfileInUse("the last profile cannot be deleted", 0)
+            workouts: int = self._conn.execute(
+                "SELECT COUNT(*) FROM history WHERE profile_id = ?", (profile_id,)
+            ).fetchone()[0]
+            if workouts and not with_history:
+                raise ProfileInUse("the profile has workouts in its history", workouts)
+            self._conn.execute("DELETE FROM history WHERE profile_id = ?", (profile_id,))
+            self._conn.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
+            if self._state(_PROFILE) == str(profile_id):
+                first = self._conn.execute("SELECT MIN(id) FROM profiles").fetchone()[0]
+                self._set_state(_PROFILE, str(first))
+            return workouts
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -253,41 +377,59 @@ class Store:
         """Record a finished workout; returns it with its ``id``."""
         with self._transaction():
             cursor = self._conn.execute(
-                """INSERT INTO history (routine_id, routine_name, started_at, finished_at,
-                   exercises_done, sets_done, completed) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    entry.routine_id,
-                    entry.routine_name,
-                    float(entry.started_at),
-                    float(entry.finished_at),
-                    int(entry.exercises_done),
-                    int(entry.sets_done),
-                    int(bool(entry.completed)),
-                ),
+                _INSERT_HISTORY,
+                _history_row(entry),
             )
             return dataclasses.replace(entry, id=cursor.lastrowid)
 
-    def history(self, limit: int = 100) -> list[HistoryEntry]:
-        """The latest ``limit`` workouts, newest first."""
+    def history(
+        self, limit: int = 100, *, profile_id: int | None = None, since: float | None = None
+    ) -> list[HistoryEntry]:
+        """The latest ``limit`` workouts, newest first: everyone's, or one profile's; all, or
+        those finished at or after ``since``."""
+        where, params = _history_filter(profile_id, since)
         with self._lock:
             rows = self._conn.execute(
-                """SELECT routine_id, routine_name, started_at, finished_at, exercises_done,
-                   sets_done, completed, id FROM history
-                   ORDER BY finished_at DESC, id DESC LIMIT ?""",
-                (max(0, limit),),
+                f"{_SELECT_HISTORY} {where} ORDER BY finished_at DESC, id DESC LIMIT ?",
+                (*params, max(0, limit)),
             ).fetchall()
-        return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
+        return [_history_entry(row) for row in rows]
 
-    def sessions_since(self, since: float, routine_id: str | None = None) -> int:
-        """How many completed workouts finished at or after ``since`` (of one routine, or all)."""
-        query = "SELECT COUNT(*) FROM history WHERE completed = 1 AND finished_at >= ?"
-        params: tuple[object, ...] = (since,)
+    def sessions_since(
+        self, since: float, routine_id: str | None = None, *, profile_id: int | None = None
+    ) -> int:
+        """How many completed workouts finished at or after ``since`` (of one routine, or
+        all; of one profile, or everyone's)."""
+        where, params = _history_filter(profile_id, since)
+        query = "SELECT COUNT(*) FROM history " + where + " AND completed = 1"  # noqa: S608
         if routine_id is not None:
             query += " AND routine_id = ?"
             params += (routine_id,)
         with self._lock:
             count: int = self._conn.execute(query, params).fetchone()[0]
         return count
+
+    def workouts_per_profile(self) -> dict[int, int]:
+        """How many workouts (finished or ended) each profile has in its history."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT profile_id, COUNT(*) FROM history GROUP BY profile_id"
+            ).fetchall()
+        return {profile_id: count for profile_id, count in rows}
+
+    def set_pain(self, entry_id: int, moment: str, score: int) -> HistoryEntry:
+        """Record a 0-10 pain check-in (``moment`` "before" or "after") on a stored workout,
+        replacing an earlier answer; ``KeyError`` if there is no such workout."""
+        if moment not in ("before", "after"):
+            raise ValueError(f"moment: must be before or after, not {moment!r}")
+        if type(score) is not int or not 0 <= score <= 10:
+            raise ValueError("score: must be a whole number from 0 to 10")
+        with self._transaction():
+            self._conn.execute(_SET_PAIN[moment], (score, entry_id))
+            row = self._conn.execute(_SELECT_HISTORY + " WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:
+                raise KeyError(entry_id)
+        return _history_entry(row)
 
     # -- the workout in progress, secrets ------------------------------------------------------
 
@@ -345,13 +487,43 @@ class Store:
                     f"this one reads schema {SCHEMA_VERSION}"
                 )
             if version == 0:
-                for statement in _SCHEMA:
-                    self._conn.execute(statement)
+                create(self._conn, time.time())
                 # Seeded only here, in a brand-new store: a routine the user deleted
                 # must not come back at the next start.
                 for routine in load_library():
                     self._put(routine, version=1, new=True)
-                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
+                log.info("upgrading the store from schema %d to %d", version, SCHEMA_VERSION)
+                upgrade(self._conn, version, time.time())
+
+    def _profile(self, profile_id: int | None) -> Profile | None:
+        """The profile with this id; None = the current one."""
+        if profile_id is None:
+            chosen = self._state(_PROFILE)
+            profile_id = int(chosen) if chosen is not None and chosen.isdigit() else 0
+        row = self._conn.execute(
+            "SELECT id, name, routine_id, weekly_goal FROM profiles WHERE id = ?", (profile_id,)
+        ).fetchone()
+        if row is None and profile_id == 0:
+            row = self._conn.execute(
+                "SELECT id, name, routine_id, weekly_goal FROM profiles ORDER BY id LIMIT 1"
+            ).fetchone()
+        return None if row is None else Profile(*row)
+
+    def _check_profile_fields(self, fields: Mapping[str, Any], *, profile_id: int | None) -> None:
+        problems: dict[str, str] = {}
+        if "name" in fields:
+            clash = self._conn.execute(
+                "SELECT id FROM profiles WHERE name = ? AND id IS NOT ?",
+                (fields["name"], profile_id),
+            ).fetchone()
+            if clash is not None:
+                problems["name"] = f"another profile is already called {fields['name']!r}"
+        routine_id = fields.get("routine_id")
+        if routine_id is not None and self._get(routine_id) is None:
+            problems["routine_id"] = f"there is no routine with id {routine_id!r}"
+        if problems:
+            raise ProfileError(problems)
 
     def _get(self, routine_id: str) -> StoredRoutine | None:
         row = self._conn.execute(
@@ -383,6 +555,71 @@ class Store:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+_HISTORY_COLUMNS: Final = (
+    "routine_id, routine_name, started_at, finished_at, exercises_done, sets_done, completed, "
+    "profile_id, pain_before, pain_after, sets_planned, set_reps"
+)
+# Built from the fixed column list above; every value is bound, never pasted in.
+_INSERT_HISTORY: Final = "INSERT INTO history ({}) VALUES ({})".format(  # noqa: S608
+    _HISTORY_COLUMNS, ", ".join("?" for _ in _HISTORY_COLUMNS.split(","))
+)
+_SELECT_HISTORY: Final = f"SELECT {_HISTORY_COLUMNS}, id FROM history"  # noqa: S608
+_SET_PAIN: Final = {
+    "before": "UPDATE history SET pain_before = ? WHERE id = ?",
+    "after": "UPDATE history SET pain_after = ? WHERE id = ?",
+}
+
+
+def _history_row(entry: HistoryEntry) -> tuple[object, ...]:
+    return (
+        entry.routine_id,
+        entry.routine_name,
+        float(entry.started_at),
+        float(entry.finished_at),
+        int(entry.exercises_done),
+        int(entry.sets_done),
+        int(bool(entry.completed)),
+        int(entry.profile_id),
+        entry.pain_before,
+        entry.pain_after,
+        entry.sets_planned,
+        json.dumps([s.to_dict() for s in entry.set_reps], separators=(",", ":")),
+    )
+
+
+def _history_entry(row: tuple[Any, ...]) -> HistoryEntry:
+    set_reps = tuple(
+        SetReps(s["exercise"], s["set"], s["done"], s["planned"], s.get("side"))
+        for s in json.loads(row[11])
+    )
+    return HistoryEntry(
+        routine_id=row[0],
+        routine_name=row[1],
+        started_at=row[2],
+        finished_at=row[3],
+        exercises_done=row[4],
+        sets_done=row[5],
+        completed=bool(row[6]),
+        profile_id=row[7],
+        pain_before=row[8],
+        pain_after=row[9],
+        sets_planned=row[10],
+        set_reps=set_reps,
+        id=row[12],
+    )
+
+
+def _history_filter(profile_id: int | None, since: float | None) -> tuple[str, tuple[object, ...]]:
+    where, params = "WHERE 1", cast(tuple[object, ...], ())
+    if profile_id is not None:
+        where += " AND profile_id = ?"
+        params += (profile_id,)
+    if since is not None:
+        where += " AND finished_at >= ?"
+        params += (since,)
+    return where, params
 
 
 def _body(routine: Routine) -> str:

@@ -12,6 +12,7 @@ import dataclasses
 import os
 import random
 import selectors
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -25,6 +26,7 @@ import pytest
 
 from device.voice.cache import WavCache
 from device.voice.tts import Pyttsx3Renderer
+from routines.schema import SCHEMA_1, SCHEMA_VERSION
 from routines.settings import Settings, parse_settings_changes
 from routines.store import DB_NAME, Store
 from routines.validation import parse_routine
@@ -37,6 +39,7 @@ from tests.store_writer import (
     settings_for,
     write_round,
 )
+from tests.test_store_upgrade import FIXTURE, check_fixture_contents
 
 pytestmark = pytest.mark.slow
 
@@ -169,6 +172,92 @@ def test_the_store_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     # The kills really landed between the writes of a round, not only between rounds.
     assert kills_mid_write >= KILLS // 10
     assert before.history > KILLS
+
+
+# -- the schema upgrade ------------------------------------------------------------------------
+
+UPGRADE_KILLS = 30
+# Enough workouts that the upgrade (mostly indexing them) takes a while to cut into.
+EXTRA_WORKOUTS = 60_000
+
+
+def old_store_with_many_workouts(target: Path) -> None:
+    """The committed schema-1 store, with many more workouts added as schema 1 keeps them."""
+    target.mkdir(parents=True)
+    shutil.copyfile(FIXTURE, target / DB_NAME)
+    conn = sqlite3.connect(target / DB_NAME)
+    with conn:
+        conn.executemany(
+            "INSERT INTO history (routine_id, routine_name, started_at, finished_at, "
+            "exercises_done, sets_done, completed) VALUES ('lower-back', 'Lower-back relief', "
+            "?, ?, 4, 12, 1)",
+            [(1e9 + 60.0 * i, 1e9 + 60.0 * i + 50) for i in range(EXTRA_WORKOUTS)],
+        )
+    conn.close()
+
+
+def schema_seen(db: Path) -> int:
+    """The schema the file holds, checked to be wholly that schema and not a mix."""
+    assert integrity_check(db) == "ok"
+    conn = sqlite3.connect(db)
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(history)")}
+        keys = {r[0] for r in conn.execute("SELECT key FROM state")}
+        workouts = conn.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+    finally:
+        conn.close()
+    assert workouts == 8 + EXTRA_WORKOUTS
+    old_tables = {"routines", "state", "settings", "history", "secrets", "sqlite_sequence"}
+    if version == 1:
+        assert tables == old_tables
+        assert len(columns) == SCHEMA_1[3].count(" NOT NULL") + 1
+        assert "active_routine" in keys and "profile" not in keys
+    else:
+        assert version == SCHEMA_VERSION
+        assert tables == old_tables | {"profiles"}
+        assert {"profile_id", "pain_before", "pain_after", "set_reps"} <= columns
+        assert "profile" in keys and "active_routine" not in keys
+    return version
+
+
+def test_a_power_cut_during_the_upgrade_leaves_the_old_or_the_new_store(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    template = tmp_path / "template"
+    old_store_with_many_workouts(template)
+
+    # How long one upgrade takes here, so the cuts can be spread over it.
+    data_dir = tmp_path / "timed"
+    shutil.copytree(template, data_dir)
+    proc = start_child("tests.upgrade_opener", str(data_dir))
+    began = time.monotonic()
+    assert proc.stdout is not None
+    assert "upgrading" in proc.stdout.readline()
+    assert proc.stdout.readline().strip() == "upgraded"
+    took = time.monotonic() - began
+    kill_after(proc, 0.0)
+    assert schema_seen(data_dir / DB_NAME) == SCHEMA_VERSION
+
+    outcomes = {1: 0, SCHEMA_VERSION: 0}
+    cut_mid_upgrade = 0
+    for n in range(UPGRADE_KILLS):
+        data_dir = tmp_path / f"cut{n}"
+        shutil.copytree(template, data_dir)
+        proc = start_child("tests.upgrade_opener", str(data_dir))
+        reported = kill_after(proc, rng.uniform(0.0, took * 1.2))
+        version = schema_seen(data_dir / DB_NAME)
+        if "upgraded" in reported:
+            assert version == SCHEMA_VERSION
+        outcomes[version] += 1
+        cut_mid_upgrade += "upgrading" in reported and "upgraded" not in reported
+        # The next start finishes the job with everything there.
+        check_fixture_contents(data_dir, workouts=8 + EXTRA_WORKOUTS)
+        shutil.rmtree(data_dir)
+
+    # The cuts fell before, during and after the upgrade's writes.
+    assert outcomes[1] and outcomes[SCHEMA_VERSION], outcomes
+    assert cut_mid_upgrade >= UPGRADE_KILLS // 10, (cut_mid_upgrade, outcomes)
 
 
 # -- the WAV cache -----------------------------------------------------------------------------

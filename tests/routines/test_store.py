@@ -17,6 +17,7 @@ import pytest
 
 from routines.errors import RoutineError, SettingsError
 from routines.model import Exercise, Routine
+from routines.schema import SCHEMA_VERSION
 from routines.settings import Settings
 from routines.store import (
     DB_NAME,
@@ -95,7 +96,7 @@ def test_new_store_is_one_wal_file_seeded_with_the_library(store: Store, data_di
     conn = sqlite3.connect(data_dir / DB_NAME)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         conn.close()
     assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
