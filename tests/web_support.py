@@ -37,13 +37,15 @@ def contents(store: Store) -> tuple[Any, ...]:
         store.settings().to_dict(),
         store.history(),
         store.load_progress(),
+        store.profiles(),
+        store.current_profile(),
     )
 
 
 def add_workout(
-    store: Store, finished_at: float, minutes: float, *, completed: bool = True
+    store: Store, finished_at: float, minutes: float, *, completed: bool = True, **more: Any
 ) -> HistoryEntry:
-    """Record a finished lower-back workout."""
+    """Record a finished lower-back workout (``more``: other HistoryEntry fields)."""
     return store.add_history(
         HistoryEntry(
             routine_id="lower-back",
@@ -53,6 +55,7 @@ def add_workout(
             exercises_done=4,
             sets_done=12,
             completed=completed,
+            **more,
         )
     )
 

@@ -63,6 +63,8 @@ def create_app(
 
     from web_config import (
         api,
+        api_history,
+        api_profiles,
         api_routines,
         history,
         now,
@@ -70,7 +72,17 @@ def create_app(
         settings_pages,
     )
 
-    for module in (now, routine_pages, settings_pages, history, auth, api, api_routines):
+    for module in (
+        now,
+        routine_pages,
+        settings_pages,
+        history,
+        auth,
+        api,
+        api_routines,
+        api_profiles,
+        api_history,
+    ):
         app.register_blueprint(module.bp)
     return app
 

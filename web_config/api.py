@@ -1,4 +1,5 @@
-"""The JSON API: status, the button, settings and history (routines: ``api_routines``)."""
+"""The JSON API: status, the button and settings (routines, profiles and history have
+their own modules)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from flask.typing import ResponseReturnValue
 from device.events import Gesture
 from routines.errors import SettingsError
 from routines.settings import Settings, parse_settings_changes
+from web_config.access_pin import hash_pin, pin_problem
 from web_config.context import control, store
 from web_config.errors import ApiError
-from web_config.history import entry_dict, week_summary
-from web_config.access_pin import hash_pin, pin_problem
 from web_config.settings_form import VOICE_RULE
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -112,12 +112,3 @@ def put_settings() -> Response:
         raise fields_error({**err.errors, **problems}) from None
     control().reload()
     return jsonify(settings_dict(settings))
-
-
-@bp.route("/history")
-def history() -> Response:
-    """Finished workouts, newest first, and this week against the goal."""
-    entries = store().history()
-    return jsonify(
-        {"sessions": [entry_dict(e) for e in entries], "week": week_summary(entries).to_dict()}
-    )

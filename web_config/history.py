@@ -1,4 +1,4 @@
-"""History: finished workouts, minutes, and this week against the goal."""
+"""History: one profile's workouts, its pain check-ins and weeks against its goal."""
 
 from __future__ import annotations
 
@@ -6,13 +6,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+from markupsafe import Markup
 
+from routines.profiles import Profile
 from routines.store import HistoryEntry
 from routines.week import week_start
+from web_config.charts import PainPoint, WeekBar, pain_chart, weeks_chart
 from web_config.context import link, store
+from web_config.errors import ApiError
+from web_config.parsing import is_whole_number
 
 bp = Blueprint("history", __name__)
+
+CHART_WEEKS = 12
+# More than anyone's history; the API and CSV give everything.
+ALL = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,57 +49,176 @@ class WeekSummary:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class WeekCount:
+    start: float
+    sessions: int
+
+
 def minutes(entry: HistoryEntry) -> float:
-    """How long a workout took, in minutes to one decimal."""
+    """Active minutes of a workout (pauses left out), to one decimal."""
     return round(max(0.0, entry.finished_at - entry.started_at) / 60, 1)
 
 
-def entry_dict(entry: HistoryEntry) -> dict[str, Any]:
-    """One workout as the API shows it."""
+def entry_dict(entry: HistoryEntry, names: dict[int, str]) -> dict[str, Any]:
+    """One workout as the API shows it; ``names`` maps profile ids to names."""
     return {
         "id": entry.id,
+        "profile": {"id": entry.profile_id, "name": names.get(entry.profile_id)},
         "routine_id": entry.routine_id,
         "routine_name": entry.routine_name,
         "started_at": entry.started_at,
         "finished_at": entry.finished_at,
         "minutes": minutes(entry),
+        "active_minutes": minutes(entry),
         "exercises_done": entry.exercises_done,
         "sets_done": entry.sets_done,
+        "sets_planned": entry.sets_planned,
+        "sets": [s.to_dict() for s in entry.set_reps],
+        "reps_short": entry.reps_short,
         "completed": entry.completed,
+        "ended_early": not entry.completed,
+        "pain_before": entry.pain_before,
+        "pain_after": entry.pain_after,
     }
 
 
-def week_summary(entries: list[HistoryEntry]) -> WeekSummary:
-    """This week's numbers; the goal is counted as the spoken summary counts it: finished
-    workouts of the active routine against its weekly goal (or the device's)."""
-    # The same week rule as the spoken summary, so the page and the voice always agree.
+def profile_names() -> dict[int, str]:
+    return {p.id: p.name for p in store().profiles()}
 
-    s = store()
+
+def chosen_profile() -> Profile:
+    """The profile named by ``?profile=ID``, else the one training now; 422 for a bad id."""
+    raw = request.args.get("profile")
+    if raw is None:
+        return store().current_profile()
+    profile = store().get_profile(int(raw)) if is_whole_number(raw) else None
+    if profile is None:
+        raise ApiError(422, "There is no such profile.", {"profile": "must be a profile's id"})
+    return profile
+
+
+def goal_for(profile: Profile) -> tuple[str | None, str | None, int | None]:
+    """The profile's routine (id, name) and its weekly goal: the profile's own, else the
+    routine's, else the device's."""
+    active = store().active_routine(profile.id)
+    routine = active.routine if active is not None else None
+    goal = profile.weekly_goal or (routine.sessions_per_week if routine else None)
+    return (
+        routine.id if routine else None,
+        routine.name if routine else None,
+        goal or store().settings().weekly_goal,
+    )
+
+
+def week_summary(profile: Profile, entries: list[HistoryEntry]) -> WeekSummary:
+    """This week's numbers; the goal is counted as the spoken summary counts it: finished
+    workouts of the profile's routine against its weekly goal."""
+    # The same week rule as the spoken summary, so the page and the voice always agree.
     since = week_start(link().clock())
     this_week = [e for e in entries if e.finished_at >= since]
-    active = s.active_routine()
-    routine = active.routine if active is not None else None
+    routine_id, routine_name, goal = goal_for(profile)
+    done = store().sessions_since(since, routine_id, profile_id=profile.id) if routine_id else 0
     return WeekSummary(
         since=since,
         sessions=sum(1 for e in this_week if e.completed),
         minutes=round(sum(minutes(e) for e in this_week), 1),
-        routine_id=routine.id if routine else None,
-        routine_name=routine.name if routine else None,
-        goal_done=s.sessions_since(since, routine.id) if routine else 0,
-        goal=(routine.sessions_per_week if routine else None) or s.settings().weekly_goal,
+        routine_id=routine_id,
+        routine_name=routine_name,
+        goal_done=done,
+        goal=goal,
     )
+
+
+def week_counts(entries: list[HistoryEntry], now: float, weeks: int) -> list[WeekCount]:
+    """Finished workouts in each of the last ``weeks`` weeks, oldest first (this week last)."""
+    starts = [week_start(now)]
+    while len(starts) < weeks:
+        # The second before a Monday midnight is in the week before, whatever the DST.
+        starts.append(week_start(starts[-1] - 1))
+    starts.reverse()
+    counts = [0] * weeks
+    for e in entries:
+        if e.completed and e.finished_at >= starts[0]:
+            i = max(k for k, start in enumerate(starts) if e.finished_at >= start)
+            counts[i] += 1
+    return [WeekCount(s, c) for s, c in zip(starts, counts, strict=True)]
+
+
+def streak(entries: list[HistoryEntry], now: float, goal: int | None) -> int:
+    """Weeks in a row with the goal met, up to last week (and this week once it is met)."""
+    if not goal or not entries:
+        return 0
+    oldest = min(e.finished_at for e in entries)
+    weeks = 1
+    while week_start(now) - weeks * 7 * 86400 > oldest - 14 * 86400:
+        weeks += 1
+    counts = [w.sessions for w in week_counts(entries, now, weeks)]
+    if counts[-1] < goal:
+        counts.pop()  # this week is not over: it cannot break the streak yet
+    run = 0
+    for count in reversed(counts):
+        if count < goal:
+            break
+        run += 1
+    return run
+
+
+def short_date(epoch: float) -> str:
+    moment = datetime.fromtimestamp(epoch)
+    return f"{moment.day} {moment:%b}"
+
+
+def charts(profile: Profile, entries: list[HistoryEntry], goal: int | None) -> dict[str, Any]:
+    """Both charts of the last twelve weeks, and the figures for their tables."""
+    now = link().clock()
+    weeks = week_counts(entries, now, CHART_WEEKS)
+    first = weeks[0].start
+    span = max(1.0, now - first)
+    checked = [
+        e
+        for e in reversed(entries)
+        if e.finished_at >= first and (e.pain_before is not None or e.pain_after is not None)
+    ]
+    points = [
+        PainPoint(min(1.0, (e.finished_at - first) / span), e.pain_before, e.pain_after)
+        for e in checked
+    ]
+    who = profile.name
+    pain: Markup = pain_chart(
+        points,
+        f"Pain before and after each workout, last {CHART_WEEKS} weeks ({who})",
+        short_date(first),
+        short_date(now),
+    )
+    bars: Markup = weeks_chart(
+        [WeekBar(short_date(w.start), w.sessions) for w in weeks],
+        goal,
+        f"Workouts per week against the goal, last {CHART_WEEKS} weeks ({who})",
+    )
+    return {"pain_chart": pain, "pain_rows": checked, "weeks_chart": bars, "weeks": weeks}
 
 
 @bp.route("/history")
 def page() -> str:
-    """Finished workouts, newest first, with this week's progress."""
-    entries = store().history()
+    """One profile's last twelve weeks: charts, streak, and the workouts themselves."""
+    profile = chosen_profile()
+    entries = store().history(ALL, profile_id=profile.id)
+    week = week_summary(profile, entries)
+    drawn = charts(profile, entries, week.goal)
+    recent = [e for e in entries if e.finished_at >= drawn["weeks"][0].start]
     return render_template(
         "history.html",
-        entries=entries,
-        week=week_summary(entries),
+        profile=profile,
+        profiles=store().profiles(),
+        entries=recent,
+        older=len(entries) - len(recent),
+        week=week,
+        streak=streak(entries, link().clock(), week.goal),
         minutes=minutes,
-        total_minutes=round(sum(minutes(e) for e in entries), 1),
+        total_minutes=round(sum(minutes(e) for e in recent), 1),
+        short_date=short_date,
+        **drawn,
     )
 
 

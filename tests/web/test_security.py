@@ -41,6 +41,10 @@ API_WRITES: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/routines/lower-back", None),
     ("POST", "/api/routines/lower-back/activate", None),
     ("PUT", "/api/settings", {"voice_rate": 200}),
+    ("POST", "/api/profiles", {"name": "Sam"}),
+    ("PUT", "/api/profiles/2", {"name": "Guest two"}),
+    ("DELETE", "/api/profiles/2", None),
+    ("POST", "/api/profiles/2/choose", None),
 ]
 ALL_WRITES = [("POST", url, data) for url, data in FORM_WRITES] + API_WRITES
 FORM_IDS = [url for url, _ in FORM_WRITES]
@@ -55,6 +59,12 @@ def api(client: Any, method: str, url: str, body: Any, **headers: str) -> Any:
         data=None if body is None else json.dumps(body),
         headers={"Content-Type": "application/json", **headers},
     )
+
+
+@pytest.fixture(autouse=True)
+def second_profile(store):
+    """A profile the profile writes above can change and delete."""
+    store.create_profile({"name": "Guest"})
 
 
 def test_the_lists_cover_every_write_route(app):
