@@ -31,6 +31,7 @@ from routines.settings import Settings, parse_settings_changes
 from routines.store import DB_NAME, Store
 from routines.validation import parse_routine
 from tests.cache_writer import SETTINGS, line_for
+from tests.routines.test_store_upgrade import FIXTURE, check_fixture_contents
 from tests.store_writer import (
     ROUTINE_ID,
     history_for,
@@ -39,7 +40,6 @@ from tests.store_writer import (
     settings_for,
     write_round,
 )
-from tests.test_store_upgrade import FIXTURE, check_fixture_contents
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,6 @@ import pytest
 
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents
 
-pytest_plugins = ["tests.web_fixtures"]
-
 JSON = {"Content-Type": "application/json"}
 
 

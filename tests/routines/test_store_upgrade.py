@@ -19,7 +19,7 @@ from routines.schema import FIRST_PROFILE_NAME, SCHEMA_VERSION
 from routines.store import DB_NAME, Store
 from web_config.access_pin import verify_pin
 
-FIXTURE = Path(__file__).parent / "fixtures" / "store-schema1.db"
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "store-schema1.db"
 PIN = "2468"
 FLASK_SECRET = "68073F03E077E85F389376A5766E0BA90F17F39A6326B6D43A41A78881D38983"
 

@@ -13,8 +13,6 @@ from tests.web_support import WEDNESDAY_NOON, add_workout
 from web_config.api_history import CSV_HEADER
 from web_config.history import streak, week_counts
 
-pytest_plugins = ["tests.web_fixtures"]
-
 DAY = 86400.0
 WEEK = 7 * DAY
 WEIGHT_LIMIT = 40 * 1024
