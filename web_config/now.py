@@ -22,6 +22,7 @@ from device.events import Action, Gesture, State
 from web_config.auth import current_pin_hash, is_authorised
 from web_config.context import control, store
 from web_config.csrf import csrf_token
+from web_config.errors import ApiError
 
 bp = Blueprint("now", __name__)
 
@@ -58,8 +59,12 @@ _PAGES = "spotter.now_pages"
 def _panel_context() -> dict[str, object]:
     status = control().status()
     active = store().active_routine()
+    profiles = store().profiles()
     return {
         "active_key": None if active is None else (active.routine.id, active.version),
+        # With one profile nothing about people is shown.
+        "profiles": profiles if len(profiles) > 1 else [],
+        "current_profile": store().current_profile(),
         "status": status,
         "state_words": STATE_WORDS.get(status.state, str(status.state)),
         "active": active.routine if active is not None else None,
@@ -81,6 +86,8 @@ def page() -> str:
         context["status"],
         context["active_key"],
         context["resumable"],
+        tuple(context["profiles"]),  # type: ignore[arg-type]
+        context["current_profile"],
     )
     pages: dict[Hashable, str] = current_app.extensions.setdefault(_PAGES, {})
     html = pages.get(key)
@@ -105,6 +112,25 @@ def panel() -> ResponseReturnValue:
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.route("/now/profile/<int:profile_id>", methods=["POST"])
+def choose_profile(profile_id: int) -> ResponseReturnValue:
+    """Say who is training from the phone: their routine, goal and history are used."""
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if store().get_profile(profile_id) is None:
+        raise ApiError(404, f"There is no profile with id {profile_id}.")
+    if control().status().state not in STARTABLE:
+        message = "Wait for this workout to end before changing who is training."
+        if wants_json:
+            return jsonify({"error": message, "fields": {}}), 409
+        flash(message, "info")
+        return redirect(url_for("now.page"))
+    store().set_current_profile(profile_id)
+    control().reload()
+    if wants_json:
+        return jsonify({"current": profile_id}), 200
+    return redirect(url_for("now.page"))
 
 
 def start_commands(state: State, *, fresh: bool) -> list[Action]:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.web_support import WEDNESDAY_NOON, add_workout, contents
+from device.events import State, Status
+from tests.web_support import WEDNESDAY_NOON, add_workout, contents, post_form
 
 JSON = {"Content-Type": "application/json"}
 
@@ -100,3 +101,31 @@ def test_a_profile_without_history_goes_without_confirm_but_the_last_one_stays(c
     assert response.status_code == 409
     assert "last profile" in response.get_json()["error"]
     assert len(store.profiles()) == 1
+
+
+def test_with_one_profile_the_now_page_says_nothing_about_people(client):
+    panel = client.get("/now/panel").get_data(as_text=True)
+    assert "Who's training?" not in panel
+
+
+def test_the_now_page_shows_and_picks_who_is_training(client, store, control):
+    sam = store.create_profile({"name": "Sam"}).id
+    panel = client.get("/now/panel").get_data(as_text=True)
+    assert "Who's training?" in panel
+    assert "· Me</p>" in panel
+    assert f'action="/now/profile/{sam}"' in panel
+    response = post_form(client, f"/now/profile/{sam}")
+    assert response.status_code == 302
+    assert store.current_profile().id == sam
+    assert control.names() == ["reload"]
+    assert "· Sam</p>" in client.get("/now/panel").get_data(as_text=True)
+    assert post_form(client, "/now/profile/99").status_code == 404
+
+
+def test_who_is_training_cannot_change_mid_workout(client, store, control):
+    sam = store.create_profile({"name": "Sam"}).id
+    control.current = Status(state=State.SET, routine_id="lower-back", routine_name="L")
+    response = post_form(client, f"/now/profile/{sam}", headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    assert store.current_profile().id == 1
+    assert control.names() == []

@@ -23,6 +23,7 @@ FORM_WRITES: list[tuple[str, dict[str, Any]]] = [
     ("/now/end", {}),
     ("/now/start", {}),
     ("/now/fresh", {}),
+    ("/now/profile/2", {}),
     ("/routines/new", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/edit", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/duplicate", {}),
