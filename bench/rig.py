@@ -20,14 +20,15 @@ from gpiozero.pins.mock import MockFactory
 
 from bench.sound_tap import SoundTap
 from device.events import Action, State
-from device.hardware.button import ButtonInput
+from device.service.build import build
+from device.service.config import Config
 from device.service.worker import Spotter
+from device.testing import FakeClock
 from device.voice.alsa_player import AlsaPlayer
 from device.voice.speaker import Voice
 from device.voice.tts import VoiceSettings
 from routines.store import Store
 from routines.validation import parse_routine
-from tests.fakes import FakeClock
 
 PIN = 17
 # Long enough for the worker to answer an edge and write its progress: a finger is
@@ -131,23 +132,21 @@ class UnpreparedVoice(Voice):
 def running_spotter(data_dir: Path, tap: SoundTap, *, prepare: bool = True) -> Iterator[Rig]:
     """Spotter on ``data_dir`` as ``spotter run`` builds it, playing into ``tap``, started,
     its routine rendered (or, with ``prepare=False``, nothing rendered ahead)."""
-    store = Store.open(data_dir)
     player = AlsaPlayer(tap.device)
     voice_class = Voice if prepare else UnpreparedVoice
     voice = voice_class(data_dir / "voice-cache", player=player)
     clock = FakeClock()
     factory = MockFactory()
-    spotter = Spotter(store, voice, clock=clock)
-    button = ButtonInput(PIN, spotter.submit_edge, clock, pin_factory=factory)
+    built = build(
+        Config(data_dir=data_dir, button_pin=PIN), pin_factory=factory, voice=voice, clock=clock
+    )
+    spotter = built.worker
     try:
         if not voice.wait_until_prepared(timeout=300):
             raise TimeoutError("the routine's lines were not rendered")
         spotter.start()
         voice.wait_until_quiet(timeout=ANSWER_TIMEOUT)
-        yield Rig(spotter, voice, tap, clock, factory, store)
+        yield Rig(spotter, voice, tap, clock, factory, built.store)
     finally:
-        button.close()
-        spotter.stop()
-        voice.close()
-        store.close()
+        built.close()
         factory.close()

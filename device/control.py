@@ -1,14 +1,34 @@
-"""What the web page may ask of a running Spotter: the seam between Flask and the daemon."""
+"""The port: everything the web page and the command line may ask of a running Spotter.
+
+The web app is handed one ``SessionControl`` and reaches the daemon through
+nothing else: not the engine, not the voice, not the hardware.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from device.events import Action, Gesture, Status
+from routines.model import Routine
+from routines.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveSettings:
+    """The settings in force, and which of them the config file sets (name -> the file).
+
+    A pinned setting wins over the store, so the page shows it and does not offer to
+    change it.
+    """
+
+    settings: Settings
+    pinned: Mapping[str, str] = field(default_factory=dict)
 
 
 class SessionControl(Protocol):
-    """Implemented by the daemon; the web page holds one and never touches the engine itself."""
+    """Implemented by the daemon's worker; the web page holds one and nothing else of it."""
 
     def status(self) -> Status:
         """The current snapshot of the session."""
@@ -28,6 +48,14 @@ class SessionControl(Protocol):
 
     def reload(self) -> None:
         """Re-read settings and the active routine after the page changed them in the store."""
+        ...
+
+    def settings(self) -> EffectiveSettings:
+        """The settings in force, with what the config file pins."""
+        ...
+
+    def preview(self, routine: Routine) -> list[str]:
+        """Every line ``routine`` would speak with the settings in force, in order."""
         ...
 
     def test_voice(self, text: str) -> None:

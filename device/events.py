@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from routines.model import DEFAULT_GESTURE_ACTIONS, Action, Gesture
 
-class Gesture(StrEnum):
-    """What the one button can say, decided by ``device.engine.gestures.GestureDetector``."""
-
-    PRESS = "press"
-    DOUBLE = "double"
-    HOLD = "hold"
-    LONG_HOLD = "long_hold"
-
-
-class Action(StrEnum):
-    """What the session engine is asked to do; settings map each gesture to one."""
-
-    NEXT = "next"
-    SKIP = "skip"
-    REPEAT = "repeat"
-    PAUSE = "pause"
-    END = "end"
-
-
-DEFAULT_GESTURE_ACTIONS: dict[Gesture, Action] = {
-    Gesture.PRESS: Action.NEXT,
-    Gesture.DOUBLE: Action.SKIP,
-    Gesture.HOLD: Action.REPEAT,
-    Gesture.LONG_HOLD: Action.PAUSE,
-}
-
-
-def actions_by_name(names: Mapping[str, str]) -> dict[Gesture, Action]:
-    """The settings' gesture-to-action mapping (plain names) in these types."""
-    return {Gesture(g): Action(a) for g, a in names.items()}
+__all__ = ["DEFAULT_GESTURE_ACTIONS", "Action", "Gesture", "Line", "State", "Status"]
 
 
 class State(StrEnum):

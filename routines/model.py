@@ -6,7 +6,10 @@ Instances are immutable and always valid: build them from untrusted data with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Literal
 
 SidesMode = Literal["none", "both"]
@@ -14,6 +17,38 @@ Side = Literal["left", "right"]
 CountMode = Literal["per_rep", "per_set"]
 
 OTHER_SIDE: dict[Side, Side] = {"left": "right", "right": "left"}
+
+
+# The button's vocabulary lives with the model because settings map one onto the
+# other and a routine's spoken prompts follow that mapping; ``device.events``
+# re-exports both for the device's own code.
+class Gesture(StrEnum):
+    """What the one button can say, decided by ``device.engine.gestures.GestureDetector``."""
+
+    PRESS = "press"
+    DOUBLE = "double"
+    HOLD = "hold"
+    LONG_HOLD = "long_hold"
+
+
+class Action(StrEnum):
+    """What the session engine is asked to do; settings map each gesture to one."""
+
+    NEXT = "next"
+    SKIP = "skip"
+    REPEAT = "repeat"
+    PAUSE = "pause"
+    END = "end"
+
+
+DEFAULT_GESTURE_ACTIONS: Mapping[Gesture, Action] = MappingProxyType(
+    {
+        Gesture.PRESS: Action.NEXT,
+        Gesture.DOUBLE: Action.SKIP,
+        Gesture.HOLD: Action.REPEAT,
+        Gesture.LONG_HOLD: Action.PAUSE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,10 @@ from typing import Any, Final, cast
 
 from routines.errors import SettingsError
 from routines.fields import Problems, at
+from routines.model import DEFAULT_GESTURE_ACTIONS, Action, Gesture
 
-# The names of device.events.Gesture and device.events.Action: routines never import the
-# device package, and a test keeps the two lists equal.
-GESTURES: Final = ("press", "double", "hold", "long_hold")
-ACTIONS: Final = ("next", "skip", "repeat", "pause", "end")
-DEFAULT_GESTURE_ACTIONS: Final[Mapping[str, str]] = MappingProxyType(
-    {"press": "next", "double": "skip", "hold": "repeat", "long_hold": "pause"}
-)
+GESTURES: Final = tuple(str(g) for g in Gesture)
+ACTIONS: Final = tuple(str(a) for a in Action)
 
 # espeak-ng voice ids look like "en-us", "gmw/en-GB-x-rp" or "en+f3"; nothing else is
 # passed on to the synthesiser.
@@ -46,7 +42,9 @@ class Settings:
     hold_ms: int = 1000
     long_hold_ms: int = 3000
     debounce_ms: int = 20
-    gesture_actions: Mapping[str, str] = field(default_factory=lambda: DEFAULT_GESTURE_ACTIONS)
+    gesture_actions: Mapping[Gesture, Action] = field(
+        default_factory=lambda: DEFAULT_GESTURE_ACTIONS
+    )
     default_rest_seconds: int = 30
     weekly_goal: int | None = None  # used when a routine sets no sessions_per_week
     pin_hash: str = ""  # web access PIN, hashed; "" = no PIN
@@ -54,7 +52,7 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values, in the shape ``parse_settings_changes`` accepts."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        out["gesture_actions"] = dict(self.gesture_actions)
+        out["gesture_actions"] = {str(g): str(a) for g, a in self.gesture_actions.items()}
         return out
 
 
@@ -111,8 +109,8 @@ def _check(problems: Problems, name: str, value: object, base: Settings) -> obje
 
 
 def _gesture_actions(
-    problems: Problems, value: object, current: Mapping[str, str]
-) -> Mapping[str, str] | None:
+    problems: Problems, value: object, current: Mapping[Gesture, Action]
+) -> Mapping[Gesture, Action] | None:
     if not isinstance(value, Mapping):
         problems.add("gesture_actions", "must map gestures to actions, e.g. {double: skip}")
         return None
@@ -123,8 +121,8 @@ def _gesture_actions(
         if gesture not in GESTURES:
             problems.add(path, "unknown gesture (known: " + ", ".join(GESTURES) + ")")
         elif problems.choice(path, action, ACTIONS) is not None:
-            merged[gesture] = cast(str, action)
-    if "next" not in merged.values():
+            merged[Gesture(gesture)] = Action(cast(str, action))
+    if Action.NEXT not in merged.values():
         # Without a gesture for "next" a workout could never move past its first set.
         problems.add("gesture_actions", "one gesture must do next")
     return MappingProxyType(merged)

@@ -125,20 +125,6 @@ class StoreVersionError(RuntimeError):
     """The database was written by a newer Spotter whose schema this one does not know."""
 
 
-def resolve_data_dir(cli_value: str | None) -> Path:
-    """``--data-dir``, else ``$SPOTTER_DATA_DIR``, else ``$XDG_DATA_HOME/spotter``,
-    else ``~/.local/share/spotter``."""
-    if cli_value:
-        return Path(cli_value).expanduser()
-    if env := os.environ.get("SPOTTER_DATA_DIR"):
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME", "")
-    # The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg) / "spotter"
-    return Path.home() / ".local" / "share" / "spotter"
-
-
 class Store:
     """Shared by the web threads and the daemon worker: one connection behind a lock."""
 

@@ -11,8 +11,8 @@ import sys
 import threading
 from pathlib import Path
 
-from device.voice.render_queue import RenderJob, RenderQueue
 from device.voice.cache import WavCache
+from device.voice.render_queue import RenderJob, RenderQueue
 from device.voice.tts import Pyttsx3Renderer, VoiceSettings
 
 SETTINGS = VoiceSettings()

@@ -8,7 +8,7 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
-from tests.fakes import FakeClock
+from device.testing import FakeClock
 
 
 @pytest.fixture

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from collections.abc import Mapping
 
+from device.control import EffectiveSettings
+from device.engine.preview import preview_script
 from device.events import Action, Gesture, State, Status
+from routines.model import Routine
+from routines.settings import Settings
+from routines.store import Store
 
 
 class DummyControl:
     """Implements ``device.control.SessionControl``; tests set ``current`` and read ``calls``."""
 
-    def __init__(self, voices: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        voices: list[tuple[str, str]] | None = None,
+        *,
+        store: Store | None = None,
+        pinned: Mapping[str, int] | None = None,
+    ) -> None:
+        """``pinned`` plays the config file: those settings win over the store's."""
         self.calls: list[tuple[str, object]] = []
+        self.store = store
+        self.pinned = dict(pinned or {})
         self.voice_list = voices if voices is not None else [("en-gb", "English (Great Britain)")]
         self._status = Status()
         self._version = 0
@@ -50,6 +66,22 @@ class DummyControl:
 
     def test_voice(self, text: str) -> None:
         self.calls.append(("test_voice", text))
+
+    def settings(self) -> EffectiveSettings:
+        stored = self.store.settings() if self.store is not None else Settings()
+        return EffectiveSettings(
+            dataclasses.replace(stored, **self.pinned),
+            dict.fromkeys(self.pinned, "/etc/spotter/spotter.toml"),
+        )
+
+    def preview(self, routine: Routine) -> list[str]:
+        self.calls.append(("preview", routine.id))
+        settings = self.settings().settings
+        return preview_script(
+            routine,
+            default_rest=settings.default_rest_seconds,
+            gesture_actions=settings.gesture_actions,
+        )
 
     def voices(self) -> list[tuple[str, str]]:
         return list(self.voice_list)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from gpiozero.pins.mock import MockFactory
 
-from device.hardware.button import ButtonInput
-from device.events import Gesture
 from device.engine.gestures import Edge, GestureDetector
-from tests.fakes import FakeClock
+from device.events import Gesture
+from device.hardware.button import ButtonInput
+from device.testing import FakeClock
 
 START = 100.0
 

@@ -51,6 +51,12 @@ def settings_dict(settings: Settings) -> dict[str, Any]:
     return out
 
 
+def effective_settings_dict() -> dict[str, Any]:
+    """The settings in force, and which ones the config file sets (``pinned``: name -> file)."""
+    effective = control().settings()
+    return {**settings_dict(effective.settings), "pinned": dict(effective.pinned)}
+
+
 @bp.route("/status")
 def status() -> ResponseReturnValue:
     """The live session; answers 304 while nothing changed for a client that sent its ETag."""
@@ -78,7 +84,7 @@ def button() -> tuple[Response, int]:
 @bp.route("/settings")
 def get_settings() -> Response:
     """Every setting; ``pin_set`` says whether changes need the PIN."""
-    return jsonify(settings_dict(store().settings()))
+    return jsonify(effective_settings_dict())
 
 
 @bp.route("/settings", methods=["PUT"])
@@ -86,7 +92,12 @@ def put_settings() -> Response:
     """Change some settings (only the keys given); ``pin`` sets the PIN, ``""`` removes it."""
     changes = json_object()
     problems: dict[str, str] = {}
-    for key in ("pin_hash", "pin_set"):
+    effective = control().settings()
+    for key, source in effective.pinned.items():
+        # Sending back the value in force changes nothing, so it is no mistake.
+        if key in changes and changes.pop(key) != getattr(effective.settings, key):
+            problems[key] = f"is set in {source}: change it there"
+    for key in ("pin_hash", "pin_set", "pinned"):
         if key in changes:
             problems[key] = "cannot be changed directly: send pin instead"
             del changes[key]
@@ -107,8 +118,8 @@ def put_settings() -> Response:
         if problems:
             parse_settings_changes(changes, store().settings())
             raise SettingsError(problems)
-        settings = store().update_settings(changes)
+        store().update_settings(changes)
     except SettingsError as err:
         raise fields_error({**err.errors, **problems}) from None
     control().reload()
-    return jsonify(settings_dict(settings))
+    return jsonify(effective_settings_dict())

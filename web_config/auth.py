@@ -20,8 +20,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from web_config.context import store
 from web_config.access_pin import PinGuard
+from web_config.context import store
 
 _SESSION_KEY = "pin_mark"
 

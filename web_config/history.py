@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from routines.profiles import Profile
 from routines.store import HistoryEntry
-from routines.week import week_start
+from routines.week import week_start, weekly_goal
 from web_config.charts import PainPoint, WeekBar, pain_chart, weeks_chart
 from web_config.context import link, store
 from web_config.errors import ApiError
@@ -103,11 +103,10 @@ def goal_for(profile: Profile) -> tuple[str | None, str | None, int | None]:
     routine's, else the device's."""
     active = store().active_routine(profile.id)
     routine = active.routine if active is not None else None
-    goal = profile.weekly_goal or (routine.sessions_per_week if routine else None)
     return (
         routine.id if routine else None,
         routine.name if routine else None,
-        goal or store().settings().weekly_goal,
+        weekly_goal(routine, store().settings(), profile.weekly_goal),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from device.events import actions_by_name
 from routines.errors import RoutineError
 from routines.store import StoredRoutine, VersionConflict
 from routines.validation import parse_routine, routine_from_yaml, routine_to_yaml
@@ -187,13 +186,6 @@ def export(routine_id: str) -> Response:
 @bp.route("/<routine_id>/preview")
 def preview(routine_id: str) -> str:
     """Everything Spotter would say, as if each press came at once."""
-    from device.engine.phrases import preview_script
-
     routine = _stored_or_404(routine_id).routine
-    settings = store().settings()
-    lines = preview_script(
-        routine,
-        default_rest=settings.default_rest_seconds,
-        gesture_actions=actions_by_name(settings.gesture_actions),
-    )
+    lines = control().preview(routine)
     return render_template("routine_preview.html", routine=routine, lines=lines)

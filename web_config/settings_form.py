@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from device.control import EffectiveSettings
+from routines.model import Gesture
 from routines.settings import GESTURES, Settings
 from web_config.routine_form import number_or_text
 
@@ -26,8 +28,15 @@ def form_values(settings: Settings) -> dict[str, str]:
     values["voice_volume"] = str(round(settings.voice_volume * 100))
     values["weekly_goal"] = "" if settings.weekly_goal is None else str(settings.weekly_goal)
     for gesture in GESTURES:
-        values[f"gesture-{gesture}"] = settings.gesture_actions.get(gesture, "")
+        action = settings.gesture_actions.get(Gesture(gesture))
+        values[f"gesture-{gesture}"] = "" if action is None else str(action)
     return values
+
+
+def form_values_of(effective: EffectiveSettings) -> dict[str, str]:
+    """The field values of the settings the config file pins (shown, never edited here)."""
+    values = form_values(effective.settings)
+    return {name: values[name] for name in effective.pinned if name in values}
 
 
 def changes_from_form(

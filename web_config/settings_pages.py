@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 
 from routines.errors import SettingsError
 from routines.settings import ACTIONS, GESTURES, parse_settings_changes
+from web_config.access_pin import hash_pin, pin_problem
 from web_config.auth import login_required, start_login_session
 from web_config.context import control, store
-from web_config.access_pin import hash_pin, pin_problem
-from web_config.settings_form import changes_from_form, form_values
+from web_config.settings_form import changes_from_form, form_values, form_values_of
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -32,10 +32,12 @@ def _page(
     status: int = 200,
 ) -> ResponseReturnValue:
     settings = store().settings()
+    effective = control().settings()
     shown = {_form_field(k): v for k, v in (errors or {}).items()}
     page = render_template(
         "settings.html",
-        values=values or form_values(settings),
+        values={**(values or form_values(settings)), **form_values_of(effective)},
+        pinned=effective.pinned,
         errors=shown,
         pin_set=bool(settings.pin_hash),
         voices=control().voices(),

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from device.hardware.gpio import NoGpioError, make_pin_factory
 from device.service.config import Config
 from device.service.network import page_url
-from routines.store import DB_NAME, resolve_data_dir
+from routines.store import DB_NAME
 
 # BCM number -> physical pin on the 40-pin header, so a message can say where to look.
 HEADER_PIN = {
@@ -81,7 +81,7 @@ def run_doctor(
 ) -> list[CheckResult]:
     """Check everything Spotter needs; ``pin_factory`` replaces the configured one (tests)."""
     if data_dir is None:
-        data_dir = resolve_data_dir(str(config.data_dir) if config.data_dir else None)
+        data_dir = config.data_dir
     results = [check_config(config)]
     gpio = check_gpio(config, pin_factory)
     results.append(gpio[0])

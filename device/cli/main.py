@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from device import __version__
+from device.events import Line
 from device.service.errors import CommandError
-from device.events import Line, actions_by_name
 from routines.errors import ValidationError
 from routines.model import Routine
 from routines.store import Store
@@ -35,9 +35,9 @@ def _print_line(text: str) -> None:
 def _data_dir(args: argparse.Namespace) -> Path:
     # The same precedence as the daemon (--data-dir, SPOTTER_DATA_DIR, the config file's
     # data_dir, the XDG default), so a command run by hand finds the service's data.
-    from device.service.runner import config_from_args, data_dir_of
+    from device.service.config import config_from_args
 
-    return data_dir_of(config_from_args(args))
+    return config_from_args(args).data_dir
 
 
 def _open_store(args: argparse.Namespace) -> Store:
@@ -82,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from device.engine.phrases import preview_script
+    from device.engine.preview import preview_script
 
     with _open_store(args) as store:
         routine = _routine_or_fail(store, args.routine_id)
@@ -90,7 +90,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     for line in preview_script(
         routine,
         default_rest=settings.default_rest_seconds,
-        gesture_actions=actions_by_name(settings.gesture_actions),
+        gesture_actions=settings.gesture_actions,
     ):
         print(line)
     return EXIT_OK
@@ -151,7 +151,7 @@ def cmd_routines_activate(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from device.cli.doctor import print_report, run_doctor
-    from device.service.runner import config_from_args
+    from device.service.config import config_from_args
 
     config = config_from_args(args)
     return print_report(run_doctor(config, play=not args.no_play))
@@ -174,19 +174,20 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    from device.voice.speaker import Voice, VoiceSettings
+    from device.voice.speaker import Voice
+    from device.voice.tts import VoiceSettings
 
     text = " ".join(args.text).strip()
     if not text:
         raise CommandError("nothing to say: give the text to speak")
-    from device.service.runner import config_from_args, data_dir_of
+    from device.service.config import config_from_args
 
     config = config_from_args(args)
     with _open_store(args) as store:
-        s = store.settings()
+        settings = store.settings()
     voice = Voice(
-        data_dir_of(config) / "voice-cache",
-        settings=VoiceSettings(voice_id=s.voice_id, rate=s.voice_rate, volume=s.voice_volume),
+        config.data_dir / "voice-cache",
+        settings=VoiceSettings.of(settings),
         echo=_print_line,
         audio_device=config.audio_device,
     )

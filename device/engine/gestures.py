@@ -47,6 +47,16 @@ def _due(deadline: float, now: float) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class GestureTimings:
+    """How long each part of a gesture lasts, in seconds (settings keep milliseconds)."""
+
+    debounce: float = 0.02
+    double_window: float = 0.4
+    hold: float = 1.0
+    long_hold: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A change of the button's raw level: ``pressed`` is True when it went down."""
 

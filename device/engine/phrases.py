@@ -1,4 +1,4 @@
-"""Everything Spotter says, and the whole script of a routine.
+"""The phrasebook: every sentence Spotter says, and nothing that decides when to say it.
 
 Sentences are short and plain because espeak-ng reads them aloud. A function
 returns one sentence per line: lines that recur (rep counts, countdown
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture
-from routines.model import Exercise, Routine, Side
+from routines.model import Exercise, Side
 
 _GESTURE_WORDS: dict[Gesture, str] = {
     Gesture.PRESS: "press",
@@ -259,100 +259,3 @@ def weekly_progress(sessions: int, goal: int | None, *, counted: bool) -> str:
     if sessions == goal:
         return f"That is {sessions} of {goal} sessions. This week's goal is met."
     return f"That is {sessions} sessions this week, beyond your goal of {goal}."
-
-
-# -- the whole script of a routine -----------------------------------------------------------
-
-# Far more steps than any valid routine needs (50 exercises of 200 reps): a
-# guard against a loop, never a limit a user meets.
-_MAX_STEPS = 1_000_000
-
-
-class _ScriptClock:
-    """Time that jumps straight to whatever is due next."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _run_through(
-    routine: Routine, default_rest: int, gesture_actions: Mapping[Gesture, Action]
-) -> tuple[list[str], list[str]]:
-    """Every line a full run speaks, each press at once and every hold and rest in full;
-    and the summary lines among them, which depend on the run."""
-    # The engine speaks with this phrasebook, so it is imported here, on use.
-    from device.engine.session import WorkoutSession
-    from device.events import Action, State
-
-    clock = _ScriptClock()
-    session = WorkoutSession(clock, default_rest=default_rest, gesture_actions=gesture_actions)
-    session.set_routine(routine, weekly_goal=routine.sessions_per_week)
-    lines = session.handle(Action.NEXT)
-    for _ in range(_MAX_STEPS):
-        if session.status().state is State.DONE:
-            break
-        deadline = session.next_deadline()
-        if deadline is None:
-            lines += session.handle(Action.NEXT)
-        else:
-            clock.now = deadline
-            lines += session.tick()
-    else:
-        raise RuntimeError(f"the script of {routine.id} does not end")
-    record = session.pop_finished()
-    assert record is not None
-    dynamic = [
-        summary(record.exercises_done, record.sets_done, record.seconds),
-        weekly_progress(1, routine.sessions_per_week, counted=True),
-    ]
-    return [line.text for line in lines], dynamic
-
-
-def preview_script(
-    routine: Routine,
-    *,
-    default_rest: int = 30,
-    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
-) -> list[str]:
-    """The whole spoken script of a routine, as if each press came at once."""
-    return _run_through(routine, default_rest, gesture_actions)[0]
-
-
-def routine_lines(
-    routine: Routine,
-    *,
-    default_rest: int = 30,
-    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
-) -> set[str]:
-    """Every line this routine can speak whose text is known in advance: the audio to
-    render before the workout starts. Summaries, the resume offer and the address are
-    left out: they depend on the day."""
-    spoken, dynamic = _run_through(routine, default_rest, gesture_actions)
-    words = ButtonWords.for_actions(gesture_actions)
-    texts = set(spoken) - set(dynamic)
-    total = len(routine.exercises)
-    for number, exercise in enumerate(routine.exercises, start=1):
-        texts.update(exercise_intro(exercise, number, total, with_cues=True, words=words))
-        texts.update(keep_holding(exercise, words))
-        texts.add(up_next(exercise.name))
-        for side in exercise.side_order:
-            for set_number in range(1, exercise.sets + 1):
-                texts.update(set_announcement(exercise, set_number, side, words))
-    texts.update(
-        (
-            greeting(routine.name, words),
-            resuming(),
-            resting(words),
-            paused(words),
-            resumed(),
-            confirm_end(words),
-            ended(),
-            complete(),
-            no_routine(),
-            address(None),
-        )
-    )
-    return texts

@@ -2,7 +2,7 @@
 
 A pure state machine: no I/O, no threads, no sleeps, and time only from the
 injected clock. A press is answered with a few lines whose texts the routine
-always speaks the same way (see ``device.engine.phrases.routine_lines``), so their
+always speaks the same way (see ``device.engine.preview.routine_lines``), so their
 audio can be rendered before the press and played the moment it arrives.
 """
 
@@ -12,21 +12,25 @@ from collections.abc import Callable, Mapping
 from copy import copy
 from typing import Any
 
-from device.engine import phrases as script
-from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
+from device.engine import phrases
 from device.engine.state import (
     EPSILON,
     TIMED,
+    SavedPosition,
     SessionRecord,
     SessionState,
     countdown_cues,
-    decode_position,
-    encode_position,
     hold_cues,
 )
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
 from routines.model import Routine
 
-__all__ = ["SessionRecord", "WorkoutSession"]
+__all__ = ["SavedPosition", "SessionRecord", "WorkoutSession"]
+
+
+def _no_address() -> str | None:
+    return None
+
 
 # A double-press undoes only a press this recent: longer than the longest
 # double-press window the settings allow (1.5 s), short enough that a double
@@ -43,15 +47,19 @@ class WorkoutSession:
         *,
         default_rest: int = 30,
         gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+        address: Callable[[], str | None] = _no_address,
     ) -> None:
+        """``address`` gives the phone page's URL; it is asked only when the address is
+        about to be spoken (idle or done), never mid-workout, and again each time,
+        because Wi-Fi often comes up after Spotter does."""
         self._clock = clock
+        self._address = address
         self._default_rest = default_rest
         self._actions = dict(gesture_actions)
-        self._words = script.ButtonWords.for_actions(self._actions)
+        self._words = phrases.ButtonWords.for_actions(self._actions)
         self._routine: Routine | None = None
         self._sessions_this_week = 0
         self._weekly_goal: int | None = None
-        self._address: str | None = None
         self._s = SessionState()
         self._undo: tuple[float, SessionState] | None = None
 
@@ -69,15 +77,11 @@ class WorkoutSession:
         self._sessions_this_week = sessions_this_week
         self._weekly_goal = weekly_goal
 
-    def set_address(self, address: str | None) -> None:
-        """The web page's address, spoken on PAUSE while idle."""
-        self._address = address
-
     def configure(self, *, default_rest: int, gesture_actions: Mapping[Gesture, Action]) -> None:
         """Apply changed settings; rests already running keep their length."""
         self._default_rest = default_rest
         self._actions = dict(gesture_actions)
-        self._words = script.ButtonWords.for_actions(self._actions)
+        self._words = phrases.ButtonWords.for_actions(self._actions)
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -130,17 +134,26 @@ class WorkoutSession:
             # worker got round to it, so lateness never adds up.
             end = s.phase_start + s.phase_length
             if s.state is State.HOLD:
-                texts.append(script.release())
+                texts.append(phrases.release())
                 texts.extend(self._side_done(end))
             else:
                 texts.extend(self._enter_position(end))
         return self._lines(texts, interrupt=False)
 
-    def offer_resume(self, snapshot: Mapping[str, Any]) -> list[Line]:
+    def offer_resume(
+        self,
+        position: SavedPosition,
+        *,
+        sessions_this_week: int = 0,
+        weekly_goal: int | None = None,
+    ) -> list[Line]:
         """Wait idle with an offer: NEXT resumes at the start of the set in progress,
-        SKIP starts over. ``ValueError`` if the snapshot is not a valid one."""
-        position = decode_position(snapshot)
-        self._s = self._fresh(offer=position, offer_data=dict(snapshot))
+        SKIP starts over. The week's figures are those of the saved workout's routine."""
+        self._s = self._fresh(
+            offer=position,
+            offer_sessions_this_week=sessions_this_week,
+            offer_weekly_goal=weekly_goal,
+        )
         self._undo = None
         return self._lines(self._offer_texts(), interrupt=False)
 
@@ -162,7 +175,7 @@ class WorkoutSession:
             self._undo = None
         return record
 
-    def snapshot(self) -> dict[str, Any] | None:
+    def snapshot(self) -> SavedPosition | None:
         """Where the workout stands, for resuming after a power cut; None if nothing to resume.
 
         It changes only when the position (exercise, set, side) does, so saving it
@@ -170,10 +183,10 @@ class WorkoutSession:
         """
         s = self._s
         if s.state is State.IDLE:
-            return dict(s.offer_data) if s.offer_data is not None else None
+            return s.offer
         if s.state is State.DONE:
             return None
-        return encode_position(s)
+        return s.position()
 
     # -- the state machine -----------------------------------------------------------------
 
@@ -196,7 +209,7 @@ class WorkoutSession:
             return self._act_paused(action, now)
         if action is Action.PAUSE:
             s.paused_from, s.state, s.paused_at = s.state, State.PAUSED, now
-            return [script.paused(self._words)]
+            return [phrases.paused(self._words)]
         if action is Action.SKIP:
             return self._skip(now)
         return self._next(now)
@@ -208,7 +221,7 @@ class WorkoutSession:
         if action is Action.SKIP:
             return self._start(now)
         if action is Action.PAUSE:
-            return [script.address(self._address)]
+            return [phrases.address(self._address())]
         if offer is not None:  # END: the saved workout is given up
             self._s = self._fresh()
             return self._greeting_texts()
@@ -219,7 +232,7 @@ class WorkoutSession:
             self._s = self._fresh()
             return self._greeting_texts()
         if action is Action.PAUSE:
-            return [script.address(self._address)]
+            return [phrases.address(self._address())]
         return []
 
     def _act_paused(self, action: Action, now: float) -> list[str]:
@@ -228,11 +241,11 @@ class WorkoutSession:
             if s.confirming_end:
                 return self._conclude(now, reached_end=False)
             s.confirming_end = True
-            return [script.confirm_end(self._words)]
+            return [phrases.confirm_end(self._words)]
         self._unpause(now)
         if action is Action.SKIP:
             return self._skip(now)
-        return [script.resumed()]
+        return [phrases.resumed()]
 
     def _unpause(self, now: float) -> None:
         s = self._s
@@ -245,7 +258,7 @@ class WorkoutSession:
     def _start(self, now: float) -> list[str]:
         routine = self._routine
         if routine is None:
-            return [script.no_routine()]
+            return [phrases.no_routine()]
         self._s = self._fresh(
             state=State.INTRO,
             routine=routine,
@@ -259,7 +272,7 @@ class WorkoutSession:
     def _resume(self, now: float) -> list[str]:
         saved = self._s.offer
         assert saved is not None
-        same = self._routine is not None and self._routine.id == saved.routine.id
+        week = self._s.offer_sessions_this_week, self._s.offer_weekly_goal
         self._s = self._fresh(
             state=State.INTRO,
             routine=saved.routine,
@@ -269,27 +282,27 @@ class WorkoutSession:
             started_at=now,
             elapsed_before=saved.elapsed,
             position_elapsed=saved.elapsed,
-            sessions_this_week=self._sessions_this_week if same else 0,
-            weekly_goal=self._weekly_goal if same else saved.routine.sessions_per_week,
+            sessions_this_week=week[0],
+            weekly_goal=week[1],
         )
-        return [script.resuming(), *self._intro()]
+        return [phrases.resuming(), *self._intro()]
 
     def _next(self, now: float) -> list[str]:
         s = self._s
         if s.state is State.INTRO:
             return self._announce_set(now)
         if s.state is State.HOLD:
-            return [script.release(), *self._side_done(now)]
+            return [phrases.release(), *self._side_done(now)]
         if s.state is State.REST:
             return self._enter_position(now)
         ex = s.current
         if ex.hold_seconds is not None:
             self._begin_phase(State.HOLD, now, ex.hold_seconds)
-            return [script.hold_start(ex.hold_seconds)]
+            return [phrases.hold_start(ex.hold_seconds)]
         if ex.count == "per_set":
             return self._side_done(now)
         s.rep += 1
-        texts = [script.count(s.rep)]
+        texts = [phrases.count(s.rep)]
         if ex.reps is not None and s.rep >= ex.reps:
             texts.extend(self._side_done(now))
         return texts
@@ -307,11 +320,11 @@ class WorkoutSession:
             s.side, s.rep, s.state = s.side + 1, 0, State.SET
             side = ex.side_order[s.side]
             assert side is not None
-            return script.switch_side(ex, side, self._words)
+            return phrases.switch_side(ex, side, self._words)
         done = list(s.finished_sets)
         done[s.exercise] += 1
         s.finished_sets = tuple(done)
-        texts = [script.set_done()]
+        texts = [phrases.set_done()]
         if s.set_number < ex.sets:
             self._move_to(s.exercise, s.set_number + 1, at)
             return texts + self._rest(ex.rest_between_sets(self._default_rest), at)
@@ -319,7 +332,7 @@ class WorkoutSession:
             self._move_to(s.exercise + 1, 1, at)
             rest = self._rest(ex.rest_after(self._default_rest), at)
             if s.state is State.REST:
-                rest.append(script.up_next(s.current.name))
+                rest.append(phrases.up_next(s.current.name))
             return texts + rest
         return texts + self._conclude(at, reached_end=True)
 
@@ -332,7 +345,7 @@ class WorkoutSession:
         if seconds <= 0:
             return self._enter_position(at)
         self._begin_phase(State.REST, at, seconds)
-        return [script.rest(seconds)]
+        return [phrases.rest(seconds)]
 
     def _enter_position(self, at: float) -> list[str]:
         """After a rest: a new exercise is introduced, a further set announced."""
@@ -367,9 +380,9 @@ class WorkoutSession:
         completed = reached_end and exercises > 0
         week = s.sessions_this_week + (1 if completed else 0)
         texts = [
-            script.complete() if completed else script.ended(),
-            script.summary(exercises, sets, seconds),
-            script.weekly_progress(week, s.weekly_goal, counted=completed),
+            phrases.complete() if completed else phrases.ended(),
+            phrases.summary(exercises, sets, seconds),
+            phrases.weekly_progress(week, s.weekly_goal, counted=completed),
         ]
         s.record = SessionRecord(routine.id, routine.name, exercises, sets, seconds, completed)
         s.state, s.paused_from, s.confirming_end = State.DONE, None, False
@@ -384,17 +397,19 @@ class WorkoutSession:
             return list(s.summary)
         if s.state is State.PAUSED:
             return [
-                script.confirm_end(self._words) if s.confirming_end else script.paused(self._words)
+                phrases.confirm_end(self._words)
+                if s.confirming_end
+                else phrases.paused(self._words)
             ]
         if s.state is State.INTRO:
             return self._intro(with_cues=True)
         if s.state is State.SET:
             return self._set_texts()
         if s.state is State.HOLD:
-            return script.keep_holding(s.current, self._words)
+            return phrases.keep_holding(s.current, self._words)
         if s.set_number == 1:
-            return [script.resting(self._words), script.up_next(s.current.name)]
-        return [script.resting(self._words)]
+            return [phrases.resting(self._words), phrases.up_next(s.current.name)]
+        return [phrases.resting(self._words)]
 
     def _fresh(self, **fields: Any) -> SessionState:
         """A new state; what was last said and a record not yet collected carry over."""
@@ -409,25 +424,25 @@ class WorkoutSession:
     def _intro(self, *, with_cues: bool = False) -> list[str]:
         s = self._s
         total = len(self._routine_of_run().exercises)
-        return script.exercise_intro(
+        return phrases.exercise_intro(
             s.current, s.exercise + 1, total, with_cues=with_cues, words=self._words
         )
 
     def _set_texts(self) -> list[str]:
         s = self._s
-        return script.set_announcement(
+        return phrases.set_announcement(
             s.current, s.set_number, s.current.side_order[s.side], self._words
         )
 
     def _greeting_texts(self) -> list[str]:
         if self._routine is None:
-            return [script.no_routine()]
-        return [script.greeting(self._routine.name, self._words)]
+            return [phrases.no_routine()]
+        return [phrases.greeting(self._routine.name, self._words)]
 
     def _offer_texts(self) -> list[str]:
         saved = self._s.offer
         assert saved is not None
         ex = saved.routine.exercises[saved.exercise]
-        return script.resume_offer(
+        return phrases.resume_offer(
             saved.routine.name, ex.name, saved.set_number, ex.sets, self._words
         )

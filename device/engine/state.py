@@ -8,14 +8,11 @@ back the press that came just before it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from device.engine import phrases as script
+from device.engine import phrases
 from device.events import State, Status
 from routines.model import Exercise, Routine
-from routines.validation import parse_routine
 
 TIMED = (State.HOLD, State.REST)
 
@@ -29,14 +26,14 @@ EPSILON = 1e-6
 
 def countdown_cues(seconds: int) -> tuple[Cue, ...]:
     """3, 2, 1 before the end of a timed phase, leaving out numbers that fall on its start."""
-    return tuple((float(seconds - n), script.count(n)) for n in (3, 2, 1) if seconds - n > 0)
+    return tuple((float(seconds - n), phrases.count(n)) for n in (3, 2, 1) if seconds - n > 0)
 
 
 def hold_cues(seconds: int) -> tuple[Cue, ...]:
     """Everything said during a hold of ``seconds``, its release excepted."""
     halfway: tuple[Cue, ...] = ()
     if seconds >= HALFWAY_MIN_SECONDS:
-        halfway = ((seconds / 2, script.halfway()),)
+        halfway = ((seconds / 2, phrases.halfway()),)
     return halfway + countdown_cues(seconds)
 
 
@@ -54,7 +51,11 @@ class SessionRecord:
 
 @dataclass(frozen=True, slots=True)
 class SavedPosition:
-    """Where a cut-short workout stood: resumed at the start of its set in progress."""
+    """Where a cut-short workout stood: resumed at the start of its set in progress.
+
+    The engine hands it out and takes it back; how it is stored is the service's
+    business (``device.service.progress``).
+    """
 
     routine: Routine
     exercise: int
@@ -94,7 +95,9 @@ class SessionState:
     summary: tuple[str, ...] = ()
     record: SessionRecord | None = None  # waiting for pop_finished()
     offer: SavedPosition | None = None
-    offer_data: dict[str, Any] | None = None
+    # The week as it stands for the offered workout's routine, which need not be the active one.
+    offer_sessions_this_week: int = 0
+    offer_weekly_goal: int | None = None
     last_spoken: str | None = None
 
     @property
@@ -150,55 +153,20 @@ class SessionState:
             last_spoken=self.last_spoken,
         )
 
+    def position(self) -> SavedPosition:
+        """Where this running workout stands, for resuming it after a power cut."""
+        assert self.routine is not None
+        return SavedPosition(
+            self.routine,
+            self.exercise,
+            self.set_number,
+            self.side,
+            self.finished_sets,
+            self.position_elapsed,
+        )
+
     def next_due(self) -> float:
         """Clock time of the next cue, or of the phase's end."""
         if self.next_cue < len(self.cues):
             return self.phase_start + self.cues[self.next_cue][0]
         return self.phase_start + self.phase_length
-
-
-def encode_position(s: SessionState) -> dict[str, Any]:
-    """The JSON-able form of a running workout's position."""
-    assert s.routine is not None
-    return {
-        "routine": s.routine.to_dict(),
-        "exercise_index": s.exercise,
-        "set": s.set_number,
-        "side_index": s.side,
-        "finished_sets": list(s.finished_sets),
-        "elapsed_seconds": round(s.position_elapsed, 1),
-    }
-
-
-def _whole(data: Mapping[str, Any], key: str, low: int, high: int) -> int:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{key}: must be a whole number from {low} to {high}")
-    return value
-
-
-def decode_position(data: object) -> SavedPosition:
-    """Check a saved position; ``ValueError`` names the first bad field."""
-    if not isinstance(data, Mapping):
-        raise ValueError("saved session: must be a mapping")
-    routine = parse_routine(data.get("routine"), source="saved session")
-    exercise = _whole(data, "exercise_index", 0, len(routine.exercises) - 1)
-    ex = routine.exercises[exercise]
-    set_number = _whole(data, "set", 1, ex.sets)
-    side = _whole(data, "side_index", 0, len(ex.side_order) - 1)
-    raw = data.get("finished_sets")
-    if not isinstance(raw, list) or len(raw) != len(routine.exercises):
-        raise ValueError("finished_sets: must list one number per exercise")
-    finished = tuple(
-        _whole({"finished_sets": n}, "finished_sets", 0, e.sets)
-        for n, e in zip(raw, routine.exercises, strict=True)
-    )
-    elapsed = data.get("elapsed_seconds")
-    if (
-        isinstance(elapsed, bool)
-        or not isinstance(elapsed, int | float)
-        or not math.isfinite(elapsed)
-        or elapsed < 0
-    ):
-        raise ValueError("elapsed_seconds: must be a number of seconds, 0 or more")
-    return SavedPosition(routine, exercise, set_number, side, finished, float(elapsed))

@@ -12,10 +12,12 @@ made from its name (``button.pin`` -> ``SPOTTER_BUTTON_PIN``, ``data_dir`` ->
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import ipaddress
 import logging
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -47,18 +49,31 @@ class ConfigError(ValidationError):
 
 
 @dataclass(frozen=True, slots=True)
-class GestureTimings:
-    """Gesture timings in milliseconds set by the config; ``None`` keeps the store's setting."""
+class PinnedSettings:
+    """Gesture timings in milliseconds set by the config; ``None`` keeps the store's setting.
+
+    The config file wins over the Settings page for these, so the page shows them as
+    set in the file and does not offer to change them.
+    """
 
     double_press_ms: int | None = None
     hold_ms: int | None = None
     long_hold_ms: int | None = None
     debounce_ms: int | None = None
+    source: str = field(default="the config file", compare=False)
+
+    def values(self) -> dict[str, int]:
+        """The settings the config sets, by name."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k in GESTURE_KEYS and v}
 
     def apply(self, settings: Settings) -> Settings:
         """``settings`` with every timing the config sets put in place of the stored one."""
-        changes = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        changes: dict[str, Any] = self.values()
         return dataclasses.replace(settings, **changes) if changes else settings
+
+    def sources(self) -> dict[str, str]:
+        """Each pinned setting's name and where it is set."""
+        return dict.fromkeys(self.values(), self.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +82,72 @@ class Config:
 
     button_pin: int = DEFAULT_BUTTON_PIN
     led_pin: int | None = None
-    pin_factory: str | None = None  # a device.hardware.gpio factory name; None = lgpio first, then others
-    gestures: GestureTimings = GestureTimings()
+    pin_factory: str | None = (
+        None  # a device.hardware.gpio factory name; None = lgpio first, then others
+    )
+    gestures: PinnedSettings = PinnedSettings()
     web_enabled: bool = True
     web_host: str = "0.0.0.0"  # noqa: S104 - the page is meant for phones on the LAN
     web_port: int = 8080
     audio_device: str = "default"
-    data_dir: Path | None = None  # None = routines.store.resolve_data_dir's default
+    data_dir: Path = field(default_factory=lambda: default_data_dir(os.environ))
     log_level: str = "info"
     file: Path | None = None  # the config file that was read, if any
     origins: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 
 
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """Where data lives when no layer names a place: ``$XDG_DATA_HOME/spotter``, else
+    ``~/.local/share/spotter``."""
+    xdg = env.get("XDG_DATA_HOME", "")
+    # The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "spotter"
+    return Path.home() / ".local" / "share" / "spotter"
+
+
 # -- the schema ---------------------------------------------------------------------------
 
 Check = Callable[[Problems, str, object], object]
+# Reads an environment string as the TOML value it stands for; text that fits no such
+# value is passed on as it is, for the key's check to refuse by name.
+FromEnv = Callable[[str], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One config key: the Config attribute it sets, its check, how its variable reads."""
+
+    attribute: str
+    check: Check
+    from_env: FromEnv
+
+
+def _text(text: str) -> object:
+    return text
+
+
+def _whole_text(text: str) -> object:
+    stripped = text.strip()
+    return int(stripped) if re.fullmatch(r"[+-]?\d+", stripped) else text
+
+
+_NO_LED_WORDS: Final = ("none", "off", "no")
+
+
+def _pin_or_none(text: str) -> object:
+    # The environment cannot leave a key out of a file, so it says "no LED" in words.
+    return None if text.strip().lower() in _NO_LED_WORDS else _whole_text(text)
+
+
+_FLAG_WORDS: Final = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off"), False),
+}
+
+
+def _flag_text(text: str) -> object:
+    return _FLAG_WORDS.get(text.strip().lower(), text)
 
 
 def _pin(problems: Problems, key: str, value: object) -> object:
@@ -148,19 +214,21 @@ def _gesture(name: str) -> Check:
     return check
 
 
-# key -> (Config attribute, check). A table's keys are "table.key"; data_dir and
-# log_level sit at the top of the file.
-SCHEMA: Final[Mapping[str, tuple[str, Check]]] = {
-    "button.pin": ("button_pin", _pin),
-    "led.pin": ("led_pin", _pin),
-    "gpio.pin_factory": ("pin_factory", _choice(PIN_FACTORIES)),
-    **{f"gestures.{name}": (f"gestures.{name}", _gesture(name)) for name in GESTURE_KEYS},
-    "web.enabled": ("web_enabled", _flag),
-    "web.host": ("web_host", _host),
-    "web.port": ("web_port", _port),
-    "audio.device": ("audio_device", _audio_device),
-    "data_dir": ("data_dir", _directory),
-    "log_level": ("log_level", _choice(LOG_LEVELS)),
+# A table's keys are "table.key"; data_dir and log_level sit at the top of the file.
+SCHEMA: Final[Mapping[str, Key]] = {
+    "button.pin": Key("button_pin", _pin, _whole_text),
+    "led.pin": Key("led_pin", _pin, _pin_or_none),
+    "gpio.pin_factory": Key("pin_factory", _choice(PIN_FACTORIES), _text),
+    **{
+        f"gestures.{name}": Key(f"gestures.{name}", _gesture(name), _whole_text)
+        for name in GESTURE_KEYS
+    },
+    "web.enabled": Key("web_enabled", _flag, _flag_text),
+    "web.host": Key("web_host", _host, _text),
+    "web.port": Key("web_port", _port, _whole_text),
+    "audio.device": Key("audio_device", _audio_device, _text),
+    "data_dir": Key("data_dir", _directory, _text),
+    "log_level": Key("log_level", _choice(LOG_LEVELS), _text),
 }
 TABLES: Final = tuple(sorted({key.split(".")[0] for key in SCHEMA if "." in key}))
 TOP_LEVEL: Final = tuple(sorted(TABLES + tuple(key for key in SCHEMA if "." not in key)))
@@ -172,7 +240,6 @@ def env_name(key: str) -> str:
 
 
 ENV_VARS: Final[Mapping[str, str]] = {env_name(key): key for key in SCHEMA}
-_NO_LED_WORDS: Final = ("none", "off", "no")
 
 
 # -- loading --------------------------------------------------------------------------------
@@ -203,7 +270,7 @@ def load_config(
         values.update(layer)
         origins.update(dict.fromkeys(layer, source))
     _check_together(values, origins)
-    return _build(values, origins, path if read else None)
+    return _build(values, origins, path if read else None, env)
 
 
 def config_path(path: Path | None, env: Mapping[str, str]) -> Path:
@@ -274,34 +341,11 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
             continue
         if text == "":
             continue  # an empty variable counts as unset, as in most Unix tools
-        raw[key] = _typed(key, text)
+        raw[key] = SCHEMA[key].from_env(text)
     checked = _check_values(problems, raw, name_of=env_name)
     if problems.errors:
         raise ConfigError(problems.errors, source="environment")
     return checked
-
-
-def _typed(key: str, text: str) -> object:
-    """The TOML value an environment string stands for; left as text when it fits none."""
-    check = SCHEMA[key][1]
-    if check is _flag:
-        words = {
-            "1": True,
-            "true": True,
-            "yes": True,
-            "on": True,
-            "0": False,
-            "false": False,
-            "no": False,
-            "off": False,
-        }
-        return words.get(text.strip().lower(), text)
-    if check in (_pin, _port) or key.startswith("gestures."):
-        if key == "led.pin" and text.strip().lower() in _NO_LED_WORDS:
-            return None
-        stripped = text.strip()
-        return int(stripped) if re.fullmatch(r"[+-]?\d+", stripped) else text
-    return text
 
 
 def _from_overrides(overrides: Mapping[str, object]) -> dict[str, object]:
@@ -327,7 +371,7 @@ def _check_values(
             checked[key] = None  # the environment's way of saying "no LED"
             continue
         before = len(problems.errors)
-        result = SCHEMA[key][1](problems, name_of(key), value)
+        result = SCHEMA[key].check(problems, name_of(key), value)
         if len(problems.errors) == before:
             checked[key] = result
     return checked
@@ -360,20 +404,48 @@ def _shown_key(key: str, source: str) -> str:
     return env_name(key) if source == "environment" else key
 
 
-def _build(values: Mapping[str, object], origins: Mapping[str, str], file: Path | None) -> Config:
+def _build(
+    values: Mapping[str, object],
+    origins: Mapping[str, str],
+    file: Path | None,
+    env: Mapping[str, str],
+) -> Config:
     fields: dict[str, Any] = {}
     gestures: dict[str, Any] = {}
     for key, value in values.items():
-        attribute = SCHEMA[key][0]
+        attribute = SCHEMA[key].attribute
         if attribute.startswith("gestures."):
             gestures[attribute.split(".", 1)[1]] = value
         elif attribute == "pin_factory":
             fields[attribute] = None if value == "auto" else value
         else:
             fields[attribute] = value
+    if "data_dir" not in fields:
+        fields["data_dir"] = default_data_dir(env)
     return Config(
         **fields,
-        gestures=GestureTimings(**gestures),
+        gestures=PinnedSettings(**gestures, source=str(file) if file else "the config file"),
         file=file,
         origins=dict(origins),
+    )
+
+
+def config_from_args(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Config:
+    """The configuration a command runs with: command line > environment > file > defaults."""
+    overrides: dict[str, object] = {
+        "button.pin": getattr(args, "pin", None),
+        "led.pin": getattr(args, "led_pin", None),
+        "gpio.pin_factory": getattr(args, "pin_factory", None),
+        "web.host": getattr(args, "host", None),
+        "web.port": getattr(args, "port", None),
+        "web.enabled": False if getattr(args, "no_web", False) else None,
+        "audio.device": getattr(args, "audio_device", None),
+        "data_dir": getattr(args, "data_dir", None),
+        "log_level": "debug" if getattr(args, "verbose", False) else None,
+    }
+    config_file = getattr(args, "config", None)
+    return load_config(
+        Path(config_file) if config_file else None,
+        os.environ if env is None else env,
+        overrides,
     )

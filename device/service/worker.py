@@ -16,24 +16,39 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from device.engine import phrases as script
-from device.engine.session import SessionRecord, WorkoutSession
-from device.events import Action, Gesture, Line, State, Status, actions_by_name
-from device.engine.gestures import Edge, GestureDetector
-from device.voice.speaker import Voice, VoiceSettings
+from device.control import EffectiveSettings
+from device.engine import phrases
+from device.engine.core import Engine, GestureTimings, SavedPosition
+from device.engine.gestures import Edge
+from device.engine.preview import preview_script, routine_lines
+from device.events import Action, Gesture, Line, State, Status
+from device.service import progress
+from device.service.config import PinnedSettings
+from device.voice.speaker import Voice
+from device.voice.tts import VoiceSettings
 from routines.model import Routine
 from routines.settings import Settings
 from routines.store import HistoryEntry, Store
-from routines.week import week_start
+from routines.week import week_start, weekly_goal
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
 _COUNTING = frozenset({State.HOLD, State.REST})
-_ADDRESS_STATES = frozenset({State.IDLE, State.DONE})
+# Previews run a whole routine through the engine: keep the last few, by routine and settings.
+_PREVIEWS_KEPT = 8
+
+
+def gesture_timings(settings: Settings) -> GestureTimings:
+    """The settings' gesture timings (milliseconds) as the engine takes them (seconds)."""
+    return GestureTimings(
+        debounce=settings.debounce_ms / 1000,
+        double_window=settings.double_press_ms / 1000,
+        hold=settings.hold_ms / 1000,
+        long_hold=settings.long_hold_ms / 1000,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,33 +80,32 @@ class Spotter:
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
         address_lookup: Callable[[], str | None] | None = None,
-        settings_filter: Callable[[Settings], Settings] | None = None,
+        pinned: PinnedSettings | None = None,
         heartbeat: Callable[[], object] | None = None,
         heartbeat_interval: float | None = None,
-        on_status: Callable[[Status], None] | None = None,
+        on_status: Callable[[Status], object] | None = None,
     ) -> None:
         """``address_lookup`` gives the page's URL (asked again whenever it is to be spoken:
-        Wi-Fi often comes up after Spotter); ``settings_filter`` lets the config file pin
-        settings; ``heartbeat`` is called from the worker loop at least every
-        ``heartbeat_interval`` seconds (the systemd watchdog)."""
+        Wi-Fi often comes up after Spotter); ``pinned`` are the settings the config file
+        sets, in force whatever the store says; ``heartbeat`` is called from the worker loop
+        at least every ``heartbeat_interval`` seconds (the systemd watchdog)."""
         self._store = store
         self._voice = voice
         self._clock = clock
         self._wall_clock = wall_clock
         self._address_lookup = address_lookup
-        self._settings_filter = settings_filter
+        self._pinned = pinned
         self._heartbeat = heartbeat
         self._heartbeat_interval = heartbeat_interval
         self._on_status = on_status
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._gestures = GestureDetector()
-        self._session = WorkoutSession(clock)
-        self._actions: dict[Gesture, Action] = {}
-        self._status = self._session.status()
+        self._engine = Engine(clock, address=self._address)
+        self._previews: dict[tuple[Routine, int, frozenset[tuple[Gesture, Action]]], list[str]] = {}
+        self._status = self._engine.status()
         self._status_at = clock()
         self._status_version = 0
         self._status_changed = threading.Condition()
-        self._last_snapshot: dict[str, Any] | None = None
+        self._last_snapshot: SavedPosition | None = None
         self._thread: threading.Thread | None = None
         self._apply_settings()
 
@@ -125,10 +139,28 @@ class Spotter:
         left = max(0, math.ceil(status.remaining_seconds - (self._clock() - at)))
         return dataclasses.replace(status, remaining_seconds=left)
 
-    def settings(self) -> Settings:
+    def settings(self) -> EffectiveSettings:
         """The settings in force: the store's, with what the config file pins."""
-        settings = self._store.settings()
-        return settings if self._settings_filter is None else self._settings_filter(settings)
+        stored = self._store.settings()
+        if self._pinned is None:
+            return EffectiveSettings(stored)
+        return EffectiveSettings(self._pinned.apply(stored), self._pinned.sources())
+
+    def preview(self, routine: Routine) -> list[str]:
+        """The whole script of ``routine`` with the settings in force (kept for the next ask)."""
+        settings = self.settings().settings
+        key = (routine, settings.default_rest_seconds, frozenset(settings.gesture_actions.items()))
+        script = self._previews.get(key)
+        if script is None:
+            script = preview_script(
+                routine,
+                default_rest=settings.default_rest_seconds,
+                gesture_actions=settings.gesture_actions,
+            )
+            if len(self._previews) >= _PREVIEWS_KEPT:
+                self._previews.pop(next(iter(self._previews)))
+            self._previews[key] = script
+        return list(script)
 
     def wait_for_change(self, seen: int, timeout: float) -> tuple[int, Status]:
         with self._status_changed:
@@ -190,50 +222,31 @@ class Spotter:
 
     def _wait_time(self) -> float | None:
         """How long the worker may sleep: until the next deadline or heartbeat; None = forever."""
-        waits = [
-            d - self._clock()
-            for d in (self._session.next_deadline(), self._gestures.next_deadline())
-            if d is not None
-        ]
+        deadline = self._engine.next_deadline()
+        waits = [] if deadline is None else [deadline - self._clock()]
         if self._heartbeat_interval is not None:
             waits.append(self._heartbeat_interval)
         return max(0.0, min(waits)) if waits else None
 
     def _step(self, item: _Item | None) -> None:
         if isinstance(item, Edge):
-            for gesture in self._gestures.edge(item.pressed, item.at):
-                self._on_gesture(gesture)
+            self._speak(self._engine.edge(item))
         elif isinstance(item, Gesture):
-            self._on_gesture(item)
+            self._speak(self._engine.gesture(item))
         elif isinstance(item, Action):
-            if item is Action.PAUSE:
-                self._refresh_address()
-            self._speak(self._session.handle(item))
+            self._speak(self._engine.act(item))
         elif isinstance(item, _Reload):
             self._apply_settings()
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=True)])
-        now = self._clock()
-        if self._queue.empty():
-            # Edges still queued carry earlier timestamps; asking the detector what is due
-            # "now" before they are read would measure a late worker's press as a hold.
-            for gesture in self._gestures.poll(now):
-                self._on_gesture(gesture)
-        self._speak(self._session.tick())
+        self._speak(self._engine.tick(edges_pending=not self._queue.empty()))
         # Persisting comes after speaking: the answer to a press must not wait for an fsync.
         self._record_finished()
         self._save_progress()
         self._publish()
 
-    def _on_gesture(self, gesture: Gesture) -> None:
-        if self._actions.get(gesture) is Action.PAUSE:
-            self._refresh_address()
-        self._speak(self._session.handle_gesture(gesture))
-
-    def _refresh_address(self) -> None:
-        # Only idle or done speak the address; mid-workout a pause must not wait for a lookup.
-        if self._address_lookup is not None and self._status.state in _ADDRESS_STATES:
-            self._session.set_address(self._address_lookup())
+    def _address(self) -> str | None:
+        return None if self._address_lookup is None else self._address_lookup()
 
     def _speak(self, lines: list[Line]) -> None:
         if lines:
@@ -241,7 +254,7 @@ class Spotter:
         self._publish()
 
     def _publish(self) -> None:
-        status = self._session.status()
+        status = self._engine.status()
         if status == self._status:
             return
         with self._status_changed:
@@ -255,67 +268,62 @@ class Spotter:
     def greet(self) -> None:
         """Say Spotter is ready and where its page is; offer to resume a cut-short workout."""
         lines: list[Line] | None = None
-        progress = self._store.load_progress()
-        if progress is not None:
+        stored = self._store.load_progress()
+        if stored is not None:
             try:
-                lines = self._session.offer_resume(progress)
-                self._last_snapshot = progress
+                position = progress.decode(stored)
             except ValueError as err:
                 log.warning("the saved session could not be resumed (%s); starting fresh", err)
                 self._store.save_progress(None)
+            else:
+                done, goal = self._week_of(position.routine, self.settings().settings)
+                lines = self._engine.offer_resume(
+                    position, sessions_this_week=done, weekly_goal=goal
+                )
+                self._last_snapshot = position
         if lines is None:
-            lines = self._session.greeting()
+            lines = self._engine.greeting()
         if self._address_lookup is not None:
             url = self._address_lookup()
-            self._session.set_address(url)
             log.info("the phone page is at %s", url or "(no network address yet)")
             if url:
-                lines = [*lines, Line(script.address(url))]
+                lines = [*lines, Line(phrases.address(url))]
         self._speak(lines)
 
     def _apply_settings(self) -> None:
-        settings = self.settings()
-        self._actions = actions_by_name(settings.gesture_actions)
-        self._gestures.configure(
-            debounce=settings.debounce_ms / 1000,
-            double_window=settings.double_press_ms / 1000,
-            hold=settings.hold_ms / 1000,
-            long_hold=settings.long_hold_ms / 1000,
-        )
-        self._session.configure(
+        settings = self.settings().settings
+        self._engine.configure(
+            timings=gesture_timings(settings),
             default_rest=settings.default_rest_seconds,
-            gesture_actions=self._actions,
+            gesture_actions=settings.gesture_actions,
         )
-        self._voice.configure(
-            VoiceSettings(
-                voice_id=settings.voice_id, rate=settings.voice_rate, volume=settings.voice_volume
-            )
-        )
+        self._voice.configure(VoiceSettings.of(settings))
         active = self._store.active_routine()
         routine = active.routine if active is not None else None
         if routine is not None:
             # Render every line of the routine now, so a press never waits for speech synthesis.
             self._voice.prepare(
                 sorted(
-                    script.routine_lines(
+                    routine_lines(
                         routine,
                         default_rest=settings.default_rest_seconds,
-                        gesture_actions=self._actions,
+                        gesture_actions=settings.gesture_actions,
                     )
                 )
             )
         self._load_routine(routine, settings)
 
+    def _week_of(self, routine: Routine, settings: Settings) -> tuple[int, int | None]:
+        """Finished sessions of ``routine`` this week, and its weekly goal."""
+        done = self._store.sessions_since(week_start(self._wall_clock()), routine.id)
+        return done, weekly_goal(routine, settings)
+
     def _load_routine(self, routine: Routine | None, settings: Settings) -> None:
-        goal = None
-        done = 0
-        if routine is not None:
-            goal = routine.sessions_per_week or settings.weekly_goal
-            done = self._store.sessions_since(week_start(self._wall_clock()), routine.id)
-        self._session.set_routine(routine, sessions_this_week=done, weekly_goal=goal)
+        done, goal = (0, None) if routine is None else self._week_of(routine, settings)
+        self._engine.set_routine(routine, sessions_this_week=done, weekly_goal=goal)
 
     def _record_finished(self) -> None:
-        record: SessionRecord | None = self._session.pop_finished()
+        record = self._engine.pop_finished()
         if record is None:
             return
         finished = self._wall_clock()
@@ -332,11 +340,11 @@ class Spotter:
         )
         # The week's count feeds the next summary.
         active = self._store.active_routine()
-        self._load_routine(active.routine if active else None, self.settings())
+        self._load_routine(active.routine if active else None, self.settings().settings)
 
     def _save_progress(self) -> None:
-        snapshot = self._session.snapshot()
+        snapshot = self._engine.snapshot()
         if snapshot == self._last_snapshot:
             return
-        self._store.save_progress(snapshot)
+        self._store.save_progress(None if snapshot is None else progress.encode(snapshot))
         self._last_snapshot = snapshot

@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
+from routines.settings import Settings
+
 log = logging.getLogger(__name__)
 
 # What "" (the settings' default) means: espeak-ng's own English voice.
@@ -30,6 +32,13 @@ class VoiceSettings:
     voice_id: str = ""
     rate: int = 165
     volume: float = 1.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> VoiceSettings:
+        """The voice part of the device's settings."""
+        return cls(
+            voice_id=settings.voice_id, rate=settings.voice_rate, volume=settings.voice_volume
+        )
 
 
 class RenderError(Exception):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from device.events import Gesture
 from device.engine.gestures import GestureDetector
+from device.events import Gesture
 from tests.fingers import START, Finger
 
 PRESS, DOUBLE, HOLD, LONG = Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG_HOLD

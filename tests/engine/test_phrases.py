@@ -7,12 +7,12 @@ from functools import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device.engine import phrases as script
+from device.engine import phrases, preview
 from device.engine.session import WorkoutSession
 from device.events import Action, Gesture, State
+from device.testing import FakeClock
 from routines.model import Exercise, Routine
 from routines.validation import load_library
-from tests.fakes import FakeClock
 
 
 @cache
@@ -23,11 +23,11 @@ def lower_back() -> Routine:
 
 @cache
 def lower_back_lines() -> frozenset[str]:
-    return frozenset(script.routine_lines(lower_back()))
+    return frozenset(preview.routine_lines(lower_back()))
 
 
 def test_the_preview_speaks_the_whole_lower_back_routine():
-    lines = script.preview_script(lower_back())
+    lines = preview.preview_script(lower_back())
     for number, name in enumerate(
         (
             "Hip flexor wall stretch",
@@ -63,7 +63,7 @@ def test_the_preview_uses_the_default_rest_where_a_routine_names_none():
     routine = Routine(
         id="r", name="R", exercises=(Exercise(name="Push-ups", sets=2, reps=5, count="per_set"),)
     )
-    lines = script.preview_script(routine, default_rest=12)
+    lines = preview.preview_script(routine, default_rest=12)
     assert "Rest for 12 seconds." in lines
     assert lines[-1] == "That is your first session this week."
 
@@ -125,13 +125,13 @@ def test_every_line_of_a_run_is_rendered_ahead_except_the_summary(steps, seconds
 
 def test_a_set_announcement_names_the_set_the_side_and_the_task():
     hold = Exercise(name="Wall sit", sets=2, hold_seconds=45, cues=("Back flat",))
-    assert script.set_announcement(hold, 1, None) == [
+    assert phrases.set_announcement(hold, 1, None) == [
         "Set 1 of 2.",
         "Back flat.",
         "Press to start the 45 second hold.",
     ]
     reps = Exercise(name="Lunges", sets=2, reps=8, sides="both", first_side="right")
-    assert script.set_announcement(reps, 2, "right") == [
+    assert phrases.set_announcement(reps, 2, "right") == [
         "Final set.",
         "Right side.",
         "8 reps. Press after each rep.",
@@ -140,49 +140,49 @@ def test_a_set_announcement_names_the_set_the_side_and_the_task():
 
 def test_an_intro_without_equipment_goes_straight_to_the_set_up():
     ex = Exercise(name="Bridge", sets=1, reps=5, setup=("Lie on your back",))
-    assert script.exercise_intro(ex, 2, 3) == [
+    assert phrases.exercise_intro(ex, 2, 3) == [
         "Exercise 2 of 3: Bridge.",
         "Lie on your back.",
         "Press when you are in position.",
     ]
     ex = Exercise(name="Row", sets=1, reps=5, equipment=("band", "chair", "towel"))
-    assert script.exercise_intro(ex, 1, 1)[1] == "You need: band, chair and towel."
+    assert phrases.exercise_intro(ex, 1, 1)[1] == "You need: band, chair and towel."
 
 
 def test_the_summary_counts_in_words_that_read_well():
-    assert script.summary(1, 1, 29) == "You did 1 exercise and 1 set in under a minute."
-    assert script.summary(1, 3, 89) == "You did 1 exercise and 3 sets in 1 minute."
-    assert script.summary(4, 12, 14 * 60 + 40) == "You did 4 exercises and 12 sets in 15 minutes."
+    assert phrases.summary(1, 1, 29) == "You did 1 exercise and 1 set in under a minute."
+    assert phrases.summary(1, 3, 89) == "You did 1 exercise and 3 sets in 1 minute."
+    assert phrases.summary(4, 12, 14 * 60 + 40) == "You did 4 exercises and 12 sets in 15 minutes."
 
 
 def test_weekly_progress_against_the_goal():
-    assert script.weekly_progress(1, 3, counted=True) == "That is 1 of 3 sessions this week."
-    assert script.weekly_progress(3, 3, counted=True).endswith("This week's goal is met.")
-    assert script.weekly_progress(4, 3, counted=True) == (
+    assert phrases.weekly_progress(1, 3, counted=True) == "That is 1 of 3 sessions this week."
+    assert phrases.weekly_progress(3, 3, counted=True).endswith("This week's goal is met.")
+    assert phrases.weekly_progress(4, 3, counted=True) == (
         "That is 4 sessions this week, beyond your goal of 3."
     )
-    assert script.weekly_progress(1, None, counted=True) == "That is your first session this week."
-    assert script.weekly_progress(2, None, counted=True) == "That is 2 sessions this week."
-    assert script.weekly_progress(0, 2, counted=False) == "So far this week: 0 of 2 sessions."
-    assert script.weekly_progress(1, None, counted=False) == (
+    assert phrases.weekly_progress(1, None, counted=True) == "That is your first session this week."
+    assert phrases.weekly_progress(2, None, counted=True) == "That is 2 sessions this week."
+    assert phrases.weekly_progress(0, 2, counted=False) == "So far this week: 0 of 2 sessions."
+    assert phrases.weekly_progress(1, None, counted=False) == (
         "So far this week: 1 finished session."
     )
 
 
 def test_the_address_is_read_out_or_its_absence_explained():
-    assert script.address("http://10.0.0.7:8080") == (
+    assert phrases.address("http://10.0.0.7:8080") == (
         "On your phone, open 10 dot 0 dot 0 dot 7 colon 8080."
     )
-    assert "no address" in script.address(None)
+    assert "no address" in phrases.address(None)
 
 
 def test_the_prerendered_lines_follow_the_gesture_mapping():
     remapped = {Gesture.HOLD: Action.NEXT, Gesture.PRESS: Action.REPEAT}
-    lines = script.routine_lines(lower_back(), gesture_actions=remapped)
+    lines = preview.routine_lines(lower_back(), gesture_actions=remapped)
     assert "Hold when you are in position." in lines
     assert "Press when you are in position." not in lines
     assert "Paused. Hold to carry on." in lines
     # Every line a run speaks with that mapping is among them.
-    spoken = script.preview_script(lower_back(), gesture_actions=remapped)
+    spoken = preview.preview_script(lower_back(), gesture_actions=remapped)
     summary = set(spoken[-3:])
     assert set(spoken) - summary <= lines

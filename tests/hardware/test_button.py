@@ -8,9 +8,9 @@ from gpiozero import Button
 from gpiozero.exc import GPIOPinInUse
 from gpiozero.pins.mock import MockFactory
 
-from device.hardware.button import ButtonInput
-from device.events import Gesture
 from device.engine.gestures import Edge
+from device.events import Gesture
+from device.hardware.button import ButtonInput
 from device.hardware.gpio import FACTORY_NAMES, NoGpioError, make_pin_factory
 from tests.fingers import PinFinger
 

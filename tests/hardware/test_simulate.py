@@ -5,7 +5,7 @@ from __future__ import annotations
 from gpiozero import Button
 
 from device.hardware.simulate import SimulatedFinger, drive_from_keys
-from tests.fakes import FakeClock
+from device.testing import FakeClock
 
 
 class Recorder:

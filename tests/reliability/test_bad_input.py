@@ -262,7 +262,7 @@ def device() -> Iterator[Device]:
         data_dir = Path(tmp) / "data"
         store = Store.open(data_dir)
         try:
-            app = create_app({"TESTING": True}, store=store, control=DummyControl())
+            app = create_app({"TESTING": True}, store=store, control=DummyControl(store=store))
             yield Device(app.test_client(), data_dir)
         finally:
             store.close()

@@ -5,6 +5,7 @@ real session engine behind the button must stay consistent after every step."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from itertools import pairwise
@@ -14,12 +15,13 @@ from gpiozero.pins.mock import MockFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device.engine import phrases as script
+from device.engine import phrases
+from device.engine.gestures import GestureDetector
 from device.engine.session import SessionRecord, WorkoutSession
 from device.events import Action, Gesture, Line, State, Status
-from device.engine.gestures import GestureDetector
+from device.service import progress
+from device.testing import FakeClock
 from routines.validation import parse_routine
-from tests.fakes import FakeClock
 from tests.fingers import PinFinger
 
 PRESS, DOUBLE, HOLD, LONG = Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG_HOLD
@@ -207,7 +209,11 @@ def assert_consistent(session: WorkoutSession, now: float) -> None:
     """What must hold after every step, whatever the button did."""
     status = session.status()
     deadline = session.next_deadline()
-    json.dumps(session.snapshot())
+    position = session.snapshot()
+    if position is not None:
+        # Whatever the button did, the position can be stored and resumed from.
+        back = progress.decode(json.loads(json.dumps(progress.encode(position))))
+        assert back == dataclasses.replace(position, elapsed=round(position.elapsed, 1))
     if status.state in (State.IDLE, State.DONE):
         assert status.exercise_index is None
         assert deadline is None
@@ -289,13 +295,13 @@ def test_a_hold_during_the_hold_countdown_repeats_the_cue_and_the_countdown_keep
     assert workout.gestures[-1] is HOLD
     decided_at = workout.log[-1][0]
     answer = [line for t, line in workout.spoken if t == decided_at]
-    assert [line.text for line in answer] == script.keep_holding(ROUTINE.exercises[0])
+    assert [line.text for line in answer] == phrases.keep_holding(ROUTINE.exercises[0])
     assert answer[0].interrupt
     assert workout.status.state is State.HOLD
     assert workout.status.remaining_seconds == 15  # 5.5 s of 20 gone, nothing lost or added
     workout.wait(30)
     assert workout.left(State.HOLD) == pytest.approx(t0 + 20)
-    assert [t for t, line in workout.spoken if line.text == script.halfway()] == [
+    assert [t for t, line in workout.spoken if line.text == phrases.halfway()] == [
         pytest.approx(t0 + 10)
     ]
 

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from device.hardware.button import ButtonInput
-from device.service.worker import Spotter
 from device.events import State
+from device.service.build import build
+from device.service.config import Config
+from device.service.worker import Spotter
+from device.testing import FakeClock
 from device.voice.player import NullPlayer
 from device.voice.speaker import Voice
 from routines.store import Store
-from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.slow
 
@@ -102,17 +103,18 @@ class Day:
 
 @pytest.fixture
 def day(tmp_path: Path, mock_factory: MockFactory, clock: FakeClock) -> Iterator[Day]:
-    store = Store.open(tmp_path / "data")
-    voice = Voice(tmp_path / "data" / "voice-cache", player=NullPlayer())
-    spotter = Spotter(store, voice, clock=clock, wall_clock=lambda: WALL_START + clock() - 1000.0)
-    button = ButtonInput(PIN, spotter.submit_edge, clock, pin_factory=mock_factory)
-    spotter.greet()
+    built = build(
+        Config(data_dir=tmp_path / "data", button_pin=PIN),
+        pin_factory=mock_factory,
+        player=NullPlayer(),
+        clock=clock,
+        wall_clock=lambda: WALL_START + clock() - 1000.0,
+    )
+    built.worker.greet()
     try:
-        yield Day(spotter, voice, store, clock, mock_factory)
+        yield Day(built.worker, built.voice, built.store, clock, mock_factory)
     finally:
-        button.close()
-        voice.close()
-        store.close()
+        built.close()
 
 
 def test_thirty_workouts_in_a_row_leave_nothing_behind(day: Day) -> None:

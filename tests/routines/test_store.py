@@ -25,7 +25,6 @@ from routines.store import (
     Store,
     StoreVersionError,
     VersionConflict,
-    resolve_data_dir,
 )
 from routines.validation import load_library, parse_routine
 
@@ -465,21 +464,3 @@ def test_concurrent_version_checks_let_exactly_one_save_win(store: Store) -> Non
     final = store.get_routine("lower-back")
     assert final is not None and final.version == 2
     assert final.routine.name == f"Edit {wins[0]}"
-
-
-# -- where the data lives -----------------------------------------------------------------
-
-
-def test_resolve_data_dir_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SPOTTER_DATA_DIR", raising=False)
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
-    assert resolve_data_dir(None) == tmp_path / "home" / ".local" / "share" / "spotter"
-    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
-    assert resolve_data_dir(None) == tmp_path / "home" / ".local" / "share" / "spotter"
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert resolve_data_dir(None) == tmp_path / "xdg" / "spotter"
-    monkeypatch.setenv("SPOTTER_DATA_DIR", str(tmp_path / "env"))
-    assert resolve_data_dir(None) == tmp_path / "env"
-    assert resolve_data_dir(str(tmp_path / "cli")) == tmp_path / "cli"
-    assert resolve_data_dir("~/spot") == tmp_path / "home" / "spot"

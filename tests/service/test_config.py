@@ -14,8 +14,9 @@ from device.service.config import (
     SCHEMA,
     Config,
     ConfigError,
-    GestureTimings,
+    PinnedSettings,
     check_config_file,
+    default_data_dir,
     load_config,
 )
 from routines.settings import Settings
@@ -38,7 +39,7 @@ def error_of(path: Path | None, env: dict[str, str] | None = None, **overrides: 
 def test_no_file_at_the_default_place_means_the_defaults(tmp_path, monkeypatch):
     monkeypatch.setattr(config_module, "DEFAULT_PATH", tmp_path / "absent.toml")
     config = load_config(None, {}, {})
-    assert config == Config()
+    assert config == Config(data_dir=default_data_dir({}))
     assert config.button_pin == 17
     assert config.led_pin is None
     assert config.pin_factory is None
@@ -46,9 +47,9 @@ def test_no_file_at_the_default_place_means_the_defaults(tmp_path, monkeypatch):
     assert config.web_port == 8080
     assert config.web_enabled is True
     assert config.audio_device == "default"
-    assert config.data_dir is None
+    assert config.data_dir == Path.home() / ".local" / "share" / "spotter"
     assert config.log_level == "info"
-    assert config.gestures == GestureTimings()
+    assert config.gestures == PinnedSettings()
     assert config.file is None
 
 
@@ -82,7 +83,7 @@ device = "plughw:CARD=Headphones,DEV=0"
         button_pin=5,
         led_pin=6,
         pin_factory="lgpio",
-        gestures=GestureTimings(
+        gestures=PinnedSettings(
             double_press_ms=300, hold_ms=800, long_hold_ms=2500, debounce_ms=15
         ),
         web_enabled=False,
@@ -244,7 +245,7 @@ def test_every_key_has_an_environment_variable(tmp_path, monkeypatch):
         button_pin=5,
         led_pin=6,
         pin_factory="lgpio",
-        gestures=GestureTimings(300, 800, 2500, 15),
+        gestures=PinnedSettings(300, 800, 2500, 15),
         web_enabled=False,
         web_host="127.0.0.1",
         web_port=9000,
@@ -321,10 +322,10 @@ def test_valid_file_checks_clean(tmp_path):
 
 def test_gesture_timings_replace_only_the_stored_values_they_set():
     stored = Settings(double_press_ms=500, hold_ms=1200, long_hold_ms=4000, voice_rate=200)
-    applied = GestureTimings(hold_ms=900, long_hold_ms=2500).apply(stored)
+    applied = PinnedSettings(hold_ms=900, long_hold_ms=2500).apply(stored)
     assert (applied.double_press_ms, applied.hold_ms, applied.long_hold_ms) == (500, 900, 2500)
     assert applied.voice_rate == 200
-    assert GestureTimings().apply(stored) is stored
+    assert PinnedSettings().apply(stored) is stored
 
 
 # -- the shipped example --------------------------------------------------------------------
@@ -349,10 +350,33 @@ def test_the_example_shows_every_key_with_its_default_once_uncommented(tmp_path)
     defaults = Settings()
     assert config == Config(
         led_pin=27,  # the one key without a default, shown with an example pin
-        gestures=GestureTimings(
+        gestures=PinnedSettings(
             defaults.double_press_ms, defaults.hold_ms, defaults.long_hold_ms, defaults.debounce_ms
         ),
         data_dir=Path("/var/lib/spotter"),
         file=path,
         origins=config.origins,
     )
+
+
+# -- where the data lives -----------------------------------------------------------------
+
+
+def test_the_data_directory_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    empty = tmp_path / "spotter.toml"
+    empty.write_text("")
+
+    def data_dir(env: dict[str, str], cli: str | None = None) -> Path:
+        return load_config(empty, env, {"data_dir": cli}).data_dir
+
+    assert data_dir({}) == tmp_path / "home" / ".local" / "share" / "spotter"
+    assert data_dir({"XDG_DATA_HOME": "relative/ignored"}) == (
+        tmp_path / "home" / ".local" / "share" / "spotter"
+    )
+    xdg = {"XDG_DATA_HOME": str(tmp_path / "xdg")}
+    assert data_dir(xdg) == tmp_path / "xdg" / "spotter"
+    env = {**xdg, "SPOTTER_DATA_DIR": str(tmp_path / "env")}
+    assert data_dir(env) == tmp_path / "env"
+    assert data_dir(env, str(tmp_path / "cli")) == tmp_path / "cli"
+    assert data_dir(env, "~/spot") == tmp_path / "home" / "spot"

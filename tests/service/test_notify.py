@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from device.service import notify as notify
 from device.events import State, Status
+from device.service import notify as notify
 from device.service.notify import Notifier, describe_status
 
 

@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
+from gpiozero.pins.mock import MockFactory
 
-from device.service.worker import Spotter
 from device.events import Action
+from device.service.build import build
+from device.service.config import Config
 from device.voice.player import NullPlayer
-from device.voice.speaker import Voice
-from routines.store import Store
 from tests.dummy_voice import ToneRenderer
 
 SPOTTER = [sys.executable, "-m", "device.cli"]
@@ -142,8 +142,6 @@ def test_ready_watchdog_stopping_and_resume(tmp_path, notify_socket):
 
 def test_a_hung_engine_loop_stops_the_watchdog_pings(tmp_path):
     """The ping comes from the worker loop itself, so a hang there is seen by systemd."""
-    store = Store.open(tmp_path / "data")
-    voice = Voice(tmp_path / "cache", renderer=ToneRenderer(), player=NullPlayer())
     beats: list[float] = []
     beat = threading.Condition()
 
@@ -152,18 +150,27 @@ def test_a_hung_engine_loop_stops_the_watchdog_pings(tmp_path):
             beats.append(time.monotonic())
             beat.notify_all()
 
-    spotter = Spotter(store, voice, heartbeat=heartbeat, heartbeat_interval=0.02)
+    built = build(
+        Config(data_dir=tmp_path / "data"),
+        pin_factory=MockFactory(),
+        renderer=ToneRenderer(),
+        player=NullPlayer(),
+        heartbeat=heartbeat,
+        heartbeat_interval=0.02,
+    )
+    spotter = built.worker
+
     release = threading.Event()
     hung = threading.Event()
-    real_handle = spotter._session.handle
+    real_act = spotter._engine.act
 
     def hang_on_end(action: Action):
         if action is Action.END:
             hung.set()
             release.wait(10)
-        return real_handle(action)
+        return real_act(action)
 
-    spotter._session.handle = hang_on_end  # the injected fault: the engine stops answering
+    spotter._engine.act = hang_on_end  # the injected fault: the engine stops answering
     try:
         spotter.start()
         with beat:
@@ -179,6 +186,4 @@ def test_a_hung_engine_loop_stops_the_watchdog_pings(tmp_path):
             assert beat.wait_for(lambda: len(beats) > frozen + 3, timeout=5)
     finally:
         release.set()
-        spotter.stop()
-        voice.close()
-        store.close()
+        built.close()

@@ -13,16 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from device.hardware.button import ButtonInput
-from device.service.worker import Spotter
+from device.engine.state import SavedPosition
 from device.events import Action, State
+from device.service import progress
+from device.service.build import Assembly, build
+from device.service.config import Config
+from device.service.worker import Spotter
+from device.testing import FakeClock
 from device.voice.player import NullPlayer, Player
 from device.voice.speaker import Voice
 from routines.model import Exercise, Routine
-from routines.store import Store
+from routines.store import HistoryEntry, Store
 from routines.week import week_start
 from tests.dummy_voice import HeldPlayer, ToneRenderer
-from tests.fakes import FakeClock
 
 WALL_OFFSET = 1_780_000_000.0  # a Wednesday in 2026, so "this week" is well defined
 
@@ -67,47 +70,42 @@ class Rig:
 
 
 def make_rig(
-    data_dir: Path, cache_dir: Path, clock: FakeClock, factory, player: Player
-) -> tuple[Rig, ButtonInput]:
-    store = Store.open(data_dir)
+    data_dir: Path, clock: FakeClock, factory, player: Player, **parts
+) -> tuple[Rig, Assembly]:
     spoken: list[str] = []
-    voice = Voice(cache_dir, renderer=ToneRenderer(), player=player, echo=spoken.append)
     beats: list[float] = []
-    spotter = Spotter(
-        store,
-        voice,
+    built = build(
+        Config(data_dir=data_dir, button_pin=17),
+        pin_factory=factory,
+        renderer=ToneRenderer(),
+        player=player,
+        echo=spoken.append,
         clock=clock,
         wall_clock=lambda: WALL_OFFSET + clock(),
         heartbeat=lambda: beats.append(clock()),
+        **parts,
     )
-    button = ButtonInput(17, spotter.submit_edge, clock, pin_factory=factory)
-    rig = Rig(store, voice, spotter, clock, factory.pin(17), spoken, beats)
-    return rig, button
+    rig = Rig(built.store, built.voice, built.worker, clock, factory.pin(17), spoken, beats)
+    return rig, built
 
 
 @pytest.fixture
 def rig(tmp_path, clock, mock_factory):
-    made, button = make_rig(
-        tmp_path / "data", tmp_path / "cache", clock, mock_factory, NullPlayer()
-    )
+    made, built = make_rig(tmp_path / "data", clock, mock_factory, NullPlayer())
     made.spotter.greet()
     made.settle()
     yield made
-    button.close()
-    made.voice.close()
-    made.store.close()
+    built.close()
 
 
 @pytest.fixture
 def held(tmp_path, clock, mock_factory):
     player = HeldPlayer()
-    made, button = make_rig(tmp_path / "data", tmp_path / "cache", clock, mock_factory, player)
+    made, built = make_rig(tmp_path / "data", clock, mock_factory, player)
     yield made, player
     for playback in player.playbacks:
         playback.finish()
-    button.close()
-    made.voice.close()
-    made.store.close()
+    built.close()
 
 
 def use_quick_routine(rig: Rig) -> None:
@@ -203,21 +201,15 @@ def test_pausing_and_resuming_cut_speech_short(held):
 
 
 def test_progress_survives_a_restart(tmp_path, clock, mock_factory):
-    first, button = make_rig(
-        tmp_path / "data", tmp_path / "cache", clock, mock_factory, NullPlayer()
-    )
+    first, built = make_rig(tmp_path / "data", clock, mock_factory, NullPlayer())
     first.spotter.greet()
     first.press()  # intro
     first.press()  # set 1, left side
     assert first.spotter.status().state == State.SET
     first.spotter.stop()  # as on SIGTERM: the worker saves, then the process goes
-    button.close()
-    first.voice.close()
-    first.store.close()
+    built.close()
 
-    second, button = make_rig(
-        tmp_path / "data", tmp_path / "cache2", clock, mock_factory, NullPlayer()
-    )
+    second, built = make_rig(tmp_path / "data", clock, mock_factory, NullPlayer())
     try:
         second.spotter.greet()
         second.settle()
@@ -235,8 +227,7 @@ def test_progress_survives_a_restart(tmp_path, clock, mock_factory):
             "left",
         )
     finally:
-        button.close()
-        second.voice.close()
+        built.close()
         second.store.close()
 
 
@@ -320,9 +311,7 @@ def test_every_pass_of_the_loop_feeds_the_heartbeat(rig):
 
 
 def test_the_worker_thread_answers_and_saves_on_stop(tmp_path, mock_factory):
-    made, button = make_rig(
-        tmp_path / "data", tmp_path / "cache", FakeClock(), mock_factory, NullPlayer()
-    )
+    made, built = make_rig(tmp_path / "data", FakeClock(), mock_factory, NullPlayer())
     changed = threading.Event()
     try:
         made.spotter.start()
@@ -338,9 +327,7 @@ def test_the_worker_thread_answers_and_saves_on_stop(tmp_path, mock_factory):
         made.spotter.stop()
         assert made.store.load_progress() is not None
     finally:
-        button.close()
-        made.voice.close()
-        made.store.close()
+        built.close()
 
 
 @pytest.mark.parametrize("late", [0.6, 1.2, 3.5])
@@ -353,3 +340,81 @@ def test_a_busy_worker_still_reads_a_short_press_as_a_press(rig, late):
     rig.clock.advance(late)
     rig.spotter.drain()
     assert rig.spotter.status().state == State.INTRO
+
+
+def test_progress_is_written_once_per_position_not_per_tick(rig, monkeypatch):
+    # An SD card wears with every write: a 30-second hold is one position, not 30 writes.
+    writes: list[object] = []
+    real = rig.store.save_progress
+
+    def counted(snapshot):
+        writes.append(snapshot)
+        real(snapshot)
+
+    monkeypatch.setattr(rig.store, "save_progress", counted)
+    rig.press()  # the hip flexor stretch is introduced
+    rig.press()  # set 1, left side
+    rig.press()  # the 30-second hold starts
+    assert rig.spotter.status().state == State.HOLD
+    before = len(writes)
+    for _ in range(29):
+        rig.clock.advance(1)
+        rig.spotter.drain()
+    assert rig.spotter.status().state == State.HOLD
+    assert len(writes) == before
+    rig.clock.advance(1)
+    rig.spotter.drain()  # the hold ends: the right side is a new position
+    assert rig.spotter.status().side == "right"
+    assert len(writes) == before + 1
+
+
+def test_a_resumed_workout_of_another_routine_counts_that_routines_week(
+    tmp_path, clock, mock_factory
+):
+    # The saved workout is of "quick", while the routine a press would start is the
+    # lower-back one: finishing it must count quick's sessions, and quick's goal.
+    made, built = make_rig(tmp_path / "data", clock, mock_factory, NullPlayer())
+    try:
+        made.store.create_routine(QUICK)
+        now = WALL_OFFSET + clock()
+        made.store.add_history(
+            HistoryEntry("quick", QUICK.name, now - 600, now - 300, 1, 1, completed=True)
+        )
+        made.store.save_progress(progress.encode(SavedPosition(QUICK, 0, 1, 0, (0,), 0.0)))
+        made.spotter.greet()
+        made.settle()
+        assert any("You stopped part way through Quick calves" in s for s in made.spoken)
+        made.press()  # carry on: the exercise is set up again
+        made.press()  # set 1
+        made.press()  # rep 1
+        made.press()  # rep 2 ends the workout
+        made.settle()
+        assert made.spotter.status().state == State.DONE
+        assert "That is 2 of 2 sessions. This week's goal is met." in made.spoken
+    finally:
+        built.close()
+
+
+def test_the_address_is_looked_up_at_start_and_when_idle_only(tmp_path, clock, mock_factory):
+    looked_up: list[str] = []
+
+    def lookup() -> str:
+        looked_up.append(str(made.spotter.status().state))
+        return "http://spotter.local:8080/"
+
+    made, built = make_rig(
+        tmp_path / "data", clock, mock_factory, NullPlayer(), address_lookup=lookup
+    )
+    try:
+        made.spotter.greet()
+        made.settle()
+        assert looked_up == ["idle"]
+        made.press()  # intro
+        made.press()  # set 1
+        made.hold(3.5)  # long hold mid-workout: a pause, which must not wait on the network
+        made.press()  # carry on
+        made.settle()
+        assert looked_up == ["idle"]
+        assert made.spotter.status().state == State.SET
+    finally:
+        built.close()

@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from device.hardware.button import ButtonInput
-from device.service.worker import Spotter
 from device.events import Line, State
+from device.service.build import Assembly, build
+from device.service.config import Config
+from device.service.worker import Spotter
+from device.testing import FakeClock
 from device.voice.player import AplayPlayer, Playback, Player
-from device.voice.tts import Renderer, RenderError, VoiceSettings
 from device.voice.speaker import Voice
-from routines.store import Store
+from device.voice.tts import Renderer, RenderError, VoiceSettings
 from tests.dummy_voice import HeldPlayer, ToneRenderer
-from tests.fakes import FakeClock
 
 PIN = 17
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,10 +109,9 @@ class Device:
 def make_device(
     tmp_path: Path, mock_factory: MockFactory, clock: FakeClock
 ) -> Iterator[Callable[..., Device]]:
-    made: list[tuple[Device, ButtonInput, Store]] = []
+    made: list[Assembly] = []
 
     def make(*, renderer: Renderer | None, player: Player, render_timeout: float = WAIT) -> Device:
-        store = Store.open(tmp_path / "data")
         printed: list[str] = []
         voice = RecordingVoice(
             tmp_path / "data" / "voice-cache",
@@ -126,17 +125,21 @@ def make_device(
         def beat() -> None:
             device.beats += 1
 
-        device.spotter = Spotter(store, voice, clock=clock, heartbeat=beat)
-        button = ButtonInput(PIN, device.spotter.submit_edge, clock, pin_factory=mock_factory)
-        made.append((device, button, store))
+        built = build(
+            Config(data_dir=tmp_path / "data", button_pin=PIN),
+            pin_factory=mock_factory,
+            voice=voice,
+            clock=clock,
+            heartbeat=beat,
+        )
+        device.spotter = built.worker
+        made.append(built)
         device.spotter.greet()
         return device
 
     yield make
-    for device, button, store in made:
-        button.close()
-        device.voice.close()
-        store.close()
+    for built in made:
+        built.close()
 
 
 def voice_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from device.testing import FakeClock
 from routines.store import Store
 from tests.dummy_control import DummyControl
-from tests.fakes import FakeClock
 from tests.web_support import WEDNESDAY_NOON
 from web_config import create_app
 
@@ -31,8 +31,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def control() -> DummyControl:
-    return DummyControl()
+def control(store: Store) -> DummyControl:
+    return DummyControl(store=store)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from device.events import Gesture, State, Status
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, simple_routine
 
-
 JSON = {"Content-Type": "application/json"}
 
 
@@ -387,3 +386,23 @@ def test_api_errors_are_json_even_for_unknown_addresses_and_methods(client):
     assert response.status_code == 405
     assert "Allow" in response.headers
     assert response.get_json()["fields"] == {}
+
+
+def test_settings_the_config_file_sets_are_shown_and_not_changed_here(client, store, control):
+    control.pinned = {"hold_ms": 900}
+    shown = client.get("/api/settings").get_json()
+    assert shown["hold_ms"] == 900  # what is in force, not what the store holds
+    assert shown["pinned"] == {"hold_ms": "/etc/spotter/spotter.toml"}
+    before = store.settings()
+    refused = client.put("/api/settings", json={"hold_ms": 1200, "voice_rate": 150})
+    assert refused.status_code == 422
+    assert "spotter.toml" in refused.get_json()["fields"]["hold_ms"]
+    assert store.settings() == before
+    # Sending back the value in force is no change, so it is accepted with the rest.
+    same = client.put("/api/settings", json={"hold_ms": 900, "voice_rate": 150})
+    assert same.status_code == 200
+    assert store.settings().voice_rate == 150
+    assert store.settings().hold_ms == before.hold_ms
+    page = client.get("/settings/").get_data(as_text=True)
+    assert "Set in /etc/spotter/spotter.toml" in page
+    assert 'name="hold_ms"' not in page  # the form does not send it

@@ -323,7 +323,9 @@ def test_each_page_with_its_css_and_js_stays_under_40_kb(client, url):
 def test_the_settings_page_stays_light_with_every_espeak_voice(store, web_clock):
     voices = [(f"gmw/en-x-{i:03}", f"Voice number {i}") for i in range(250)]
     app = create_app(
-        {"TESTING": True, "CLOCK": web_clock}, store=store, control=DummyControl(voices)
+        {"TESTING": True, "CLOCK": web_clock},
+        store=store,
+        control=DummyControl(voices, store=store),
     )
     client = app.test_client()
     weight = len(client.get("/settings/").data)

@@ -14,7 +14,6 @@ from routines.validation import routine_to_yaml
 from tests.web_support import contents, post_form, simple_routine
 
 
-
 def editor_fields(page: str) -> dict[str, str]:
     """The values an editor page would post back (inputs, textareas, chosen options)."""
     values: dict[str, str] = {}

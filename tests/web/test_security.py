@@ -10,7 +10,6 @@ import pytest
 from tests.web_support import contents, csrf, post_form, simple_routine
 from web_config.access_pin import hash_pin, verify_pin
 
-
 # Every request that changes something, with a body it would accept. A test below checks
 # this list against the app's own URL map, so a new write route cannot be forgotten.
 FORM_WRITES: list[tuple[str, dict[str, Any]]] = [

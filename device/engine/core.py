@@ -1,0 +1,136 @@
+"""The engine as the worker sees it: what happened in, what to say and when to look again out.
+
+It joins the two pure state machines of a session: the button's edges become
+gestures (``gestures``), gestures become actions through the settings' mapping,
+and the workout (``session``) answers each with lines. The worker only moves
+queued events in and lines out; it never decides what a gesture means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from device.engine.gestures import Edge, GestureDetector, GestureTimings
+from device.engine.session import SessionRecord, WorkoutSession
+from device.engine.state import SavedPosition
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, Status
+from routines.model import Routine
+
+__all__ = ["Engine", "GestureTimings", "SavedPosition", "SessionRecord"]
+
+
+def _no_address() -> str | None:
+    return None
+
+
+class Engine:
+    """One button and one workout: edges, gestures, actions and time in; lines out."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        timings: GestureTimings = GestureTimings(),  # noqa: B008 - frozen, so sharing it is safe
+        default_rest: int = 30,
+        gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+        address: Callable[[], str | None] = _no_address,
+    ) -> None:
+        """``clock`` is the only time the engine knows; ``address`` gives the phone page's
+        URL, asked only when it is about to be spoken."""
+        self._clock = clock
+        self._gestures = GestureDetector()
+        self._session = WorkoutSession(clock, address=address)
+        self.configure(timings=timings, default_rest=default_rest, gesture_actions=gesture_actions)
+
+    def configure(
+        self,
+        *,
+        timings: GestureTimings,
+        default_rest: int,
+        gesture_actions: Mapping[Gesture, Action],
+    ) -> None:
+        """Apply changed settings from the next decision on."""
+        self._gestures.configure(
+            debounce=timings.debounce,
+            double_window=timings.double_window,
+            hold=timings.hold,
+            long_hold=timings.long_hold,
+        )
+        self._session.configure(default_rest=default_rest, gesture_actions=gesture_actions)
+
+    def set_routine(
+        self, routine: Routine | None, *, sessions_this_week: int, weekly_goal: int | None
+    ) -> None:
+        """The routine the next start uses, and its week so far."""
+        self._session.set_routine(
+            routine, sessions_this_week=sessions_this_week, weekly_goal=weekly_goal
+        )
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def edge(self, edge: Edge) -> list[Line]:
+        """A raw edge of the button: the gestures it completes, answered in order."""
+        return self._answer(self._gestures.edge(edge.pressed, edge.at))
+
+    def gesture(self, gesture: Gesture) -> list[Line]:
+        """A gesture made elsewhere (the page's "as if the button" buttons)."""
+        return self._session.handle_gesture(gesture)
+
+    def act(self, action: Action) -> list[Line]:
+        """An action that did not come from the button."""
+        return self._session.handle(action)
+
+    def tick(self, *, edges_pending: bool = False) -> list[Line]:
+        """Everything the passing of time has made due by now.
+
+        With ``edges_pending`` the button is not asked: edges still queued carry
+        earlier timestamps, and asking what is due "now" before they are read would
+        measure a late worker's press as a hold.
+        """
+        lines = [] if edges_pending else self._answer(self._gestures.poll(self._clock()))
+        return lines + self._session.tick()
+
+    def greeting(self) -> list[Line]:
+        """What a press would start, or that there is nothing to start."""
+        return self._session.greeting()
+
+    def offer_resume(
+        self, position: SavedPosition, *, sessions_this_week: int, weekly_goal: int | None
+    ) -> list[Line]:
+        """Offer to carry on a workout that was cut short."""
+        return self._session.offer_resume(
+            position, sessions_this_week=sessions_this_week, weekly_goal=weekly_goal
+        )
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        """Clock time at which ``tick`` may next have something to say; None: not until
+        something else happens."""
+        deadlines = [
+            d
+            for d in (self._session.next_deadline(), self._gestures.next_deadline())
+            if d is not None
+        ]
+        return min(deadlines) if deadlines else None
+
+    def status(self) -> Status:
+        """What the phone page shows."""
+        return self._session.status()
+
+    def snapshot(self) -> SavedPosition | None:
+        """Where the workout stands, for resuming it; None when there is nothing to resume."""
+        return self._session.snapshot()
+
+    def pop_finished(self) -> SessionRecord | None:
+        """The record of a workout that finished or was ended, once."""
+        return self._session.pop_finished()
+
+    def _answer(self, gestures: list[Gesture]) -> list[Line]:
+        lines: list[Line] = []
+        for gesture in gestures:
+            answer = self._session.handle_gesture(gesture)
+            # An answer that interrupts would cut the earlier ones short the moment they
+            # start: say only what the ear would hear.
+            lines = answer if answer and answer[0].interrupt else lines + answer
+        return lines

@@ -1,0 +1,104 @@
+"""A routine's whole spoken script, found by running the real engine on a clock that jumps.
+
+The web page's preview and ``spotter preview`` print it; the voice renders every
+line of it before a workout starts, so a press never waits for speech synthesis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from device.engine import phrases
+from device.engine.session import WorkoutSession
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, State
+from routines.model import Routine
+
+# Far more steps than any valid routine needs (50 exercises of 200 reps): a
+# guard against a loop, never a limit a user meets.
+_MAX_STEPS = 1_000_000
+
+
+class _ScriptClock:
+    """Time that jumps straight to whatever is due next."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _run_through(
+    routine: Routine, default_rest: int, gesture_actions: Mapping[Gesture, Action]
+) -> tuple[list[str], list[str]]:
+    """Every line a full run speaks, each press at once and every hold and rest in full;
+    and the summary lines among them, which depend on the run."""
+    clock = _ScriptClock()
+    session = WorkoutSession(clock, default_rest=default_rest, gesture_actions=gesture_actions)
+    session.set_routine(routine, weekly_goal=routine.sessions_per_week)
+    lines = session.handle(Action.NEXT)
+    for _ in range(_MAX_STEPS):
+        if session.status().state is State.DONE:
+            break
+        deadline = session.next_deadline()
+        if deadline is None:
+            lines += session.handle(Action.NEXT)
+        else:
+            clock.now = deadline
+            lines += session.tick()
+    else:
+        raise RuntimeError(f"the script of {routine.id} does not end")
+    record = session.pop_finished()
+    assert record is not None
+    dynamic = [
+        phrases.summary(record.exercises_done, record.sets_done, record.seconds),
+        phrases.weekly_progress(1, routine.sessions_per_week, counted=True),
+    ]
+    return [line.text for line in lines], dynamic
+
+
+def preview_script(
+    routine: Routine,
+    *,
+    default_rest: int = 30,
+    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+) -> list[str]:
+    """The whole spoken script of a routine, as if each press came at once."""
+    return _run_through(routine, default_rest, gesture_actions)[0]
+
+
+def routine_lines(
+    routine: Routine,
+    *,
+    default_rest: int = 30,
+    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+) -> set[str]:
+    """Every line this routine can speak whose text is known in advance: the audio to
+    render before the workout starts. Summaries, the resume offer and the address are
+    left out: they depend on the day."""
+    spoken, dynamic = _run_through(routine, default_rest, gesture_actions)
+    words = phrases.ButtonWords.for_actions(gesture_actions)
+    texts = set(spoken) - set(dynamic)
+    total = len(routine.exercises)
+    for number, exercise in enumerate(routine.exercises, start=1):
+        texts.update(phrases.exercise_intro(exercise, number, total, with_cues=True, words=words))
+        texts.update(phrases.keep_holding(exercise, words))
+        texts.add(phrases.up_next(exercise.name))
+        for side in exercise.side_order:
+            for set_number in range(1, exercise.sets + 1):
+                texts.update(phrases.set_announcement(exercise, set_number, side, words))
+    texts.update(
+        (
+            phrases.greeting(routine.name, words),
+            phrases.resuming(),
+            phrases.resting(words),
+            phrases.paused(words),
+            phrases.resumed(),
+            phrases.confirm_end(words),
+            phrases.ended(),
+            phrases.complete(),
+            phrases.no_routine(),
+            phrases.address(None),
+        )
+    )
+    return texts
