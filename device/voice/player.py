@@ -1,6 +1,6 @@
 """Players of cached lines: the persistent ALSA output, aplay as the fallback, and silence.
 
-``open_player`` picks the ALSA output (``device.voice.alsa_player``) where the
+``device.voice.output.open_player`` picks the ALSA output (``alsa_player``) where the
 ``alsaaudio`` module is installed, and otherwise spawns ``aplay`` per line, which
 is slower to start (a process, then the device, for every line) but needs nothing
 beyond alsa-utils.
@@ -8,12 +8,9 @@ beyond alsa-utils.
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import threading
 from typing import Protocol
-
-log = logging.getLogger(__name__)
 
 
 class PlayerError(Exception):
@@ -38,21 +35,6 @@ class Player(Protocol):
     def start(self, path: str) -> Playback:
         """Start playing the WAV file at ``path``; PlayerError if it cannot start."""
         ...
-
-
-def open_player(device: str = "default") -> Player:
-    """The fastest player available for ``device``."""
-    try:
-        import alsaaudio  # noqa: F401 - only asking whether it is installed
-    except ImportError:
-        log.warning(
-            "the alsaaudio module is not installed (python3-alsaaudio); playing through "
-            "aplay, which starts each line a few milliseconds later"
-        )
-        return AplayPlayer(device)
-    from device.voice.alsa_player import AlsaPlayer
-
-    return AlsaPlayer(device)
 
 
 class AplayPlayback:

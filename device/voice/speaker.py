@@ -20,7 +20,8 @@ from pathlib import Path
 
 from device.events import Line
 from device.voice.cache import WavCache
-from device.voice.player import Playback, Player, open_player
+from device.voice.output import open_player
+from device.voice.player import Playback, Player
 from device.voice.render_queue import RenderJob, RenderQueue
 from device.voice.tts import Pyttsx3Renderer, Renderer, VoiceSettings
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from device.testing import FakeClock
 from device.voice import audio_format as fmt
 from device.voice.alsa_player import PERIOD_FRAMES, PERIODS, AlsaPlayer, Pcm, open_alsa_pcm
 from device.voice.player import AplayPlayer, PlayerError
-from tests.fakes import FakeClock
 
 pytest.importorskip("alsaaudio")
 
@@ -187,7 +187,7 @@ def test_a_file_in_another_format_is_refused_not_played_as_noise(tmp_path):
 def test_aplay_is_the_fallback_where_alsaaudio_is_missing():
     code = (
         "import sys; sys.modules['alsaaudio'] = None\n"
-        "from device.voice.player import open_player\n"
+        "from device.voice.output import open_player\n"
         "print(type(open_player('null')).__name__)\n"
     )
     done = subprocess.run(
@@ -199,7 +199,7 @@ def test_aplay_is_the_fallback_where_alsaaudio_is_missing():
 
 def test_the_alsa_output_is_chosen_where_alsaaudio_is_installed():
     code = (
-        "from device.voice.player import open_player\n"
+        "from device.voice.output import open_player\n"
         "p = open_player('null'); print(type(p).__name__); p.close()\n"
     )
     done = subprocess.run(
