@@ -87,6 +87,18 @@ def kill_after(proc: subprocess.Popen[str], seconds: float) -> list[str]:
     return out.split()
 
 
+def wait_for_a_new_file(folder: Path, known: set[str]) -> None:
+    """Return once ``folder`` holds a WAV whose name is not in ``known`` (a child wrote it)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if folder.exists() and any(
+            p.suffix == ".wav" and p.name not in known for p in folder.iterdir()
+        ):
+            return
+        time.sleep(0.001)
+    pytest.fail(f"no new file in {folder} within {READY_TIMEOUT} s")
+
+
 @dataclass(frozen=True)
 class Rounds:
     """Which writer round each stored object comes from."""
@@ -310,6 +322,9 @@ def test_the_wav_cache_never_holds_a_torn_file_after_sigkill(tmp_path: Path) -> 
 
     for _ in range(CACHE_KILLS):
         proc = start_child("tests.cache_writer", str(cache_dir), str(next_line))
+        # The cut's random moment counts from the child's first finished file, so on a slow
+        # or busy machine it still lands among renders rather than in start-up.
+        wait_for_a_new_file(cache_dir, set(seen))
         reported = [int(n) for n in kill_after(proc, rng.uniform(0.005, 0.05))]
         for n in reported:
             # A line the renderer said was cached is there under its final name.
