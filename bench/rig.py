@@ -56,11 +56,14 @@ class Rig:
         self.store = store
         self._pin = factory.pin(PIN)
 
-    def release_to_audio(self, down: float, gap: float = 0.6, *, quiet: bool = False) -> float:
+    def release_to_audio(
+        self, down: float, gap: float = 0.6, *, quiet: bool = False, answer: bytes = b""
+    ) -> float:
         """Hold the button ``down`` seconds (hand clock), release it and return the real
         seconds from the release edge to the answer's first samples at the sound device.
         ``quiet``: silence whatever is still playing first, so the press finds the device
-        idle; otherwise the press cuts the line still playing, as a user's would."""
+        idle; otherwise the press cuts the line still playing, as a user's would.
+        ``answer``: the first samples of the expected answer, to tell it from the cut line."""
         if quiet:
             self.voice.stop()
         self._pin.drive_low()
@@ -68,10 +71,16 @@ class Rig:
         self.clock.advance(down)
         mark = time.perf_counter()
         self._pin.drive_high()
-        started = self.tap.first_after(mark, ANSWER_TIMEOUT)
+        started = self.tap.first_after(mark, ANSWER_TIMEOUT, starting=answer)
         self.clock.advance(gap)
         time.sleep(SETTLE)
         return started - mark
+
+    def first_samples(self, text: str, size: int = 256) -> bytes:
+        """The first ``size`` bytes of samples the voice plays for ``text``."""
+        with self.cached_audio(text).open("rb") as wav:
+            wav.seek(44)
+            return wav.read(size)
 
     def cached_audio(self, text: str) -> Path:
         """The WAV the voice plays for ``text``."""

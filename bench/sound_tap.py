@@ -8,6 +8,10 @@ monotonic clock, when each read of samples returns. "First audio bytes" is the
 first such arrival after a press: it can only happen once the player has loaded,
 opened the device, and written real samples.
 
+Every byte is also kept in a capture file, so a line can be found by its first
+samples: a device told to drop a line still flushes what ALSA's ``file`` plugin
+held of it, which must not count as the next line's start.
+
 Its slave is ALSA's ``null`` device, which takes samples as fast as they come,
 so a line's samples reach the pipe at once. ``paced=True`` instead reads the pipe
 no faster than the samples would play (16-bit mono at 22050 Hz) through a pipe
@@ -36,15 +40,28 @@ class SoundTap:
     def __init__(self, *, paced: bool = False) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="spotter-tap-")
         self.fifo = Path(self._dir.name) / "sound"
+        self.capture = Path(self._dir.name) / "heard.raw"
         os.mkfifo(self.fifo)
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.sound_tap", str(self.fifo), "paced" if paced else "fast"],
+            [
+                sys.executable,
+                "-m",
+                "bench.sound_tap",
+                str(self.fifo),
+                str(self.capture),
+                "paced" if paced else "fast",
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
         self._cond = threading.Condition()
         self._arrivals: list[float] = []
+        self._offsets: list[int] = []  # where each arrival starts in the capture file
         self.bytes = 0
+        assert self._proc.stdout is not None
+        # Nothing may play before the reader has the pipe open and sized.
+        if self._proc.stdout.readline().strip() != "listening":
+            raise RuntimeError("the sound tap's reader did not start")
         self._reader = threading.Thread(target=self._collect, daemon=True)
         self._reader.start()
 
@@ -60,13 +77,35 @@ class SoundTap:
             f'  file "{self.fifo}"\n  format raw\n}}\n'
         )
 
-    def first_after(self, mark: float, timeout: float = 30.0) -> float:
-        """When samples first arrived after ``mark`` arrived; TimeoutError if none."""
+    def first_after(self, mark: float, timeout: float = 30.0, *, starting: bytes = b"") -> float:
+        """When samples first arrived after ``mark``; with ``starting``, the first samples
+        of a line that begins with those bytes (what a device flushes of the line it was
+        told to drop comes before them). TimeoutError if none came."""
+        deadline = time.monotonic() + timeout
         with self._cond:
-            found = self._cond.wait_for(lambda: any(t > mark for t in self._arrivals), timeout)
-            if not found:
-                raise TimeoutError("no audio reached the sound device")
-            return next(t for t in self._arrivals if t > mark)
+            while True:
+                first = next((i for i, t in enumerate(self._arrivals) if t > mark), None)
+                if first is not None:
+                    if not starting:
+                        return self._arrivals[first]
+                    found = self._find(first, starting)
+                    if found is not None:
+                        return found
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._cond.wait(left):
+                    raise TimeoutError("no audio reached the sound device")
+
+    def _find(self, first: int, pattern: bytes) -> float | None:
+        start = self._offsets[first]
+        with self.capture.open("rb") as heard:
+            heard.seek(start)
+            data = heard.read(self.bytes - start)
+        at = data.find(pattern)
+        if at < 0:
+            return None
+        position = start + at
+        index = max(i for i in range(first, len(self._offsets)) if self._offsets[i] <= position)
+        return self._arrivals[index]
 
     def _collect(self) -> None:
         assert self._proc.stdout is not None
@@ -74,6 +113,7 @@ class SoundTap:
             stamp, size = line.split()
             with self._cond:
                 self._arrivals.append(float(stamp))
+                self._offsets.append(self.bytes)
                 self.bytes += int(size)
                 self._cond.notify_all()
 
@@ -96,22 +136,25 @@ class SoundTap:
         self.close()
 
 
-def _read(fifo: str, paced: bool) -> None:
+def _read(fifo: str, capture: str, paced: bool) -> None:
     """Read the FIFO forever (writers come and go), printing when each read returned, and how
     many bytes it brought."""
     # Opened read-write so that it never sees end-of-file between writers.
     fd = os.open(fifo, os.O_RDWR)
+    heard = open(capture, "wb", buffering=0)  # noqa: SIM115, PTH123 - open until killed
     chunk = 65536
     if paced:
         import fcntl
 
         fcntl.fcntl(fd, F_SETPIPE_SZ, 4096)
         chunk = 512
+    print("listening", flush=True)
     last = began = 0.0
     played = 0
     while True:
         data = os.read(fd, chunk)
         now = time.perf_counter()
+        heard.write(data)  # before the stamp is told, so the bytes are there to be searched
         sys.stdout.write(f"{now:.7f} {len(data)}\n")
         sys.stdout.flush()
         if not paced:
@@ -126,4 +169,4 @@ def _read(fifo: str, paced: bool) -> None:
 
 
 if __name__ == "__main__":
-    _read(sys.argv[1], sys.argv[2] == "paced")
+    _read(sys.argv[1], sys.argv[2], sys.argv[3] == "paced")
