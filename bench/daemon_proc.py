@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,7 +52,10 @@ class Daemon:
         silent: bool = True,
         audio_device: str | None = None,
         env: Mapping[str, str] | None = None,
+        preexec_fn: Callable[[], object] | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
+        """``preexec_fn`` runs in the child before it starts (the bench's CPU quota)."""
         self.data_dir = data_dir
         self.port = free_port()
         args = [
@@ -70,6 +73,7 @@ class Daemon:
             args.append("--silent")
         if audio_device is not None:
             args += ["--audio-device", audio_device]
+        args += extra_args
         data_dir.mkdir(parents=True, exist_ok=True)
         self._output: IO[bytes] = (data_dir.parent / f"spotter-{self.port}.log").open("wb")
         self.started_at = time.perf_counter()
@@ -79,6 +83,7 @@ class Daemon:
             stdout=self._output,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec_fn,
         )
 
     # -- reading it from outside ----------------------------------------------------------

@@ -8,14 +8,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from device import __version__
-from device.events import Line
 from device.service.errors import CommandError
 from routines.errors import ValidationError
-from routines.model import Routine
-from routines.store import Store
+
+if TYPE_CHECKING:
+    # Loaded by the commands that use them: ``spotter run`` sets up the button before
+    # anything heavy is imported, and ``--help`` needs none of it.
+    from routines.model import Routine
+    from routines.store import Store
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -41,6 +44,8 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _open_store(args: argparse.Namespace) -> Store:
+    from routines.store import Store
+
     data_dir = _data_dir(args)
     try:
         return Store.open(data_dir)
@@ -174,6 +179,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
+    from device.events import Line
     from device.voice.speaker import Voice
     from device.voice.tts import VoiceSettings
 

@@ -72,33 +72,33 @@ def routine_lines(
     *,
     default_rest: int = 30,
     gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
-) -> set[str]:
+) -> list[str]:
     """Every line this routine can speak whose text is known in advance: the audio to
-    render before the workout starts. Summaries, the resume offer and the address are
-    left out: they depend on the day."""
+    render before the workout starts, once each, in the order a workout needs them (the
+    greeting and the first exercise first), then the lines only some workouts say.
+    Summaries, the resume offer and the address are left out: they depend on the day."""
     spoken, dynamic = _run_through(routine, default_rest, gesture_actions)
     words = phrases.ButtonWords.for_actions(gesture_actions)
-    texts = set(spoken) - set(dynamic)
+    ordered = [phrases.greeting(routine.name, words)]
+    left_out = set(dynamic)
+    ordered += [text for text in spoken if text not in left_out]
     total = len(routine.exercises)
     for number, exercise in enumerate(routine.exercises, start=1):
-        texts.update(phrases.exercise_intro(exercise, number, total, with_cues=True, words=words))
-        texts.update(phrases.keep_holding(exercise, words))
-        texts.add(phrases.up_next(exercise.name))
+        ordered += phrases.exercise_intro(exercise, number, total, with_cues=True, words=words)
+        ordered += phrases.keep_holding(exercise, words)
+        ordered.append(phrases.up_next(exercise.name))
         for side in exercise.side_order:
             for set_number in range(1, exercise.sets + 1):
-                texts.update(phrases.set_announcement(exercise, set_number, side, words))
-    texts.update(
-        (
-            phrases.greeting(routine.name, words),
-            phrases.resuming(),
-            phrases.resting(words),
-            phrases.paused(words),
-            phrases.resumed(),
-            phrases.confirm_end(words),
-            phrases.ended(),
-            phrases.complete(),
-            phrases.no_routine(),
-            phrases.address(None),
-        )
+                ordered += phrases.set_announcement(exercise, set_number, side, words)
+    ordered += (
+        phrases.resuming(),
+        phrases.resting(words),
+        phrases.paused(words),
+        phrases.resumed(),
+        phrases.confirm_end(words),
+        phrases.ended(),
+        phrases.complete(),
+        phrases.no_routine(),
+        phrases.address(None),
     )
-    return texts
+    return list(dict.fromkeys(ordered))

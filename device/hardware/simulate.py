@@ -40,6 +40,12 @@ class SimulatedFinger:
         self._long_hold = long_hold
         self._sleep = sleep
 
+    def retime(self, *, double_window: float, hold: float, long_hold: float) -> None:
+        """Follow new gesture timings (the stored ones, once they are read)."""
+        self._double_window = double_window
+        self._hold = hold
+        self._long_hold = long_hold
+
     def _tap(self, down: float) -> None:
         self._pin.drive_low()
         self._sleep(down)

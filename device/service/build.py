@@ -7,6 +7,7 @@ the parts it replaces (a mock pin factory, a fake clock, a silent player).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from device.events import Status
 from device.hardware.button import ButtonInput
+from device.hardware.edge_relay import EdgeRelay
 from device.hardware.led import StatusLed, open_status_led
 from device.service.config import Config
 from device.service.errors import CommandError
@@ -26,6 +28,8 @@ from routines.store import Store
 
 if TYPE_CHECKING:
     from flask import Flask
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
@@ -68,11 +72,14 @@ def build(
     heartbeat: Callable[[], object] | None = None,
     heartbeat_interval: float | None = None,
     on_status: Callable[[Status], object] | None = None,
+    button: tuple[ButtonInput, EdgeRelay] | None = None,
 ) -> Assembly:
     """Spotter on ``config``'s pin and data directory; not started (see ``Assembly.worker``).
 
     ``voice`` replaces the whole voice; ``renderer``, ``player`` and ``echo`` the parts of
     the default one. ``clock`` stamps the button's edges and drives the engine.
+    ``button``: a button set up earlier, whose relay has held its edges until now; they
+    go to the worker in order, before any later one.
     """
     cleanup = ExitStack()
     try:
@@ -109,12 +116,17 @@ def build(
             on_status=_status_sink(on_status, led),
         )
         cleanup.callback(worker.stop)
-        button = ButtonInput(config.button_pin, worker.submit_edge, clock, pin_factory=pin_factory)
-        cleanup.callback(button.close)
+        if button is None:
+            pin = ButtonInput(config.button_pin, worker.submit_edge, clock, pin_factory=pin_factory)
+        else:
+            pin, relay = button
+            if held := relay.connect(worker.submit_edge):
+                log.info("%d button edges from before start-up are handed on", held)
+        cleanup.callback(pin.close)
     except BaseException:
         cleanup.close()
         raise
-    return Assembly(config, store, voice, worker, button, led, cleanup)
+    return Assembly(config, store, voice, worker, pin, led, cleanup)
 
 
 def _status_sink(

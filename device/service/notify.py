@@ -19,6 +19,10 @@ from device.events import State, Status
 
 log = logging.getLogger(__name__)
 
+# Sent once the button's pin is set up, before the rest has loaded: from here on a press
+# is kept and answered once Spotter is up.
+BUTTON_LIVE = "Starting: presses are kept"
+
 
 class Notifier:
     """One process's line to systemd; safe to use from any thread."""

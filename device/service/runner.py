@@ -1,4 +1,12 @@
-"""``spotter run``: build every part, start them in order, and take them down cleanly."""
+"""``spotter run``: build every part, start them in order, and take them down cleanly.
+
+The order is the user's: first the button (its pin, and a relay that keeps every
+edge), then, with only that much imported, a STATUS saying presses are kept;
+then the store, the voice and the engine, which take seconds on a Pi Zero;
+then READY. The web page is loaded after READY on a thread of its own: Flask is
+the heaviest import of all, and a page that fails to start never takes the
+button with it.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +18,15 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
-from device.service.build import Assembly, build
 from device.service.config import Config, config_from_args
 from device.service.errors import CommandError
-from device.service.network import page_url
-from device.service.notify import default_notifier, describe_status
-from device.service.worker import gesture_timings
-from device.voice.player import NullPlayer
+from device.service.notify import BUTTON_LIVE, default_notifier, describe_status
+
+if TYPE_CHECKING:
+    from device.service.build import Assembly
 
 log = logging.getLogger(__name__)
 
@@ -80,43 +87,61 @@ def run_daemon(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     factory = _pin_factory(config, args.simulate)
-    web_port: int | None = None
-    spotter = build(
-        config,
-        pin_factory=factory,
-        player=NullPlayer() if args.silent else None,
-        echo=print_line,
-        address_lookup=lambda: (
-            page_url(config.web_host, web_port) if web_port is not None else None
-        ),
-        heartbeat=notifier.watchdog,
-        heartbeat_interval=notifier.watchdog_interval(),
-        on_status=lambda status: notifier.status(describe_status(status)),
-    )
+    from device.hardware.button import ButtonInput
+    from device.hardware.edge_relay import EdgeRelay
+
+    relay = EdgeRelay()
+    early_button = ButtonInput(config.button_pin, relay, pin_factory=factory)
+    notifier.status(BUTTON_LIVE)
+    finger = None
+    if args.simulate:
+        finger = _simulated_finger(factory, config)
+        print(f"Simulated button on GPIO{config.button_pin}. Keys: {KEYS_HELP}.", flush=True)
+        threading.Thread(
+            target=_keyboard, args=(finger, stop), name="spotter-keys", daemon=True
+        ).start()
+
+    # The heavy part: the store, the voice and the engine.
+    from device.service.build import build
+    from device.service.network import page_url
+    from device.voice.player import NullPlayer
+
+    web_port: list[int] = []
+    try:
+        spotter = build(
+            config,
+            pin_factory=factory,
+            player=NullPlayer() if args.silent else None,
+            echo=print_line,
+            address_lookup=lambda: page_url(config.web_host, web_port[0]) if web_port else None,
+            heartbeat=notifier.watchdog,
+            heartbeat_interval=notifier.watchdog_interval(),
+            on_status=lambda status: notifier.status(describe_status(status)),
+            button=(early_button, relay),
+        )
+    except BaseException:
+        early_button.close()
+        raise
     with ExitStack() as cleanup:
         cleanup.callback(spotter.close)
-        if config.web_enabled:
-            close_web, web_port = _start_web(spotter, config)
-            cleanup.callback(close_web)
-            log.info("web page on http://%s:%d/", config.web_host, web_port)
+        if finger is not None:
+            _retime(finger, spotter)
         spotter.worker.start()
-        # Ready means a press is answered and the page is served; the voice may still be
-        # rendering the routine's lines in the background, which READY must not wait for.
+        # Ready means a press is answered; the voice may still be rendering the routine's
+        # lines in the background, and the page comes up after, neither of which READY
+        # waits for.
         status = spotter.worker.status()
         notifier.ready(describe_status(status))
         if spotter.led is not None:
             spotter.led.show(status.state)
-        if args.simulate:
-            timings = gesture_timings(spotter.worker.settings().settings)
-            finger = SimulatedFinger(
-                factory.pin(config.button_pin),
-                double_window=timings.double_window,
-                hold=timings.hold,
-                long_hold=timings.long_hold,
-            )
-            print(f"Simulated button on GPIO{config.button_pin}. Keys: {KEYS_HELP}.", flush=True)
+        if config.web_enabled:
+            closers: list[Callable[[], None]] = []
+            cleanup.callback(lambda: [close() for close in closers])
             threading.Thread(
-                target=_keyboard, args=(finger, stop), name="spotter-keys", daemon=True
+                target=_serve_web,
+                args=(spotter, config, web_port, closers),
+                name="spotter-web-start",
+                daemon=True,
             ).start()
         stop.wait()
         notifier.stopping()
@@ -127,6 +152,45 @@ def run_daemon(args: argparse.Namespace) -> int:
             # Let the answer to the last key finish, so a scripted run prints it.
             spotter.voice.wait_until_quiet(timeout=30)
     return 0
+
+
+def _serve_web(
+    spotter: Assembly, config: Config, port: list[int], closers: list[Callable[[], None]]
+) -> None:
+    """Load and start the web page; a failure is logged and the button carries on."""
+    try:
+        close, effective_port = _start_web(spotter, config)
+    except CommandError as err:
+        log.error("%s; the button works without it", err)
+        return
+    except Exception:
+        log.exception("the web page could not start; the button works without it")
+        return
+    closers.append(close)
+    port.append(effective_port)
+    log.info("web page on http://%s:%d/", config.web_host, effective_port)
+
+
+def _simulated_finger(factory: Any, config: Config) -> SimulatedFinger:
+    from routines.settings import Settings
+
+    defaults = config.gestures.apply(Settings())
+    return SimulatedFinger(
+        factory.pin(config.button_pin),
+        double_window=defaults.double_press_ms / 1000,
+        hold=defaults.hold_ms / 1000,
+        long_hold=defaults.long_hold_ms / 1000,
+    )
+
+
+def _retime(finger: SimulatedFinger, spotter: Assembly) -> None:
+    """Give the simulated finger the stored gesture timings, known once the store is open."""
+    from device.service.worker import gesture_timings
+
+    timings = gesture_timings(spotter.worker.settings().settings)
+    finger.retime(
+        double_window=timings.double_window, hold=timings.hold, long_hold=timings.long_hold
+    )
 
 
 def _keyboard(finger: SimulatedFinger, stop: threading.Event) -> None:

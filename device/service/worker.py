@@ -301,14 +301,13 @@ class Spotter:
         active = self._store.active_routine()
         routine = active.routine if active is not None else None
         if routine is not None:
-            # Render every line of the routine now, so a press never waits for speech synthesis.
+            # Render every line of the routine now, so a press never waits for speech
+            # synthesis: in the order a workout needs them, so the first press soon has its.
             self._voice.prepare(
-                sorted(
-                    routine_lines(
-                        routine,
-                        default_rest=settings.default_rest_seconds,
-                        gesture_actions=settings.gesture_actions,
-                    )
+                routine_lines(
+                    routine,
+                    default_rest=settings.default_rest_seconds,
+                    gesture_actions=settings.gesture_actions,
                 )
             )
         self._load_routine(routine, settings)

@@ -185,4 +185,20 @@ def test_the_prerendered_lines_follow_the_gesture_mapping():
     # Every line a run speaks with that mapping is among them.
     spoken = preview.preview_script(lower_back(), gesture_actions=remapped)
     summary = set(spoken[-3:])
-    assert set(spoken) - summary <= lines
+    assert set(spoken) - summary <= set(lines)
+
+
+def test_the_prerendered_lines_come_in_the_order_a_workout_needs_them():
+    routine = lower_back()
+    lines = preview.routine_lines(routine)
+    assert len(lines) == len(set(lines))
+    spoken = preview.preview_script(routine)
+    # The greeting, then the run-through's own order, before the lines only some
+    # workouts say.
+    assert lines[0] == phrases.greeting(routine.name)
+    run_through = list(dict.fromkeys(line for line in spoken if line in lines))
+    assert lines[1 : 1 + len(run_through)] == run_through
+    first, second = (routine.exercises[i].name for i in (0, 1))
+    assert lines.index(phrases.up_next(second)) > next(
+        i for i, line in enumerate(lines) if first in line
+    )

@@ -1,0 +1,75 @@
+"""The button works from the first moment: a press made while Spotter is still loading is kept.
+
+In-process, the relay that holds edges until the worker exists is driven through
+a mock pin before anything else is built. As a real ``spotter run``, a press
+goes in 50 ms after the daemon says the pin is set up, while it is still
+loading, and must start the workout once it is up.
+"""
+
+from __future__ import annotations
+
+import time
+
+from gpiozero.pins.mock import MockFactory
+
+from device.engine.gestures import Edge
+from device.hardware.button import ButtonInput
+from device.hardware.edge_relay import EdgeRelay
+from device.service.notify import BUTTON_LIVE
+from tests.service.test_service import NotifySocket, start_spotter, stop
+
+PIN = 17
+
+
+def test_edges_before_the_worker_are_held_and_handed_over_in_order():
+    factory = MockFactory()
+    relay = EdgeRelay()
+    ticks = iter(range(100))
+    button = ButtonInput(PIN, relay, lambda: float(next(ticks)), pin_factory=factory)
+    try:
+        pin = factory.pin(PIN)
+        pin.drive_low()
+        pin.drive_high()
+        taken: list[Edge] = []
+        assert relay.connect(taken.append) == 2
+        pin.drive_low()
+        assert taken == [Edge(True, 0.0), Edge(False, 1.0), Edge(True, 2.0)]
+    finally:
+        button.close()
+        factory.close()
+
+
+def test_a_press_50_ms_after_the_pin_is_set_up_is_answered_once_spotter_is_up(tmp_path):
+    notify_socket = NotifySocket(tmp_path / "notify.sock")
+    process = start_spotter(tmp_path / "data", notify_socket, watchdog_usec=0)
+    try:
+        live = f"STATUS={BUTTON_LIVE}"
+        assert notify_socket.receive_until(lambda m: any(f == live for _, f in m), 30), (
+            notify_socket.messages
+        )
+        live_at = next(t for t, f in notify_socket.messages if f == live)
+        assert not any(f == "READY=1" for _, f in notify_socket.messages)
+        time.sleep(max(0.0, live_at + 0.05 - time.monotonic()))
+        assert process.stdin is not None
+        process.stdin.write("\n")
+        process.stdin.flush()
+        pressed_at = time.monotonic()
+        assert notify_socket.receive_until(lambda m: any(f == "READY=1" for _, f in m), 30)
+        ready_at = next(t for t, f in notify_socket.messages if f == "READY=1")
+        assert pressed_at < ready_at, "Spotter was up before the press: nothing was proved"
+
+        def started(messages: list[tuple[float, str]]) -> bool:
+            return any(
+                f.startswith("STATUS=") and not f.startswith(("STATUS=Idle", live))
+                for _, f in messages
+            )
+
+        assert notify_socket.receive_until(started, 30), notify_socket.messages
+        code, out, err = stop(process)
+        assert code == 0, err
+        assert "Hip flexor" in out  # the workout's first exercise was announced
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        notify_socket.close()
