@@ -50,19 +50,12 @@ def _pin_factory(config: Config, simulate: bool) -> Any:
 
 
 def _start_web(spotter: Assembly, config: Config) -> tuple[Callable[[], None], int]:
-    from waitress.server import create_server
+    from web_config.server import make_server
 
     app = spotter.web_app()
     try:
-        server: Any = create_server(
-            # One core's worth of Python serves the page (the GIL), so more threads would
-            # only add switching; the page polls, so no thread is held by a waiting client.
-            app,
-            host=config.web_host,
-            port=config.web_port,
-            threads=3,
-            ident="Spotter",
-        )
+        # Body and connection limits, timeouts and quiet logging: see web_config.server.
+        server = make_server(app, config.web_host, config.web_port)
     except OSError as err:
         raise CommandError(
             f"cannot serve the web page on {config.web_host}:{config.web_port}: "

@@ -1,0 +1,174 @@
+"""The page's HTTP server: waitress, set up so that no client can fill the disk or the
+connection table.
+
+- A body bigger than the app accepts is refused from its ``Content-Length`` alone, before
+  any of it is read (a chunked body is cut off at the same size), and no body is ever
+  spooled to a temporary file.
+- Idle connections are closed after ``IDLE_TIMEOUT``; a request still arriving after
+  ``REQUEST_TIMEOUT`` (a client sending its headers a byte at a time) is dropped.
+- One address may hold ``PER_ADDRESS`` connections; the whole server ``CONNECTIONS``,
+  enough that the status answers while hundreds sit idle.
+- Refusals are logged once a minute per kind, and waitress's "queue depth" warning, which
+  it gives for every request under load, at most once a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, cast
+
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+from waitress.utilities import RequestEntityTooLarge
+
+from web_config import MAX_BODY_BYTES
+from web_config.refusals import OncePerPeriod, RefusalLog
+
+CONNECTIONS = 400
+PER_ADDRESS = 32
+IDLE_TIMEOUT = 30
+REQUEST_TIMEOUT = 20.0
+# One core's worth of Python serves the page (the GIL), so more threads would only add
+# switching; the page polls, so no thread is held by a waiting client.
+THREADS = 3
+
+# One line of our own for what waitress refuses before the app sees a request.
+_TOO_BIG = f"That was too big: Spotter accepts at most {MAX_BODY_BYTES // 1024} KB at a time."
+_BAD = "The request could not be understood."
+_MESSAGES = {
+    431: "The request's headers were too big.",
+    500: "Something went wrong inside Spotter. The workout itself is not affected.",
+}
+
+
+def server_settings(
+    threads: int = THREADS,
+    idle_timeout: int = IDLE_TIMEOUT,
+    request_timeout: float = REQUEST_TIMEOUT,
+) -> dict[str, Any]:
+    """waitress's settings for the page."""
+    return {
+        "threads": threads,
+        "ident": "Spotter",
+        # waitress refuses a body when its size reaches this, so the app's own limit fits.
+        "max_request_body_size": MAX_BODY_BYTES + 1,
+        "max_request_header_size": 16 * 1024,
+        # Bodies stay in memory (at most the limit each) rather than in temporary files.
+        "inbuf_overflow": MAX_BODY_BYTES + 64 * 1024,
+        "connection_limit": CONNECTIONS,
+        "channel_timeout": idle_timeout,
+        # Often enough to hold both timeouts to within half their length.
+        "cleanup_interval": max(1, int(min(5, idle_timeout / 2, request_timeout / 2))),
+        # select() cannot watch more than 1,024 descriptors; poll() has no such limit.
+        "asyncore_use_poll": True,
+    }
+
+
+class _RefusalAnswer(ErrorTask):
+    """waitress's own error answers, in Spotter's words (JSON under ``/api/``)."""
+
+    def execute(self) -> None:
+        request: Any = self.request
+        error: Any = request.error
+        too_big = isinstance(error, RequestEntityTooLarge)
+        server: Any = self.channel.server
+        server.refusals.refused(
+            "body too large" if too_big else f"malformed request ({error.code})",
+            str(self.channel.addr[0]),
+        )
+        message = _TOO_BIG if too_big else _MESSAGES.get(error.code, _BAD)
+        path = getattr(request, "path", None) or ""
+        if path.startswith("/api/"):
+            body = json.dumps({"error": message, "fields": {}}).encode()
+            kind = "application/json"
+        else:
+            body = (message + "\n").encode()
+            kind = "text/plain; charset=utf-8"
+        self.status = f"{error.code} {error.reason}"
+        headers: Any = self.response_headers
+        headers.append(("Content-Type", kind))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _RefusalAnswer
+    request_started: float | None = None
+
+    def __init__(
+        self, server: SpotterServer, sock: Any, addr: Any, adj: Any, map: Any = None
+    ) -> None:
+        super().__init__(server, sock, addr, adj, map)
+        host = addr[0]
+        channels: Any = server.active_channels
+        mine = sum(1 for c in channels.values() if c.addr[0] == host)
+        if mine > PER_ADDRESS:
+            server.refusals.refused("too many connections from one address", str(host))
+            self.will_close = True
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and self.request_started is None and data:
+            self.request_started = time.monotonic()
+        result: bool = super().received(data)
+        if self.request is None:
+            self.request_started = None
+        return result
+
+
+class SpotterServer(TcpWSGIServer):
+    """waitress's TCP server with the care above."""
+
+    channel_class = _Channel
+    effective_port: int
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str,
+        port: int,
+        threads: int = THREADS,
+        idle_timeout: int = IDLE_TIMEOUT,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self.refusals = RefusalLog()
+        self.request_timeout = request_timeout
+        super().__init__(
+            app, host=host, port=port, **server_settings(threads, idle_timeout, request_timeout)
+        )
+
+    def stop(self) -> None:
+        """Stop accepting, drop every connection and end the worker threads."""
+        self.close()
+        socket_map: Any = cast(Any, self)._map
+        for channel in list(socket_map.values()):
+            channel.close()
+        self.task_dispatcher.shutdown(timeout=5)
+
+    def maintenance(self, now: Any) -> None:
+        super().maintenance(now)
+        cutoff = time.monotonic() - self.request_timeout
+        channels: Any = self.active_channels
+        for channel in list(channels.values()):
+            started = getattr(channel, "request_started", None)
+            if started is not None and started < cutoff and not channel.requests:
+                self.refusals.refused("request too slow", str(channel.addr[0]))
+                channel.will_close = True
+
+
+def quiet_queue_warnings() -> None:
+    """Let waitress say "Task queue depth is N" once a minute, not for every request."""
+    queue_log = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, OncePerPeriod) for f in queue_log.filters):
+        queue_log.addFilter(OncePerPeriod())
+
+
+def make_server(app: Any, host: str, port: int, **options: Any) -> SpotterServer:
+    """The page's server, bound and accepting; run it with ``.run()``, stop with ``.close()``.
+    ``options`` are ``SpotterServer``'s (tests shorten the timeouts)."""
+    quiet_queue_warnings()
+    return SpotterServer(app, host=host, port=port, **options)
