@@ -11,7 +11,7 @@ from flask import Flask, Response
 
 from device.control import SessionControl
 from routines.store import Store
-from web_config import auth, errors, guard
+from web_config import auth, errors, guard, logins
 from web_config.context import DeviceLink, attach
 from web_config.csrf import csrf_token
 
@@ -40,8 +40,10 @@ def create_app(
         SESSION_COOKIE_NAME="spotter_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        PERMANENT_SESSION_LIFETIME=timedelta(days=90),
-        # A login lasts its 90 days without re-signing the cookie on every status poll.
+        # The browser may keep the cookie this long; the login in it ends sooner when
+        # unused (web_config.logins).
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=logins.MAX_AGE),
+        # Without re-signing the cookie on every status poll.
         SESSION_REFRESH_EACH_REQUEST=False,
         CLOCK=time.time,
         ALLOWED_HOSTS=(),

@@ -1,5 +1,5 @@
-"""The access PIN: its rule, its salted scrypt hash, and the slow-down that makes
-guessing one take longer than it is worth."""
+"""The access PIN: its rule, its salted scrypt hash, and checking one within the
+device's allowance of wrong PINs (``pin_throttle``)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import hmac
 import re
 import secrets
 import threading
-from collections import deque
 from collections.abc import Callable
 
-from werkzeug.exceptions import TooManyRequests
+from web_config.pin_throttle import PinThrottle
 
-PIN_RULE = "must be 4 to 12 digits"
-_PIN = re.compile(r"[0-9]{4,12}")
+MIN_DIGITS = 6
+PIN_RULE = f"must be {MIN_DIGITS} to 12 digits"
+# New PINs need six digits; four- and five-digit PINs set before that rule still work.
+_PIN = re.compile(rf"[0-9]{{{MIN_DIGITS},12}}")
 # scrypt at 16 MiB: slow enough to make a stolen hash costly, quick enough for a Pi Zero.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
@@ -55,61 +56,41 @@ def verify_pin(pin: str, pin_hash: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-class PinGuard:
-    """Checks PINs, counting wrong ones per client: after ``limit`` in ``window`` seconds
-    that client must wait. Remembers PINs already proven right, so a script sending its
-    PIN with every request does not pay for scrypt each time."""
+class PinChecker:
+    """Judges PINs within the device's allowance of wrong ones (``PinThrottle``).
 
-    def __init__(
-        self, clock: Callable[[], float], secret: bytes, *, limit: int = 5, window: float = 60.0
-    ) -> None:
-        self._clock = clock
+    Remembers PINs already proven right, so a script sending its PIN with every request
+    does not pay for scrypt each time, and whether the PIN in use is one of the shorter
+    ones allowed before, so Settings can suggest a longer one."""
+
+    def __init__(self, clock: Callable[[], float], secret: bytes) -> None:
+        self.throttle = PinThrottle(clock)
         self._secret = secret
-        self._limit = limit
-        self._window = window
-        self._failures: dict[str, deque[float]] = {}
         self._proven: set[bytes] = set()
+        self._short_hash = ""
         self._lock = threading.Lock()
 
-    def retry_after(self, client: str) -> int:
-        """Seconds until ``client`` may try again; 0 when it may try now."""
-        with self._lock:
-            now = self._clock()
-            self._forget_old(now)
-            failures = self._failures.get(client)
-            if failures is None or len(failures) < self._limit:
-                return 0
-            return max(1, int(failures[0] + self._window - now + 0.999))
-
-    def tries_left(self, client: str) -> int:
-        """Wrong PINs ``client`` may still enter in this window."""
-        with self._lock:
-            self._forget_old(self._clock())
-            return max(0, self._limit - len(self._failures.get(client, ())))
-
-    def check(self, client: str, pin: str, pin_hash: str) -> bool:
-        """Whether ``pin`` is right; raises ``TooManyRequests`` while ``client`` must wait."""
-        wait = self.retry_after(client)
-        if wait:
-            raise TooManyRequests(retry_after=wait)
+    def check(self, pin: str, pin_hash: str, known: str | None = None) -> bool:
+        """Whether ``pin`` is right; raises ``MustWait`` while no PIN may be tried.
+        ``known`` identifies a browser that has logged in before (its own allowance)."""
+        ticket = self.throttle.start(known)
         mark = hmac.digest(self._secret, f"{pin_hash}\n{pin}".encode(), "sha256")
         with self._lock:
-            if mark in self._proven:
-                return True
-        if verify_pin(pin, pin_hash):
+            right = mark in self._proven
+        if not right and verify_pin(pin, pin_hash):
+            right = True
             with self._lock:
                 if len(self._proven) > 16:
                     self._proven.clear()
                 self._proven.add(mark)
-            return True
-        with self._lock:
-            self._failures.setdefault(client, deque()).append(self._clock())
-        return False
+        if right:
+            self.throttle.right(ticket)
+            if len(pin) < MIN_DIGITS:
+                with self._lock:
+                    self._short_hash = pin_hash
+        return right
 
-    def _forget_old(self, now: float) -> None:
-        for client in list(self._failures):
-            failures = self._failures[client]
-            while failures and failures[0] <= now - self._window:
-                failures.popleft()
-            if not failures:
-                del self._failures[client]
+    def is_short(self, pin_hash: str) -> bool:
+        """Whether ``pin_hash`` was proven to hold a PIN shorter than new ones may be."""
+        with self._lock:
+            return bool(pin_hash) and pin_hash == self._short_hash

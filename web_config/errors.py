@@ -32,17 +32,40 @@ class ApiError(Exception):
         fields: Mapping[str, str] | None = None,
         *,
         extra: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = dict(fields or {})
         self.extra = dict(extra or {})
+        self.headers = dict(headers or {})
 
 
 def wants_json() -> bool:
     """Whether the current request is answered in JSON (the API) rather than HTML."""
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+# An error names what was wrong without sending back what was sent: a request of 256 KB
+# once came back as an answer of 1.7 MB.
+MAX_FIELDS_SHOWN = 20
+MAX_EXCERPT = 120
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    """``text`` cut to ``limit`` characters, saying so when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def short_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """At most ``MAX_FIELDS_SHOWN`` problems, each key and message an excerpt."""
+    shown = {
+        excerpt(k): excerpt(v, 4 * MAX_EXCERPT) for k, v in list(fields.items())[:MAX_FIELDS_SHOWN]
+    }
+    if len(fields) > MAX_FIELDS_SHOWN:
+        shown["…"] = f"and {len(fields) - MAX_FIELDS_SHOWN} more problems"
+    return shown
 
 
 def json_error(
@@ -52,7 +75,13 @@ def json_error(
     extra: Mapping[str, object] | None = None,
 ) -> Response:
     """The API's error body."""
-    response = jsonify({"error": message, "fields": dict(fields or {}), **(extra or {})})
+    response = jsonify(
+        {
+            "error": excerpt(message, 4 * MAX_EXCERPT),
+            "fields": short_fields(fields or {}),
+            **(extra or {}),
+        }
+    )
     response.status_code = status
     return response
 
@@ -66,6 +95,7 @@ def size_limit_message() -> str:
 
 
 def _answer(status: int, message: str, headers: list[tuple[str, str]]) -> Response:
+    message = excerpt(message, 4 * MAX_EXCERPT)
     if wants_json():
         response = json_error(status, message)
     else:
@@ -89,8 +119,11 @@ def _http_error(err: HTTPException) -> Response:
 
 def _api_error(err: ApiError) -> Response:
     if wants_json():
-        return json_error(err.status, err.message, err.fields, err.extra)
-    return _answer(err.status, err.message, [])
+        response = json_error(err.status, err.message, err.fields, err.extra)
+    else:
+        response = _answer(err.status, err.message, [])
+    response.headers.update(err.headers)
+    return response
 
 
 def init_app(app: Flask) -> None:

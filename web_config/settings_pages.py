@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from routines.errors import SettingsError
 from routines.settings import ACTIONS, GESTURES, parse_settings_changes
 from web_config.access_pin import hash_pin, pin_problem
-from web_config.auth import login_required, start_login_session
-from web_config.context import control, store
+from web_config.auth import login_required, pin_checker, start_login_session
+from web_config.context import control, link, store
 from web_config.settings_form import changes_from_form, form_values, form_values_of
+from web_config.test_lines import TestLines
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -40,6 +41,7 @@ def _page(
         pinned=effective.pinned,
         errors=shown,
         pin_set=bool(settings.pin_hash),
+        pin_short=pin_checker().is_short(settings.pin_hash),
         voices=control().voices(),
         gestures=GESTURES,
         actions=ACTIONS,
@@ -73,9 +75,21 @@ def page() -> ResponseReturnValue:
 def test_voice() -> ResponseReturnValue:
     """Speak a line with the saved voice settings."""
     text = " ".join(request.form.get("text", "").split())[:MAX_TEST_LINE] or TEST_LINE
+    wait = test_lines().wait_for(text)
+    if wait:
+        flash(f"That is a lot of new test lines: try another in {wait} seconds.", "error")
+        return redirect(url_for("settings.page"))
     control().test_voice(text)
     flash("Speaking now.", "ok")
     return redirect(url_for("settings.page"))
+
+
+def test_lines() -> TestLines:
+    """The app's allowance of new test lines."""
+    found: TestLines = current_app.extensions.setdefault(
+        "spotter.test_lines", TestLines(link().clock)
+    )
+    return found
 
 
 @bp.route("/pin", methods=["POST"])

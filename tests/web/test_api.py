@@ -314,10 +314,10 @@ def test_put_settings_changes_only_the_keys_given_and_reloads(client, store, con
 
 
 def test_put_settings_can_set_and_remove_the_pin(client, store):
-    assert send(client, "PUT", "/api/settings", {"pin": "2468"}).status_code == 200
+    assert send(client, "PUT", "/api/settings", {"pin": "246810"}).status_code == 200
     assert store.settings().pin_hash.startswith("scrypt$")
-    assert "2468" not in store.settings().pin_hash
-    auth = {"Authorization": "Bearer 2468"}
+    assert "246810" not in store.settings().pin_hash
+    auth = {"Authorization": "Bearer 246810"}
     response = send(client, "PUT", "/api/settings", {"pin": ""}, **auth)
     assert response.status_code == 200
     assert response.get_json()["pin_set"] is False
