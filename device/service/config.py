@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -129,7 +130,8 @@ def _text(text: str) -> object:
 
 def _whole_text(text: str) -> object:
     stripped = text.strip()
-    return int(stripped) if re.fullmatch(r"[+-]?\d+", stripped) else text
+    # Longer numbers are out of every range anyway; left as text, the check names them.
+    return int(stripped) if re.fullmatch(r"[+-]?[0-9]{1,9}", stripped) else text
 
 
 _NO_LED_WORDS: Final = ("none", "off", "no")
@@ -175,7 +177,8 @@ def _host(problems: Problems, key: str, value: object) -> object:
     try:
         ipaddress.ip_address(text)
     except ValueError:
-        if not _HOSTNAME.fullmatch(text):
+        # 256.1.1.1 fits the pattern of a host name but can only be a broken address.
+        if not _HOSTNAME.fullmatch(text) or re.fullmatch(r"[0-9.]+", text):
             problems.add(key, "must be an IP address such as 0.0.0.0, or a host name")
             return None
     return text
@@ -294,8 +297,7 @@ def check_config_file(path: Path) -> list[str]:
 def _read_file(path: Path, *, missing_ok: bool) -> dict[str, object] | None:
     source = str(path)
     try:
-        with path.open("rb") as f:
-            document = tomllib.load(f)
+        document = tomllib.loads(_file_text(path))
     except FileNotFoundError:
         if missing_ok:
             return None
@@ -306,6 +308,15 @@ def _read_file(path: Path, *, missing_ok: bool) -> dict[str, object] | None:
         raise ConfigError({"file": f"is not valid TOML: {err}"}, source=source) from err
     except UnicodeDecodeError as err:
         raise ConfigError({"file": "is not UTF-8 text"}, source=source) from err
+    except _NotAFile as err:
+        raise ConfigError({"file": str(err)}, source=source) from None
+    except RecursionError:
+        raise ConfigError({"file": "is nested too deeply"}, source=source) from None
+    except ValueError:
+        # tomllib's int() refuses numbers of thousands of digits.
+        raise ConfigError(
+            {"file": "holds a number with too many digits to read"}, source=source
+        ) from None
     problems = Problems()
     flat: dict[str, object] = {}
     problems.unknown_fields("", cast(Mapping[object, object], document), TOP_LEVEL)
@@ -323,6 +334,32 @@ def _read_file(path: Path, *, missing_ok: bool) -> dict[str, object] | None:
     if problems.errors:
         raise ConfigError(problems.errors, source=source)
     return checked
+
+
+MAX_FILE_BYTES: Final = 64 * 1024
+
+
+class _NotAFile(Exception):
+    """The config path names something that is not a small regular file."""
+
+
+def _file_text(path: Path) -> str:
+    """The text of the config file. Opened without waiting, so that a FIFO or a device
+    (``/dev/zero``) is refused at once instead of hanging or filling memory."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotAFile("is not a regular file (a directory, a device or a pipe?)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _NotAFile(f"is too large ({info.st_size} bytes; at most {MAX_FILE_BYTES})")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise _NotAFile(f"is too large (more than {MAX_FILE_BYTES} bytes)")
+    return data.decode("utf-8")
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, object]:

@@ -186,8 +186,10 @@ def test_a_named_file_that_is_missing_is_an_error(tmp_path):
     assert check_config_file(missing) == [f"{missing}: file: does not exist"]
 
 
-def test_a_file_that_cannot_be_read_says_why(tmp_path):
-    assert error_of(tmp_path) == f"{tmp_path}: file: cannot be read (Is a directory)"
+def test_a_directory_as_the_file_says_why(tmp_path):
+    assert error_of(tmp_path) == (
+        f"{tmp_path}: file: is not a regular file (a directory, a device or a pipe?)"
+    )
 
 
 def test_a_file_that_is_not_utf8_is_refused(tmp_path):
