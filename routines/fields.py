@@ -9,6 +9,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Mapping, Sequence
 
+# A document with thousands of made-up keys gets a short answer, not one line per key.
+MAX_UNKNOWN = 10
+MAX_KEY_SHOWN = 60
+
 
 def at(prefix: str, key: str) -> str:
     """The path of ``key`` inside the field at ``prefix`` (``exercises[0]`` + ``reps``)."""
@@ -17,6 +21,30 @@ def at(prefix: str, key: str) -> str:
 
 def whole_number_rule(low: int, high: int) -> str:
     return f"must be a whole number from {low} to {high}"
+
+
+def holds_lone_surrogate(value: object) -> bool:
+    """Whether any text in plain data ``value`` holds half of a UTF-16 pair (``"\\ud800"``
+    in JSON or YAML), which is no character at all and can be neither stored nor shown."""
+    pending = [value]
+    # YAML aliases can make a list hold itself, or share one list a billion times over:
+    # each container is looked into once.
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict | list) and id(item) not in seen:
+            seen.add(id(item))
+            if isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            else:
+                pending.extend(item)
+    return False
 
 
 class Problems:
@@ -73,11 +101,15 @@ class Problems:
     def unknown_fields(
         self, prefix: str, data: Mapping[object, object], known: Collection[str]
     ) -> None:
-        """Flag every key of ``data`` that is not in ``known``, with a spelling hint."""
-        for key in data:
-            if isinstance(key, str) and key in known:
-                continue
+        """Flag every key of ``data`` that is not in ``known``, with a spelling hint; after
+        ``MAX_UNKNOWN`` of them, one line says how many more there are."""
+        unknown = [key for key in data if not (isinstance(key, str) and key in known)]
+        for key in unknown[:MAX_UNKNOWN]:
             name = str(key)
+            if len(name) > MAX_KEY_SHOWN:
+                name = name[: MAX_KEY_SHOWN - 1] + "…"
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known)})"
             self.add(at(prefix, name), "unknown field" + hint)
+        if len(unknown) > MAX_UNKNOWN:
+            self.add(at(prefix, "…"), f"and {len(unknown) - MAX_UNKNOWN} more unknown fields")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Self, cast
 
-from routines.errors import SettingsError
+from routines.errors import RoutineError, SettingsError
 from routines.model import Routine
 from routines.profiles import Profile, ProfileError
 from routines.schema import SCHEMA_VERSION, create, upgrade
@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 
 DB_NAME: Final = "spotter.db"
 MAX_ID_LEN: Final = 64
+# Enough for any one person's workouts; each routine may take 32 KB (routines.validation).
+MAX_ROUTINES: Final = 100
+ROUTINES_FULL: Final = (
+    f"Spotter keeps at most {MAX_ROUTINES} routines: delete one to make room for another"
+)
 
 _PROFILE: Final = "profile"
 _PROGRESS: Final = "progress"
@@ -187,6 +192,8 @@ class Store:
         routine = _valid(routine)
         with self._transaction():
             taken = {row[0] for row in self._conn.execute("SELECT id FROM routines")}
+            if len(taken) >= MAX_ROUTINES:
+                raise RoutineError({"routines": ROUTINES_FULL})
             routine = dataclasses.replace(routine, id=_free_id(routine.id, taken))
             return self._put(routine, version=1, new=True)
 
@@ -382,12 +389,21 @@ class Store:
         return [_history_entry(row) for row in rows]
 
     def sessions_since(
-        self, since: float, routine_id: str | None = None, *, profile_id: int | None = None
+        self,
+        since: float,
+        routine_id: str | None = None,
+        *,
+        profile_id: int | None = None,
+        until: float | None = None,
     ) -> int:
         """How many completed workouts finished at or after ``since`` (of one routine, or
-        all; of one profile, or everyone's)."""
+        all; of one profile, or everyone's), and not after ``until``: a workout stamped
+        before the wall clock was set back lies in the future and belongs to no week yet."""
         where, params = _history_filter(profile_id, since)
         query = "SELECT COUNT(*) FROM history " + where + " AND completed = 1"  # noqa: S608
+        if until is not None:
+            query += " AND finished_at <= ?"
+            params += (until,)
         if routine_id is not None:
             query += " AND routine_id = ?"
             params += (routine_id,)

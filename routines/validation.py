@@ -10,6 +10,7 @@ Rules worth knowing when writing a routine file:
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -24,7 +25,12 @@ from routines.yaml_io import dump_document, load_document
 ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_NAME = 80
 MAX_DESCRIPTION = 2000
-MAX_EXERCISES = 50
+MAX_EXERCISES = 40
+# A routine as saved (its JSON) may take this much: a hundred of them stay a few MB.
+MAX_ROUTINE_BYTES = 32 * 1024
+# Reps counted in a whole workout (reps x sets x sides, summed): a long session holds a
+# few hundred. Each is a spoken line to preview and a press to wait for.
+MAX_COUNTED_REPS = 3000
 MAX_LIST_ITEMS = 20
 MAX_LIST_ITEM = 300
 
@@ -81,13 +87,31 @@ def parse_routine(data: object, *, source: str | None = None) -> Routine:
     if problems.errors:
         raise RoutineError(problems.errors, source=source)
     assert routine_id is not None and name is not None and exercises is not None
-    return Routine(
+    routine = Routine(
         id=routine_id,
         name=name,
         exercises=exercises,
         description=description or "",
         sessions_per_week=goal,
     )
+    counted = sum(e.sets * (e.reps or 0) * len(e.side_order) for e in exercises)
+    if counted > MAX_COUNTED_REPS:
+        problems.add(
+            "exercises",
+            f"together may count at most {MAX_COUNTED_REPS} reps (reps x sets x sides); "
+            f"these count {counted}",
+        )
+        raise RoutineError(problems.errors, source=source)
+    size = len(json.dumps(routine.to_dict(), ensure_ascii=False).encode())
+    if size > MAX_ROUTINE_BYTES:
+        problems.add(
+            "exercises",
+            f"make the routine shorter: it may take at most {MAX_ROUTINE_BYTES // 1024} KB "
+            f"once saved and takes {(size + 1023) // 1024} KB (shorten setup and cues, "
+            f"or use fewer exercises)",
+        )
+        raise RoutineError(problems.errors, source=source)
+    return routine
 
 
 def routine_from_yaml(text: str | bytes, *, source: str | None = None) -> Routine:

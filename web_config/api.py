@@ -12,15 +12,32 @@ from flask.typing import ResponseReturnValue
 
 from device.events import Gesture
 from routines.errors import SettingsError
+from routines.fields import holds_lone_surrogate
 from routines.settings import Settings, parse_settings_changes
 from web_config.access_pin import hash_pin, pin_problem
 from web_config.context import control, store
-from web_config.errors import ApiError
+from web_config.errors import ApiError, excerpt
 from web_config.settings_form import VOICE_RULE
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 GESTURE_RULE = "must be one of: " + ", ".join(g.value for g in Gesture)
+
+
+class _KeyTwice(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_key_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json would keep the last of two equal keys without a word; YAML refuses them, so do we.
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _KeyTwice(key)
+        found[key] = value
+    return found
 
 
 def json_object() -> dict[str, Any]:
@@ -29,10 +46,19 @@ def json_object() -> dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, "The body is empty: send a JSON object.")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_no_key_twice)
+    except _KeyTwice as twice:
+        raise ApiError(
+            400, f"The body is not valid: the key {excerpt(twice.key)!r} is given twice."
+        ) from None
     except (ValueError, RecursionError):
-        # ValueError covers bad JSON and bytes that are not UTF-8.
+        # ValueError covers bad JSON, bytes that are not UTF-8 and numbers of thousands
+        # of digits.
         raise ApiError(400, "The body is not valid JSON.") from None
+    if holds_lone_surrogate(data):
+        raise ApiError(
+            400, "The body is not valid: it holds a \\u escape that is half of a character."
+        )
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object ({...}).")
     return data

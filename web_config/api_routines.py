@@ -18,7 +18,7 @@ from routines.store import StoredRoutine, VersionConflict
 from routines.validation import parse_routine
 from web_config.api import fields_error, json_object
 from web_config.context import control, reload_if_active, store
-from web_config.errors import ApiError
+from web_config.errors import ApiError, excerpt
 from web_config.parsing import is_whole_number
 
 bp = Blueprint("api_routines", __name__, url_prefix="/api/routines")
@@ -41,7 +41,7 @@ def _answer(stored: StoredRoutine, status: int = 200) -> Response:
 def _stored_or_404(routine_id: str) -> StoredRoutine:
     stored = store().get_routine(routine_id)
     if stored is None:
-        raise ApiError(404, f"There is no routine with id {routine_id!r}.")
+        raise ApiError(404, f"There is no routine with id {excerpt(routine_id)!r}.")
     return stored
 
 
@@ -53,7 +53,8 @@ def _expected_version(body: dict[str, Any] | None) -> int | None:
     if request.if_match.star_tag or not request.if_match:
         return from_body
     tags = request.if_match.as_set()
-    if len(tags) != 1 or not is_whole_number(next(iter(tags))):
+    # Nine digits hold any version a store will reach; more would only be slow to read.
+    if len(tags) != 1 or not is_whole_number(next(iter(tags))) or len(next(iter(tags))) > 9:
         raise ApiError(400, 'If-Match must hold one version, e.g. If-Match: "3".')
     return int(next(iter(tags)))
 
@@ -92,7 +93,11 @@ def create() -> Response:
     body = json_object()
     # A routine read from this API and posted back as a copy carries a version: not an error.
     body.pop("version", None)
-    stored = store().create_routine(_parse(body))
+    routine = _parse(body)
+    try:
+        stored = store().create_routine(routine)
+    except RoutineError as full:
+        raise fields_error(full.errors) from None
     reload_if_active(stored.routine.id)
     response = _answer(stored, 201)
     response.headers["Location"] = url_for(".get", routine_id=stored.routine.id)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, RequestEntityTooLarge, Unauthorized
 
 from web_config.auth import is_authorised
 from web_config.csrf import form_token_ok, lan_host, same_origin
-from web_config.errors import MESSAGES, ApiError
+from web_config.errors import MESSAGES, ApiError, excerpt
+from web_config.refusals import RefusalLog
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Logging in is a write that must work before one is logged in.
@@ -21,22 +22,37 @@ def is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def refusals() -> RefusalLog:
+    """The app's log of refused requests (one line a minute per kind)."""
+    found: RefusalLog = current_app.extensions["spotter.refusals"]
+    return found
+
+
+def check_host() -> None:
+    """Refuse every request, reads too, that names Spotter by a public domain name: a
+    page on that domain could otherwise read routines and history (DNS rebinding)."""
+    if not lan_host():
+        refusals().refused("not addressed by its network address", excerpt(request.host, 60))
+        raise ApiError(
+            403,
+            f"Spotter only answers when it is opened by its network address "
+            f"(such as its IP address or its .local name), not as {excerpt(request.host, 60)}.",
+        )
+
+
 def check_write() -> ResponseReturnValue | None:
     """Refuse cross-site writes, wrong body types, missing form tokens and, with a PIN set,
     writes from anyone not logged in."""
+    check_host()
     if request.method in READ_METHODS or request.routing_exception is not None:
         return None
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
+        refusals().refused("body too large", request.remote_addr or "")
         raise RequestEntityTooLarge()
     if not same_origin():
+        refusals().refused("cross-site write", request.remote_addr or "")
         raise Forbidden()
-    if not lan_host():
-        raise ApiError(
-            403,
-            f"Changes are only taken when Spotter is opened by its network address "
-            f"(such as its IP address or its .local name), not as {request.host}.",
-        )
     if is_api():
         if request.mimetype != "application/json":
             raise ApiError(415, MESSAGES[415])
@@ -59,4 +75,5 @@ def check_write() -> ResponseReturnValue | None:
 
 def init_app(app: Flask) -> None:
     """Run ``check_write`` before every view of ``app``."""
+    app.extensions["spotter.refusals"] = RefusalLog()
     app.before_request(check_write)

@@ -114,10 +114,16 @@ def week_summary(profile: Profile, entries: list[HistoryEntry]) -> WeekSummary:
     """This week's numbers; the goal is counted as the spoken summary counts it: finished
     workouts of the profile's routine against its weekly goal."""
     # The same week rule as the spoken summary, so the page and the voice always agree.
-    since = week_start(link().clock())
-    this_week = [e for e in entries if e.finished_at >= since]
+    now = link().clock()
+    since = week_start(now)
+    # A workout stamped before the wall clock was set back is in the future: not this week's.
+    this_week = [e for e in entries if since <= e.finished_at <= now]
     routine_id, routine_name, goal = goal_for(profile)
-    done = store().sessions_since(since, routine_id, profile_id=profile.id) if routine_id else 0
+    done = (
+        store().sessions_since(since, routine_id, profile_id=profile.id, until=now)
+        if routine_id
+        else 0
+    )
     return WeekSummary(
         since=since,
         sessions=sum(1 for e in this_week if e.completed),

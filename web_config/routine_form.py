@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from routines.model import Exercise, Routine
+from routines.validation import MAX_EXERCISES
+from web_config.errors import short_fields
 from web_config.parsing import is_whole_number
 
 # One more than a routine may hold, so the editor can show the "too many" error.
-MAX_FORM_EXERCISES = 51
+MAX_FORM_EXERCISES = MAX_EXERCISES + 1
 _WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
 _EXERCISE_KEY = re.compile(r"exercises\[(\d+)\]\.([a-z_]+)")
 
@@ -169,8 +171,10 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
 
 
 def describe_errors(errors: Mapping[str, str]) -> list[str]:
-    """Every validation error as a sentence that names its place in words."""
-    return [f"{_readable(key)}: {message}" for key, message in errors.items()]
+    """Every validation error as a sentence that names its place in words (the first
+    ``MAX_FIELDS_SHOWN``, each an excerpt)."""
+    shown = short_fields(errors)
+    return [f"{_readable(key)}: {message}" for key, message in shown.items()]
 
 
 def _readable(key: str) -> str:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from routines.errors import RoutineError
@@ -65,7 +74,10 @@ def _edit(stored: StoredRoutine | None) -> ResponseReturnValue:
     except RoutineError as err:
         return _editor(draft, stored, errors=err.errors, status=422)
     if stored is None:
-        saved = store().create_routine(routine)
+        try:
+            saved = store().create_routine(routine)
+        except RoutineError as full:
+            return _editor(draft, stored, errors=full.errors, status=422)
     else:
         expected = int(draft.version) if is_whole_number(draft.version) else None
         try:
@@ -121,7 +133,11 @@ def duplicate(routine_id: str) -> ResponseReturnValue:
     except RoutineError:
         # The name was already as long as a name may be; the new id still tells them apart.
         copy = original
-    saved = store().create_routine(copy)
+    try:
+        saved = store().create_routine(copy)
+    except RoutineError as full:
+        flash(" ".join(full.errors.values()), "error")
+        return redirect(url_for("routines.index"))
     flash(f"Copied as {saved.routine.name}.", "ok")
     return redirect(url_for("routines.edit", routine_id=saved.routine.id))
 
@@ -164,9 +180,9 @@ def import_file() -> ResponseReturnValue:
         return render_template("routine_import.html", errors=["Choose a routine file first."]), 400
     try:
         routine = routine_from_yaml(data)
+        saved = store().create_routine(routine)
     except RoutineError as err:
         return render_template("routine_import.html", errors=describe_errors(err.errors)), 422
-    saved = store().create_routine(routine)
     if request.form.get("activate"):
         store().set_active_routine(saved.routine.id)
     reload_if_active(saved.routine.id)

@@ -100,6 +100,7 @@ class Spotter:
         self._on_status = on_status
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._engine = Engine(clock, address=self._address)
+        self._preview_lock = threading.Lock()
         self._previews: dict[tuple[Routine, int, frozenset[tuple[Gesture, Action]]], list[str]] = {}
         self._status = self._engine.status()
         self._status_at = clock()
@@ -150,16 +151,19 @@ class Spotter:
         """The whole script of ``routine`` with the settings in force (kept for the next ask)."""
         settings = self.settings().settings
         key = (routine, settings.default_rest_seconds, frozenset(settings.gesture_actions.items()))
-        script = self._previews.get(key)
-        if script is None:
-            script = preview_script(
-                routine,
-                default_rest=settings.default_rest_seconds,
-                gesture_actions=settings.gesture_actions,
-            )
-            if len(self._previews) >= _PREVIEWS_KEPT:
-                self._previews.pop(next(iter(self._previews)))
-            self._previews[key] = script
+        # One at a time: six phones opening a long routine's preview at once must cost
+        # one run-through, not six side by side.
+        with self._preview_lock:
+            script = self._previews.get(key)
+            if script is None:
+                script = preview_script(
+                    routine,
+                    default_rest=settings.default_rest_seconds,
+                    gesture_actions=settings.gesture_actions,
+                )
+                if len(self._previews) >= _PREVIEWS_KEPT:
+                    self._previews.pop(next(iter(self._previews)))
+                self._previews[key] = script
         return list(script)
 
     def wait_for_change(self, seen: int, timeout: float) -> tuple[int, Status]:
@@ -314,7 +318,8 @@ class Spotter:
 
     def _week_of(self, routine: Routine, settings: Settings) -> tuple[int, int | None]:
         """Finished sessions of ``routine`` this week, and its weekly goal."""
-        done = self._store.sessions_since(week_start(self._wall_clock()), routine.id)
+        now = self._wall_clock()
+        done = self._store.sessions_since(week_start(now), routine.id, until=now)
         return done, weekly_goal(routine, settings)
 
     def _load_routine(self, routine: Routine | None, settings: Settings) -> None:

@@ -192,7 +192,7 @@ def test_impossible_moves_leave_the_list_as_it_is(client, op):
         ({"ex-0-rest_seconds": "2.5"}, "must be a whole number from 0 to 600"),
         ({"ex-0-cues": "x" * 400}, "line 1 must be at most 300 characters"),
         ({"sessions_per_week": "99"}, "must be a whole number from 1 to 14"),
-        ({"exercise_count": "0"}, "must be a list of 1 to 50 exercises"),
+        ({"exercise_count": "0"}, "must be a list of 1 to 40 exercises"),
     ],
 )
 def test_bad_fields_are_shown_beside_the_field_and_nothing_is_saved(client, store, changes, shown):
