@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 SidesMode = Literal["none", "both"]
 Side = Literal["left", "right"]
-CountMode = Literal["per_rep", "per_set"]
+CountMode = Literal["per_rep", "per_set", "paced"]
 
 OTHER_SIDE: dict[Side, Side] = {"left": "right", "right": "left"}
 
@@ -52,6 +52,19 @@ DEFAULT_GESTURE_ACTIONS: Mapping[Gesture, Action] = MappingProxyType(
 
 
 @dataclass(frozen=True, slots=True)
+class TempoPhase:
+    """One part of a paced rep: ``say`` is spoken as it starts, then it lasts ``seconds``."""
+
+    say: str
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        # Whole seconds are written as whole numbers, as a person would write them.
+        seconds = int(self.seconds) if self.seconds.is_integer() else self.seconds
+        return {"say": self.say, "seconds": seconds}
+
+
+@dataclass(frozen=True, slots=True)
 class Exercise:
     """One move of a routine, done for ``sets`` sets of ``reps`` or a timed hold."""
 
@@ -69,6 +82,21 @@ class Exercise:
     setup: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
     count: CountMode = "per_rep"
+    # One rep of a paced set (``count: paced``), phase by phase.
+    tempo: tuple[TempoPhase, ...] = ()
+    # A line said as each side starts ("Left knee down"), so nobody sets up on the wrong leg.
+    side_cues: tuple[tuple[Side, str], ...] = ()
+
+    def side_cue(self, side: Side | None) -> str | None:
+        return next((text for s, text in self.side_cues if s == side), None)
+
+    @property
+    def is_paced(self) -> bool:
+        return self.reps is not None and self.count == "paced"
+
+    def rep_seconds(self, pace: float = 1.0) -> float:
+        """How long one paced rep lasts; ``pace`` stretches (above 1) or quickens it."""
+        return sum(phase.seconds for phase in self.tempo) * pace
 
     @property
     def is_hold(self) -> bool:
@@ -97,6 +125,8 @@ class Exercise:
         else:
             out["reps"] = self.reps
             out["count"] = self.count
+            if self.tempo:
+                out["tempo"] = [phase.to_dict() for phase in self.tempo]
         out["sides"] = self.sides
         if self.sides == "both":
             out["first_side"] = self.first_side
@@ -107,6 +137,8 @@ class Exercise:
         out["equipment"] = list(self.equipment)
         out["setup"] = list(self.setup)
         out["cues"] = list(self.cues)
+        if self.side_cues:
+            out["side_cues"] = dict(self.side_cues)
         return out
 
 

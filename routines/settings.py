@@ -27,7 +27,12 @@ WHOLE_NUMBER_RANGES: Final[Mapping[str, tuple[int, int]]] = {
     "long_hold_ms": (1000, 10000),
     "debounce_ms": (0, 200),
     "default_rest_seconds": (0, 600),
+    "idle_reminder_seconds": (30, 1800),
+    "idle_pause_seconds": (60, 3600),
+    "abandon_after_minutes": (10, 1440),
 }
+PACE_RANGE: Final = (0.75, 1.5)
+VERBOSITIES: Final = ("auto", "full", "brief")
 MAX_PIN_HASH = 512
 
 
@@ -46,6 +51,12 @@ class Settings:
         default_factory=lambda: DEFAULT_GESTURE_ACTIONS
     )
     default_rest_seconds: int = 30
+    pace: float = 1.0  # stretches every paced rep's tempo: 1.5 is half as slow again
+    verbosity: str = "auto"  # full, brief, or auto: full until a routine is finished twice
+    # Mid-workout with nobody pressing: a reminder, then a pause; a pause this long ends it.
+    idle_reminder_seconds: int = 120
+    idle_pause_seconds: int = 600
+    abandon_after_minutes: int = 180
     weekly_goal: int | None = None  # used when a routine sets no sessions_per_week
     pin_hash: str = ""  # web access PIN, hashed; "" = no PIN
 
@@ -86,6 +97,17 @@ def parse_settings_changes(changes: object, base: Settings) -> Settings:
         if long_hold <= hold:
             key = "long_hold_ms" if "long_hold_ms" in changes else "hold_ms"
             problems.add(key, f"long_hold_ms ({long_hold}) must be longer than hold_ms ({hold})")
+        reminder = values.get("idle_reminder_seconds", base.idle_reminder_seconds)
+        pause = values.get("idle_pause_seconds", base.idle_pause_seconds)
+        if pause <= reminder:
+            key = (
+                "idle_pause_seconds" if "idle_pause_seconds" in changes else "idle_reminder_seconds"
+            )
+            problems.add(
+                key,
+                f"idle_pause_seconds ({pause}) must be longer than "
+                f"idle_reminder_seconds ({reminder})",
+            )
     if problems.errors:
         raise SettingsError(problems.errors)
     return dataclasses.replace(base, **values)
@@ -97,6 +119,10 @@ def _check(problems: Problems, name: str, value: object, base: Settings) -> obje
         return problems.whole_number(name, value, low, high)
     if name == "voice_volume":
         return problems.number(name, value, 0.0, 1.0)
+    if name == "pace":
+        return problems.number(name, value, *PACE_RANGE)
+    if name == "verbosity":
+        return problems.choice(name, value, VERBOSITIES)
     if name == "weekly_goal":
         return None if value is None else problems.whole_number(name, value, 1, 14)
     if name == "voice_id":

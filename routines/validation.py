@@ -5,6 +5,8 @@ Rules worth knowing when writing a routine file:
 - ``equipment``, ``setup`` and ``cues`` are lists, even with one item (``[yoga mat]``):
   a bare string is refused because ``yoga mat, wall`` would silently become one item.
 - ``first_side`` only goes with ``sides: both``; ``count`` only goes with ``reps``.
+- ``count: paced`` needs a ``tempo``: the phases of one rep, each ``{say: Up, seconds: 2}``;
+  a tempo goes with nothing else.
 - Unknown fields are errors, so a typo never silently drops a setting.
 """
 
@@ -19,7 +21,7 @@ from typing import Final, cast
 
 from routines.errors import RoutineError
 from routines.fields import Problems, at
-from routines.model import CountMode, Exercise, Routine, Side, SidesMode
+from routines.model import CountMode, Exercise, Routine, Side, SidesMode, TempoPhase
 from routines.yaml_io import dump_document, load_document
 
 ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -48,10 +50,16 @@ EXERCISE_FIELDS: Final = (
     "setup",
     "cues",
     "count",
+    "tempo",
+    "side_cues",
 )
+TEMPO_FIELDS: Final = ("say", "seconds")
 SIDES: Final = ("none", "both")
-FIRST_SIDES: Final = ("left", "right")
-COUNT_MODES: Final = ("per_rep", "per_set")
+FIRST_SIDES: Final[tuple[Side, ...]] = ("left", "right")
+COUNT_MODES: Final = ("per_rep", "per_set", "paced")
+MAX_TEMPO_PHASES = 6
+MAX_PHASE_WORDS = 40
+PHASE_SECONDS: Final = (0.5, 10)
 
 
 def slugify(name: str) -> str:
@@ -198,6 +206,8 @@ def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
         if data.get("reps") is None and data.get("hold_seconds") is not None:
             problems.add(at(path, "count"), "only applies to exercises with reps")
         count = problems.choice(at(path, "count"), count, COUNT_MODES)
+    tempo = _tempo(problems, data, path, paced=count == "paced")
+    side_cues = _side_cues(problems, data, path, both=sides == "both")
 
     rests = {
         key: _optional_whole(problems, data, path, key, 0, 600)
@@ -221,7 +231,71 @@ def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
         setup=lists["setup"],
         cues=lists["cues"],
         count=cast(CountMode, count or "per_rep"),
+        tempo=tempo,
+        side_cues=side_cues,
     )
+
+
+def _side_cues(
+    problems: Problems, data: Mapping[object, object], prefix: str, *, both: bool
+) -> tuple[tuple[Side, str], ...]:
+    path = at(prefix, "side_cues")
+    items = data.get("side_cues")
+    if items is None:
+        return ()
+    if not both:
+        problems.add(path, "only applies with sides: both")
+        return ()
+    if not isinstance(items, Mapping):
+        problems.add(path, "must map a side to its line, e.g. {left: Left knee down.}")
+        return ()
+    items = cast(Mapping[object, object], items)
+    problems.unknown_fields(path, items, FIRST_SIDES)
+    cues: list[tuple[Side, str]] = []
+    for side in FIRST_SIDES:
+        if side in items:
+            text = problems.text(at(path, side), items[side], MAX_LIST_ITEM)
+            if text is not None:
+                cues.append((side, text))
+    return tuple(cues)
+
+
+def _tempo(
+    problems: Problems, data: Mapping[object, object], prefix: str, *, paced: bool
+) -> tuple[TempoPhase, ...]:
+    path = at(prefix, "tempo")
+    items = data.get("tempo")
+    if items is None:
+        if paced:
+            problems.add(path, "is required with count: paced (the phases of one rep)")
+        return ()
+    if not paced:
+        problems.add(path, "only applies with count: paced")
+        return ()
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_TEMPO_PHASES:
+        problems.add(
+            path,
+            f"must be a list of 1 to {MAX_TEMPO_PHASES} phases, e.g. [{{say: Up, seconds: 2}}]",
+        )
+        return ()
+    phases: list[TempoPhase] = []
+    for i, item in enumerate(items):
+        where = f"{path}[{i}]"
+        if not isinstance(item, Mapping):
+            problems.add(where, "must be a mapping with say and seconds")
+            continue
+        item = cast(Mapping[object, object], item)
+        problems.unknown_fields(where, item, TEMPO_FIELDS)
+        say = _required(problems, item, where, "say")
+        say = None if say is None else problems.text(at(where, "say"), say, MAX_PHASE_WORDS)
+        seconds = _required(problems, item, where, "seconds")
+        low, high = PHASE_SECONDS
+        seconds = (
+            None if seconds is None else problems.number(at(where, "seconds"), seconds, low, high)
+        )
+        if say is not None and seconds is not None:
+            phases.append(TempoPhase(say, seconds))
+    return tuple(phases)
 
 
 def _optional_choice(

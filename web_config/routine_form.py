@@ -19,6 +19,7 @@ from web_config.parsing import is_whole_number
 MAX_FORM_EXERCISES = MAX_EXERCISES + 1
 _WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
 _EXERCISE_KEY = re.compile(r"exercises\[(\d+)\]\.([a-z_]+)")
+_DECIMAL = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})?")
 
 
 @dataclass(slots=True)
@@ -31,8 +32,12 @@ class ExerciseDraft:
     reps: str = "10"
     hold_seconds: str = "30"
     count: str = "per_rep"
+    # One phase of a paced rep per line: its word, then its seconds ("Up 2").
+    tempo: str = ""
     sides: str = "none"
     first_side: str = "left"
+    side_cue_left: str = ""
+    side_cue_right: str = ""
     rest_seconds: str = ""
     rest_after_seconds: str = ""
     equipment: str = ""
@@ -49,8 +54,11 @@ class ExerciseDraft:
             reps="" if e.reps is None else str(e.reps),
             hold_seconds="" if e.hold_seconds is None else str(e.hold_seconds),
             count=e.count,
+            tempo="\n".join(f"{p.say} {p.to_dict()['seconds']}" for p in e.tempo),
             sides=e.sides,
             first_side=e.first_side,
+            side_cue_left=e.side_cue("left") or "",
+            side_cue_right=e.side_cue("right") or "",
             rest_seconds=_text(e.rest_seconds),
             rest_after_seconds=_text(e.rest_after_seconds),
             equipment="\n".join(e.equipment),
@@ -66,9 +74,17 @@ class ExerciseDraft:
         else:
             data["reps"] = number_or_text(self.reps)
             data["count"] = self.count
+            # Another count mode simply leaves the tempo unused: switching back to
+            # pressing each rep must not need the tempo lines cleared first.
+            phases = [_phase(line) for line in _lines(self.tempo)]
+            if self.count == "paced" and phases:
+                data["tempo"] = phases
         data["sides"] = self.sides
         if self.sides == "both":
             data["first_side"] = self.first_side
+            cues = {"left": self.side_cue_left.strip(), "right": self.side_cue_right.strip()}
+            if any(cues.values()):
+                data["side_cues"] = {side: text for side, text in cues.items() if text}
         for key in ("rest_seconds", "rest_after_seconds"):
             value = number_or_text(getattr(self, key))
             if value is not None:
@@ -159,12 +175,16 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
     by_field: dict[str, str] = {}
     for key, message in errors.items():
         match = _EXERCISE_KEY.match(key)
-        if match and match.group(2) in known:
-            line = re.fullmatch(r"\[(\d+)\]", key[match.end() :])
+        side = re.fullmatch(r"exercises\[(\d+)\]\.side_cues\.(left|right)", key)
+        if side:
+            by_field.setdefault(f"ex-{side.group(1)}-side_cue_{side.group(2)}", message)
+        elif match and match.group(2) in known:
+            line = re.fullmatch(r"\[(\d+)\](?:\.([a-z]+))?", key[match.end() :])
             name = f"ex-{match.group(1)}-{match.group(2)}"
-            by_field.setdefault(
-                name, f"line {int(line.group(1)) + 1} {message}" if line else message
-            )
+            if line:
+                part = f" {line.group(2)}" if line.group(2) else ""
+                message = f"line {int(line.group(1)) + 1}{part} {message}"
+            by_field.setdefault(name, message)
         elif key in ("id", "name", "description", "sessions_per_week"):
             by_field.setdefault(key, message)
     return by_field
@@ -184,8 +204,11 @@ def _readable(key: str) -> str:
         return key
     rest = key[match.end() :]
     text = f"exercise {int(match.group(1)) + 1}, {match.group(2).replace('_', ' ')}"
-    line = re.fullmatch(r"\[(\d+)\]", rest)
-    return f"{text} line {int(line.group(1)) + 1}" if line else text
+    line = re.fullmatch(r"\[(\d+)\](?:\.([a-z]+))?", rest)
+    if line is None:
+        return f"{text} {rest.lstrip('.').replace('_', ' ')}".rstrip()
+    part = f" {line.group(2)}" if line.group(2) else ""
+    return f"{text} line {int(line.group(1)) + 1}{part}"
 
 
 def _text(value: int | None) -> str:
@@ -199,6 +222,17 @@ def number_or_text(text: str) -> int | str | None:
     if not text:
         return None
     return int(text) if _WHOLE.fullmatch(text) else text
+
+
+def _phase(line: str) -> dict[str, object]:
+    """``Up 2`` as a tempo phase; a missing or odd number is left for validation to name."""
+    say, _, seconds = line.rpartition(" ")
+    if not say:
+        return {"say": line, "seconds": None}
+    if not _DECIMAL.fullmatch(seconds):
+        return {"say": say.strip(), "seconds": seconds}
+    value = float(seconds)
+    return {"say": say.strip(), "seconds": int(value) if value.is_integer() else value}
 
 
 def _lines(text: str) -> list[str]:

@@ -16,8 +16,12 @@ NUMBER_FIELDS = (
     "long_hold_ms",
     "debounce_ms",
     "default_rest_seconds",
+    "idle_reminder_seconds",
+    "idle_pause_seconds",
+    "abandon_after_minutes",
 )
 VOLUME_RULE = "must be a whole percentage from 0 to 100"
+PACE_RULE = "must be a whole percentage from 75 to 150"
 VOICE_RULE = "must be one of the voices installed on this device"
 
 
@@ -26,6 +30,8 @@ def form_values(settings: Settings) -> dict[str, str]:
     values = {name: str(getattr(settings, name)) for name in NUMBER_FIELDS}
     values["voice_id"] = settings.voice_id
     values["voice_volume"] = str(round(settings.voice_volume * 100))
+    values["pace"] = str(round(settings.pace * 100))
+    values["verbosity"] = settings.verbosity
     values["weekly_goal"] = "" if settings.weekly_goal is None else str(settings.weekly_goal)
     for gesture in GESTURES:
         action = settings.gesture_actions.get(Gesture(gesture))
@@ -57,6 +63,14 @@ def changes_from_form(
             changes["voice_volume"] = volume / 100
         else:
             problems["voice_volume"] = VOLUME_RULE
+    if "pace" in form:
+        pace = number_or_text(form["pace"])
+        if isinstance(pace, int) and 75 <= pace <= 150:
+            changes["pace"] = pace / 100
+        else:
+            problems["pace"] = PACE_RULE
+    if "verbosity" in form:
+        changes["verbosity"] = form["verbosity"]
     if "voice_id" in form:
         voice = form["voice_id"]
         if voice and voice not in voice_ids:

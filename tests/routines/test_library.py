@@ -28,8 +28,8 @@ def test_the_four_exercises_in_order_with_their_doses() -> None:
     ]
     assert doses == [
         ("Hip flexor wall stretch", 3, None, 30, "both", "per_rep"),
-        ("Reverse ab curls", 3, 10, None, "none", "per_rep"),
-        ("Glute hip thrusts", 3, 10, None, "none", "per_rep"),
+        ("Reverse ab curls", 3, 10, None, "none", "paced"),
+        ("Glute hip thrusts", 3, 10, None, "none", "paced"),
         ("Isometric banded hamstring curls", 3, 10, None, "both", "per_rep"),
     ]
 
@@ -58,7 +58,7 @@ def test_barbell_is_optional_for_hip_thrusts() -> None:
 
 def test_spoken_lines_are_short_sentences() -> None:
     for exercise in lower_back().exercises:
-        for line in exercise.setup + exercise.cues:
+        for line in exercise.setup + exercise.cues + tuple(t for _, t in exercise.side_cues):
             assert line.endswith("."), line
             assert len(line) <= 120, line
 

@@ -35,6 +35,11 @@ def test_defaults_match_the_design() -> None:
             "long_hold": "pause",
         },
         "default_rest_seconds": 30,
+        "pace": 1.0,
+        "verbosity": "auto",
+        "idle_reminder_seconds": 120,
+        "idle_pause_seconds": 600,
+        "abandon_after_minutes": 180,
         "weekly_goal": None,
         "pin_hash": "",
     }
@@ -61,6 +66,11 @@ def test_every_setting_can_change_at_once() -> None:
         "debounce_ms": 0,
         "gesture_actions": {"double": "repeat", "hold": "skip"},
         "default_rest_seconds": 45,
+        "pace": 0.75,
+        "verbosity": "brief",
+        "idle_reminder_seconds": 60,
+        "idle_pause_seconds": 300,
+        "abandon_after_minutes": 60,
         "weekly_goal": 4,
         "pin_hash": "pbkdf2:sha256$abc",
     }

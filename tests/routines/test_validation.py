@@ -239,7 +239,7 @@ def test_slugify(name: str, slug: str) -> None:
             ("exercises", 1, "count"),
             "per_minute",
             "exercises[1].count",
-            "must be one of: per_rep, per_set",
+            "must be one of: per_rep, per_set, paced",
         ),
         (
             ("exercises", 0, "count"),

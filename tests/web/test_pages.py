@@ -207,6 +207,11 @@ def settings_form(**changes: str) -> dict[str, str]:
         "debounce_ms": "25",
         "default_rest_seconds": "45",
         "weekly_goal": "4",
+        "pace": "125",
+        "verbosity": "brief",
+        "idle_reminder_seconds": "90",
+        "idle_pause_seconds": "300",
+        "abandon_after_minutes": "60",
     }
     form.update(changes)
     return form
@@ -227,6 +232,8 @@ def test_saving_settings_stores_them_and_reloads(client, store, control):
     assert (s.voice_id, s.voice_rate, s.voice_volume) == ("en-gb", 180, 0.7)
     assert (s.double_press_ms, s.hold_ms, s.long_hold_ms, s.debounce_ms) == (350, 900, 2500, 25)
     assert (s.default_rest_seconds, s.weekly_goal) == (45, 4)
+    assert (s.pace, s.verbosity) == (1.25, "brief")
+    assert (s.idle_reminder_seconds, s.idle_pause_seconds, s.abandon_after_minutes) == (90, 300, 60)
     assert control.names() == ["reload"]
 
 
@@ -247,6 +254,10 @@ def test_an_empty_weekly_goal_means_none(client, store):
         ({"gesture-press": "fly"}, "must be one of: next, skip"),
         ({"gesture-press": "skip"}, "one gesture must do next"),
         ({"weekly_goal": "0"}, "must be a whole number from 1 to 14"),
+        ({"pace": "200"}, "must be a whole percentage from 75 to 150"),
+        ({"verbosity": "chatty"}, "must be one of: auto, full, brief"),
+        ({"idle_pause_seconds": "80"}, "must be longer than idle_reminder_seconds"),
+        ({"abandon_after_minutes": "1"}, "must be a whole number from 10 to 1440"),
     ],
 )
 def test_bad_settings_are_shown_and_nothing_changes(client, store, control, changes, shown):

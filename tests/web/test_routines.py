@@ -102,6 +102,31 @@ def test_create_a_routine_with_every_field(client, store, control):
     assert "Saved Desk break" in client.get("/routines/").get_data(as_text=True)
 
 
+def test_the_editor_writes_paced_tempos_and_side_lines(client, store):
+    form = new_routine_form(
+        **{
+            "ex-0-side_cue_left": "Right hand on the chair.",
+            "ex-1-count": "paced",
+            "ex-1-tempo": "Rise 1.5\n\nLower 2",
+        }
+    )
+    assert post_form(client, "/routines/new", form).status_code == 302
+    neck, calves = store.get_routine("desk-break").routine.exercises
+    assert neck.side_cues == (("left", "Right hand on the chair."),)
+    assert calves.count == "paced"
+    assert [(p.say, p.seconds) for p in calves.tempo] == [("Rise", 1.5), ("Lower", 2.0)]
+    page = client.get("/routines/desk-break/edit").get_data(as_text=True)
+    assert editor_fields(page)["ex-1-tempo"] == "Rise 1.5\nLower 2"
+
+
+def test_pressing_each_rep_again_keeps_no_tempo(client, store):
+    form = editor_fields(client.get("/routines/lower-back/edit").get_data(as_text=True))
+    form.update({"ex-2-count": "per_rep", "op": "save"})
+    assert client.post("/routines/lower-back/edit", data=form).status_code == 302
+    thrusts = store.get_routine("lower-back").routine.exercises[2]
+    assert (thrusts.count, thrusts.tempo) == ("per_rep", ())
+
+
 def test_create_with_a_chosen_id(client, store):
     post_form(client, "/routines/new", new_routine_form(id="desk"))
     assert store.get_routine("desk") is not None
@@ -188,9 +213,15 @@ def test_impossible_moves_leave_the_list_as_it_is(client, op):
         ({"ex-0-hold_seconds": ""}, "is required"),
         ({"ex-0-sets": "-3"}, "must be a whole number from 1 to 20"),
         ({"ex-0-sides": "three"}, "must be one of: none, both"),
-        ({"ex-1-count": "per_day"}, "must be one of: per_rep, per_set"),
+        ({"ex-1-count": "per_day"}, "must be one of: per_rep, per_set, paced"),
         ({"ex-0-rest_seconds": "2.5"}, "must be a whole number from 0 to 600"),
         ({"ex-0-cues": "x" * 400}, "line 1 must be at most 300 characters"),
+        (
+            {"ex-2-tempo": "Up 2\nSqueeze 1\nDown 11"},
+            "line 3 seconds must be a number from 0.5 to 10",
+        ),
+        ({"ex-2-tempo": "Up two"}, "line 1 seconds must be a number from 0.5 to 10"),
+        ({"ex-2-tempo": ""}, "is required with count: paced"),
         ({"sessions_per_week": "99"}, "must be a whole number from 1 to 14"),
         ({"exercise_count": "0"}, "must be a list of 1 to 40 exercises"),
     ],
