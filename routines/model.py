@@ -35,16 +35,18 @@ class Action(StrEnum):
     """What the session engine is asked to do; settings map each gesture to one."""
 
     NEXT = "next"
+    BACK = "back"
     SKIP = "skip"
     REPEAT = "repeat"
     PAUSE = "pause"
+    RESUME = "resume"
     END = "end"
 
 
 DEFAULT_GESTURE_ACTIONS: Mapping[Gesture, Action] = MappingProxyType(
     {
         Gesture.PRESS: Action.NEXT,
-        Gesture.DOUBLE: Action.SKIP,
+        Gesture.DOUBLE: Action.BACK,
         Gesture.HOLD: Action.REPEAT,
         Gesture.LONG_HOLD: Action.PAUSE,
     }

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from device.events import Gesture
+from device.events import Action, Gesture
 from routines.errors import SettingsError
 from routines.fields import holds_lone_surrogate
 from routines.settings import Settings, parse_settings_changes
@@ -22,6 +22,7 @@ from web_config.settings_form import VOICE_RULE
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 GESTURE_RULE = "must be one of: " + ", ".join(g.value for g in Gesture)
+ACTION_RULE = "must be one of: " + ", ".join(a.value for a in Action)
 
 
 class _KeyTwice(ValueError):
@@ -94,17 +95,32 @@ def status() -> ResponseReturnValue:
 
 @bp.route("/button", methods=["POST"])
 def button() -> tuple[Response, int]:
-    """A gesture, exactly as if the physical button had made it."""
+    """A gesture, exactly as if the physical button had made it, or an action by its name
+    (whatever gesture the settings give it)."""
     data = json_object()
-    problems = {key: "unknown field (known: gesture)" for key in data if key != "gesture"}
-    sent = data.get("gesture")
-    gesture = next((g for g in Gesture if g.value == sent), None)
-    if gesture is None:
-        problems["gesture"] = GESTURE_RULE if "gesture" in data else "is required"
-    if problems or gesture is None:
+    problems = {
+        key: "unknown field (known: gesture, action)"
+        for key in data
+        if key not in ("gesture", "action")
+    }
+    command: Gesture | Action | None = None
+    if "action" in data:
+        if "gesture" in data:
+            problems["action"] = "send either gesture or action, not both"
+        command = next((a for a in Action if a.value == data["action"]), None)
+        if command is None:
+            problems.setdefault("action", ACTION_RULE)
+    else:
+        command = next((g for g in Gesture if g.value == data.get("gesture")), None)
+        if command is None:
+            problems["gesture"] = GESTURE_RULE if "gesture" in data else "is required"
+    if problems or command is None:
         raise fields_error(problems)
-    control().gesture(gesture)
-    return jsonify({"queued": gesture.value}), 202
+    if isinstance(command, Action):
+        control().act(command)
+    else:
+        control().gesture(command)
+    return jsonify({"queued": command.value}), 202
 
 
 @bp.route("/settings")

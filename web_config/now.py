@@ -30,6 +30,7 @@ bp = Blueprint("now", __name__)
 # the others name what they do, so they work the same whatever the mapping.
 CONTROLS: dict[str, Gesture | Action] = {
     "press": Gesture.PRESS,
+    "back": Action.BACK,
     "repeat": Action.REPEAT,
     "pause": Action.PAUSE,
     "skip": Action.SKIP,
@@ -140,7 +141,7 @@ def start_commands(state: State, *, fresh: bool) -> list[Action]:
     return [*back_to_ready, Action.SKIP if fresh else Action.NEXT]
 
 
-@bp.route("/now/<any(press, repeat, pause, skip, end, start, fresh):name>", methods=["POST"])
+@bp.route("/now/<any(press, back, repeat, pause, skip, end, start, fresh):name>", methods=["POST"])
 def press(name: str) -> ResponseReturnValue:
     """One of the page's buttons: queued for the engine exactly like the real button."""
     wants_json = request.accept_mimetypes.best == "application/json"
@@ -156,7 +157,7 @@ def press(name: str) -> ResponseReturnValue:
     elif name == "pause" and control().status().state is State.PAUSED:
         # On the page this is one "pause / resume" toggle; the engine's own pause
         # while paused asks whether to end, which the End button already does.
-        commands = [Action.NEXT]
+        commands = [Action.RESUME]
     else:
         commands = [CONTROLS[name]]
     for command in commands:

@@ -30,7 +30,7 @@ def test_defaults_match_the_design() -> None:
         "debounce_ms": 20,
         "gesture_actions": {
             "press": "next",
-            "double": "skip",
+            "double": "back",
             "hold": "repeat",
             "long_hold": "pause",
         },
@@ -148,7 +148,7 @@ def test_gesture_and_action_names_are_checked_per_entry() -> None:
     errors = errors_of({"gesture_actions": {"triple": "next", "hold": "jump", "double": "end"}})
     assert errors == {
         "gesture_actions.triple": "unknown gesture (known: press, double, hold, long_hold)",
-        "gesture_actions.hold": "must be one of: next, skip, repeat, pause, end",
+        "gesture_actions.hold": "must be one of: next, back, skip, repeat, pause, resume, end",
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from device.events import Gesture, State, Status
+from device.events import Action, Gesture, State, Status
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, simple_routine
 
 JSON = {"Content-Type": "application/json"}
@@ -71,6 +71,23 @@ def test_button_queues_the_gesture(client, control, gesture):
     assert control.calls[0] == ("gesture", Gesture(gesture))
 
 
+@pytest.mark.parametrize("action", ["next", "back", "repeat", "pause", "resume", "skip", "end"])
+def test_button_queues_an_action_by_name(client, control, action):
+    response = send(client, "POST", "/api/button", {"action": action})
+    assert response.status_code == 202
+    assert response.get_json() == {"queued": action}
+    assert control.calls == [("act", Action(action))]
+
+
+def test_a_bad_action_is_named_with_every_choice(client, control):
+    response = send(client, "POST", "/api/button", {"action": "undo"})
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {
+        "action": "must be one of: next, back, skip, repeat, pause, resume, end"
+    }
+    assert control.calls == []
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -80,6 +97,10 @@ def test_button_queues_the_gesture(client, control, gesture):
         ({"gesture": ["press"]}, "gesture"),
         ({"gesture": None}, "gesture"),
         ({"gesture": "press", "times": 2}, "times"),
+        ({"action": "jump"}, "action"),
+        ({"action": "press"}, "action"),
+        ({"action": None}, "action"),
+        ({"action": "back", "gesture": "press"}, "action"),
     ],
 )
 def test_button_names_the_bad_field(client, control, body, field):

@@ -72,6 +72,7 @@ def test_no_routine_at_all_points_to_the_editor(client, store):
     ("name", "call"),
     [
         ("press", ("gesture", Gesture.PRESS)),
+        ("back", ("act", Action.BACK)),
         ("repeat", ("act", Action.REPEAT)),
         ("pause", ("act", Action.PAUSE)),
         ("skip", ("act", Action.SKIP)),
@@ -90,7 +91,7 @@ def test_each_button_queues_its_command_and_comes_back_to_now(client, control, n
 def test_pause_while_paused_resumes_instead_of_asking_to_end(client, control):
     control.current = Status(state=State.PAUSED)
     post_form(client, "/now/pause")
-    assert control.calls == [("act", Action.NEXT)]
+    assert control.calls == [("act", Action.RESUME)]
 
 
 def test_start_after_a_summary_first_goes_back_to_ready(client, control):
@@ -251,7 +252,7 @@ def test_an_empty_weekly_goal_means_none(client, store):
         ({"voice_id": "xx-made-up"}, "must be one of the voices installed"),
         ({"voice_rate": ""}, "must be a whole number from 80 to 300"),
         ({"hold_ms": "3000", "long_hold_ms": "2000"}, "must be longer than hold_ms"),
-        ({"gesture-press": "fly"}, "must be one of: next, skip"),
+        ({"gesture-press": "fly"}, "must be one of: next, back, skip"),
         ({"gesture-press": "skip"}, "one gesture must do next"),
         ({"weekly_goal": "0"}, "must be a whole number from 1 to 14"),
         ({"pace": "200"}, "must be a whole percentage from 75 to 150"),
