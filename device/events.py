@@ -28,6 +28,10 @@ class Line:
 
     text: str
     interrupt: bool = False
+    # A timed line's clock time: the voice drops it once it would come more than a
+    # second late, unless ``keep`` (the lines that end a hold or a rest).
+    due: float | None = None
+    keep: bool = False
 
 
 @dataclass(frozen=True, slots=True)

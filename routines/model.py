@@ -13,6 +13,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 SidesMode = Literal["none", "both"]
+# alternate: each set does both sides; one_side_first: every set on one side, then the other.
+SideOrder = Literal["alternate", "one_side_first"]
 Side = Literal["left", "right"]
 CountMode = Literal["per_rep", "per_set", "paced"]
 
@@ -62,7 +64,7 @@ class TempoPhase:
 
     def to_dict(self) -> dict[str, Any]:
         # Whole seconds are written as whole numbers, as a person would write them.
-        seconds = int(self.seconds) if self.seconds.is_integer() else self.seconds
+        seconds = int(self.seconds) if float(self.seconds).is_integer() else self.seconds
         return {"say": self.say, "seconds": seconds}
 
 
@@ -76,6 +78,7 @@ class Exercise:
     hold_seconds: int | None = None
     sides: SidesMode = "none"
     first_side: Side = "left"
+    side_order: SideOrder = "alternate"
     # None means "the device's default rest" (a setting), so a routine written
     # without rests follows the user's preference instead of a number baked in here.
     rest_seconds: int | None = None
@@ -105,8 +108,8 @@ class Exercise:
         return self.hold_seconds is not None
 
     @property
-    def side_order(self) -> tuple[Side | None, ...]:
-        """The sides each set runs through, in order; ``(None,)`` for one-sided moves."""
+    def side_sequence(self) -> tuple[Side | None, ...]:
+        """The exercise's sides, in order; ``(None,)`` for one-sided moves."""
         if self.sides == "none":
             return (None,)
         return (self.first_side, OTHER_SIDE[self.first_side])
@@ -132,6 +135,8 @@ class Exercise:
         out["sides"] = self.sides
         if self.sides == "both":
             out["first_side"] = self.first_side
+            if self.side_order != "alternate":
+                out["side_order"] = self.side_order
         if self.rest_seconds is not None:
             out["rest_seconds"] = self.rest_seconds
         if self.rest_after_seconds is not None:

@@ -4,7 +4,8 @@ Rules worth knowing when writing a routine file:
 - Numbers are whole numbers written as such: ``10``, never ``10.0``, ``"10"`` or ``yes``.
 - ``equipment``, ``setup`` and ``cues`` are lists, even with one item (``[yoga mat]``):
   a bare string is refused because ``yoga mat, wall`` would silently become one item.
-- ``first_side`` only goes with ``sides: both``; ``count`` only goes with ``reps``.
+- ``first_side``, ``side_order`` and ``side_cues`` only go with ``sides: both``;
+  ``count`` only goes with ``reps``.
 - ``count: paced`` needs a ``tempo``: the phases of one rep, each ``{say: Up, seconds: 2}``;
   a tempo goes with nothing else.
 - Unknown fields are errors, so a typo never silently drops a setting.
@@ -21,7 +22,15 @@ from typing import Final, cast
 
 from routines.errors import RoutineError
 from routines.fields import Problems, at
-from routines.model import CountMode, Exercise, Routine, Side, SidesMode, TempoPhase
+from routines.model import (
+    CountMode,
+    Exercise,
+    Routine,
+    Side,
+    SideOrder,
+    SidesMode,
+    TempoPhase,
+)
 from routines.yaml_io import dump_document, load_document
 
 ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -52,9 +61,11 @@ EXERCISE_FIELDS: Final = (
     "count",
     "tempo",
     "side_cues",
+    "side_order",
 )
 TEMPO_FIELDS: Final = ("say", "seconds")
 SIDES: Final = ("none", "both")
+SIDE_ORDERS: Final = ("alternate", "one_side_first")
 FIRST_SIDES: Final[tuple[Side, ...]] = ("left", "right")
 COUNT_MODES: Final = ("per_rep", "per_set", "paced")
 MAX_TEMPO_PHASES = 6
@@ -200,6 +211,11 @@ def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
         if sides == "none":
             problems.add(at(path, "first_side"), "only applies with sides: both")
         first_side = problems.choice(at(path, "first_side"), first_side, FIRST_SIDES)
+    side_order = data.get("side_order")
+    if side_order is not None:
+        if sides == "none":
+            problems.add(at(path, "side_order"), "only applies with sides: both")
+        side_order = problems.choice(at(path, "side_order"), side_order, SIDE_ORDERS)
     count = data.get("count")
     if count is not None:
         # Without reps or hold_seconds the missing reps already explain the problem.
@@ -225,6 +241,7 @@ def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
         hold_seconds=cast(int | None, hold),
         sides=cast(SidesMode, sides),
         first_side=cast(Side, first_side or "left"),
+        side_order=cast(SideOrder, side_order or "alternate"),
         rest_seconds=rests["rest_seconds"],
         rest_after_seconds=rests["rest_after_seconds"],
         equipment=lists["equipment"],

@@ -36,6 +36,7 @@ class ExerciseDraft:
     tempo: str = ""
     sides: str = "none"
     first_side: str = "left"
+    side_order: str = "alternate"
     side_cue_left: str = ""
     side_cue_right: str = ""
     rest_seconds: str = ""
@@ -57,6 +58,7 @@ class ExerciseDraft:
             tempo="\n".join(f"{p.say} {p.to_dict()['seconds']}" for p in e.tempo),
             sides=e.sides,
             first_side=e.first_side,
+            side_order=e.side_order,
             side_cue_left=e.side_cue("left") or "",
             side_cue_right=e.side_cue("right") or "",
             rest_seconds=_text(e.rest_seconds),
@@ -82,6 +84,7 @@ class ExerciseDraft:
         data["sides"] = self.sides
         if self.sides == "both":
             data["first_side"] = self.first_side
+            data["side_order"] = self.side_order
             cues = {"left": self.side_cue_left.strip(), "right": self.side_cue_right.strip()}
             if any(cues.values()):
                 data["side_cues"] = {side: text for side, text in cues.items() if text}

@@ -96,6 +96,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         routine,
         default_rest=settings.default_rest_seconds,
         gesture_actions=settings.gesture_actions,
+        verbosity=args.verbosity,
     ):
         print(line)
     return EXIT_OK
@@ -267,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _data_dir_option(preview)
     preview.add_argument("routine_id", nargs="?", metavar="ROUTINE_ID", help="default: active")
+    preview.add_argument(
+        "--verbosity",
+        choices=("full", "brief"),
+        default="full",
+        help="full: set-up and cues every set (default); brief: what a practised user hears",
+    )
     preview.set_defaults(func=cmd_preview)
 
     routines = sub.add_parser("routines", help="list, show, validate, import and export routines")

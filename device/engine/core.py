@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from device.engine.gestures import Edge, GestureDetector, GestureTimings
-from device.engine.session import SessionRecord, WorkoutSession
+from device.engine.session import Coaching, SessionRecord, WorkoutSession
 from device.engine.state import SavedPosition
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, Status
 from routines.model import Routine
 
-__all__ = ["Engine", "GestureTimings", "SavedPosition", "SessionRecord"]
+__all__ = ["Coaching", "Engine", "GestureTimings", "SavedPosition", "SessionRecord"]
 
 
 def _no_address() -> str | None:
@@ -33,6 +33,7 @@ class Engine:
         timings: GestureTimings = GestureTimings(),  # noqa: B008 - frozen, so sharing it is safe
         default_rest: int = 30,
         gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+        coaching: Coaching | None = None,
         address: Callable[[], str | None] = _no_address,
     ) -> None:
         """``clock`` is the only time the engine knows; ``address`` gives the phone page's
@@ -40,7 +41,12 @@ class Engine:
         self._clock = clock
         self._gestures = GestureDetector()
         self._session = WorkoutSession(clock, address=address)
-        self.configure(timings=timings, default_rest=default_rest, gesture_actions=gesture_actions)
+        self.configure(
+            timings=timings,
+            default_rest=default_rest,
+            gesture_actions=gesture_actions,
+            coaching=coaching,
+        )
 
     def configure(
         self,
@@ -48,22 +54,35 @@ class Engine:
         timings: GestureTimings,
         default_rest: int,
         gesture_actions: Mapping[Gesture, Action],
+        coaching: Coaching | None = None,
     ) -> None:
-        """Apply changed settings from the next decision on."""
+        """Apply changed settings from the next decision on; ``coaching`` carries the pace,
+        verbosity and idle limits (None: as they were)."""
         self._gestures.configure(
             debounce=timings.debounce,
             double_window=timings.double_window,
             hold=timings.hold,
             long_hold=timings.long_hold,
         )
-        self._session.configure(default_rest=default_rest, gesture_actions=gesture_actions)
+        self._session.configure(
+            default_rest=default_rest, gesture_actions=gesture_actions, coaching=coaching
+        )
 
     def set_routine(
-        self, routine: Routine | None, *, sessions_this_week: int, weekly_goal: int | None
+        self,
+        routine: Routine | None,
+        *,
+        sessions_this_week: int,
+        weekly_goal: int | None,
+        finished_before: int = 0,
     ) -> None:
-        """The routine the next start uses, and its week so far."""
+        """The routine the next start uses, its week so far, and how often it was finished
+        (after two, ``auto`` verbosity turns brief)."""
         self._session.set_routine(
-            routine, sessions_this_week=sessions_this_week, weekly_goal=weekly_goal
+            routine,
+            sessions_this_week=sessions_this_week,
+            weekly_goal=weekly_goal,
+            finished_before=finished_before,
         )
 
     # -- inputs ----------------------------------------------------------------------------

@@ -28,8 +28,10 @@ class ButtonWords:
     "press to carry on" must stay true. None: no gesture does that action."""
 
     next: str = "press"
-    skip: str | None = "double-press"
+    skip: str | None = None
     pause: str | None = "long-hold"
+    back: str | None = "double-press"
+    repeat: str | None = "hold"
 
     @classmethod
     def for_actions(cls, actions: Mapping[Gesture, Action]) -> ButtonWords:
@@ -40,7 +42,11 @@ class ButtonWords:
 
         # Settings always map some gesture to next; "press" is only a fallback.
         return cls(
-            next=word(Action.NEXT) or "press", skip=word(Action.SKIP), pause=word(Action.PAUSE)
+            next=word(Action.NEXT) or "press",
+            skip=word(Action.SKIP),
+            pause=word(Action.PAUSE),
+            back=word(Action.BACK),
+            repeat=word(Action.REPEAT),
         )
 
 
@@ -75,24 +81,48 @@ def address(url: str | None) -> str:
     return f"On your phone, open {spoken}."
 
 
+def _place(exercise_name: str, set_number: int, sets: int, side: Side | None, rep: int) -> str:
+    """Where a workout stands: "glute hip thrusts, set 2 of 3, right side, rep 4"."""
+    place = f"{exercise_name}, set {set_number} of {sets}"
+    if side is not None:
+        place += f", {side} side"
+    if rep > 1:
+        place += f", rep {rep}"
+    return place
+
+
 def resume_offer(
     routine_name: str,
     exercise_name: str,
     set_number: int,
     sets: int,
     words: ButtonWords = DEFAULT_WORDS,
+    *,
+    side: Side | None = None,
+    rep: int = 0,
 ) -> list[str]:
-    """At start-up, when a workout was cut short."""
-    over = f", or {words.skip} to start over." if words.skip else "."
+    """At start-up, when a workout was cut short: where it stopped, and how to go on.
+    ``rep`` is the rep that was under way (0 or 1: the set's start)."""
+    restart = words.repeat or words.skip
+    over = f", or {restart} to start over." if restart else "."
     return [
-        f"You stopped part way through {routine_name}, at {exercise_name}, "
-        f"set {set_number} of {sets}.",
+        f"You stopped part way through {routine_name}, at "
+        f"{_place(exercise_name, set_number, sets, side, rep)}.",
         f"{_cap(words.next)} to carry on{over}",
     ]
 
 
-def resuming() -> str:
-    return "Picking up where you left off."
+def carrying_on(exercise: Exercise, set_number: int, side: Side | None, rep: int) -> str:
+    """A resumed workout's first words: the place, without the exercise's introduction."""
+    return f"Carrying on: {_place(exercise.name, set_number, exercise.sets, side, rep)}."
+
+
+def safety() -> str:
+    """Said once as each workout starts."""
+    return (
+        "Move only as far as feels comfortable. If anything gives you a sharp or "
+        "shooting pain, stop, and long-hold the button."
+    )
 
 
 # -- exercises and sets ----------------------------------------------------------------------
@@ -104,9 +134,13 @@ def _spoken_list(items: tuple[str, ...]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """A routine's cue as a spoken sentence, with its full stop."""
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+_sentence = sentence
 
 
 def exercise_intro(
@@ -115,16 +149,19 @@ def exercise_intro(
     total: int,
     *,
     with_cues: bool = False,
+    brief: bool = False,
     words: ButtonWords = DEFAULT_WORDS,
 ) -> list[str]:
     """Said once per exercise: its name, what it needs and how to get set up.
 
-    ``with_cues`` adds the movement cues, for when the user asks to hear it again.
+    ``with_cues`` adds the movement cues, for when the user asks to hear it again;
+    ``brief`` leaves out the set-up, for a user who knows the routine.
     """
     lines = [f"Exercise {number} of {total}: {exercise.name}."]
     if exercise.equipment:
         lines.append(f"You need: {_spoken_list(exercise.equipment)}.")
-    lines.extend(_sentence(cue) for cue in exercise.setup)
+    if not brief or with_cues:
+        lines.extend(_sentence(cue) for cue in exercise.setup)
     if with_cues:
         lines.extend(_sentence(cue) for cue in exercise.cues)
     lines.append(f"{_cap(words.next)} when you are in position.")
@@ -135,31 +172,77 @@ def side_name(side: Side) -> str:
     return f"{side.capitalize()} side."
 
 
-def task(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS) -> str:
+def task(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS, *, brief: bool = False) -> str:
     """What the user does next in a set, and what the button means meanwhile."""
     if exercise.hold_seconds is not None:
+        if brief:
+            return f"{exercise.hold_seconds} second hold."
         return f"{_cap(words.next)} to start the {exercise.hold_seconds} second hold."
+    if brief:
+        return f"{exercise.reps} reps."
+    if exercise.count == "paced":
+        return f"{exercise.reps} reps at my pace. {_cap(words.next)} to start, and to stop early."
     what = "after each rep" if exercise.count == "per_rep" else "when the set is done"
     return f"{exercise.reps} reps. {_cap(words.next)} {what}."
 
 
+def set_title(exercise: Exercise, set_number: int, *, last: bool) -> str:
+    return "Final set." if last else f"Set {set_number} of {exercise.sets}."
+
+
 def set_announcement(
-    exercise: Exercise, set_number: int, side: Side | None, words: ButtonWords = DEFAULT_WORDS
+    exercise: Exercise,
+    set_number: int,
+    side: Side | None,
+    words: ButtonWords = DEFAULT_WORDS,
+    *,
+    brief: bool = False,
+    last: bool | None = None,
 ) -> list[str]:
-    """The start of a set: which one, which side, how to move and what to press."""
+    """The start of a set: which one, which side, how to move and what to press.
+    ``last`` says whether it is the exercise's final set (by default: its last number)."""
     lines = [
-        "Final set." if set_number == exercise.sets else f"Set {set_number} of {exercise.sets}."
+        set_title(exercise, set_number, last=set_number == exercise.sets if last is None else last)
     ]
     if side is not None:
         lines.append(side_name(side))
-    lines.extend(_sentence(cue) for cue in exercise.cues)
-    lines.append(task(exercise, words))
+        if not brief and (cue := exercise.side_cue(side)) is not None:
+            lines.append(_sentence(cue))
+    if not brief:
+        lines.extend(_sentence(cue) for cue in exercise.cues)
+    if not brief or exercise.reps is not None:
+        lines.append(task(exercise, words, brief=brief))
     return lines
 
 
-def switch_side(exercise: Exercise, side: Side, words: ButtonWords = DEFAULT_WORDS) -> list[str]:
-    """Between the two sides of one set: no rest, straight on."""
-    return [f"Switch to the {side} side.", task(exercise, words)]
+def switch_side(
+    exercise: Exercise, side: Side, words: ButtonWords = DEFAULT_WORDS, *, brief: bool = False
+) -> list[str]:
+    """Between the two sides of one set: no rest, straight on, saying what changes."""
+    lines = [f"Switch to the {side} side."]
+    if not brief and (cue := exercise.side_cue(side)) is not None:
+        lines.append(_sentence(cue))
+    if not brief or exercise.reps is not None:
+        lines.append(task(exercise, words, brief=brief))
+    return lines
+
+
+def resume_hold_task(seconds_left: int, words: ButtonWords = DEFAULT_WORDS) -> str:
+    return f"{_cap(words.next)} to hold for the {seconds_left} seconds that were left."
+
+
+def resume_paced_task(rep: int, words: ButtonWords = DEFAULT_WORDS) -> str:
+    return f"{_cap(words.next)} and I will pace you from rep {rep}."
+
+
+def rep_of(rep: int, reps: int) -> str:
+    """Where a set stands, when asked mid-set."""
+    return f"Rep {rep} of {reps}."
+
+
+def short_cue(exercise: Exercise) -> list[str]:
+    """The first movement cue: a reminder, not the whole set-up."""
+    return [_sentence(exercise.cues[0])] if exercise.cues else []
 
 
 def count(number: int) -> str:
@@ -169,6 +252,46 @@ def count(number: int) -> str:
 
 def set_done() -> str:
     return "Set done."
+
+
+def paced_rep(number: int, say: str) -> str:
+    """A paced rep's count, with the word of its first phase: "3. Up."."""
+    return f"{number}. {_sentence(say)}"
+
+
+def phase(say: str) -> str:
+    """A later phase of a paced rep ("Squeeze.")."""
+    return _sentence(say)
+
+
+# -- going back ------------------------------------------------------------------------------
+
+
+def nothing_to_take_back() -> str:
+    return "You are at the start of this exercise. There is nothing to take back."
+
+
+def going_back() -> str:
+    return "Going back."
+
+
+def reps_done(done: int, reps: int) -> str:
+    """Where a set stands after a rep was taken back."""
+    if done == 0:
+        return f"Back to the start of the set. {reps} reps."
+    return f"{done} of {reps} done."
+
+
+# -- nobody pressing -------------------------------------------------------------------------
+
+
+def still_there(words: ButtonWords = DEFAULT_WORDS) -> str:
+    pause = f"; {words.pause} to pause" if words.pause else ""
+    return f"Still there? {_cap(words.next)} to carry on{pause}."
+
+
+def auto_paused(words: ButtonWords = DEFAULT_WORDS) -> str:
+    return f"Nobody pressed for a while, so I have paused. {_cap(words.next)} to carry on."
 
 
 # -- holds and rests -------------------------------------------------------------------------
@@ -194,13 +317,30 @@ def keep_holding(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS) -> list
     ]
 
 
+def hold_remaining(seconds: int) -> str:
+    """A resumed hold picks up with the time it had left."""
+    return f"Hold for {seconds} more seconds."
+
+
 def rest(seconds: int) -> str:
     return f"Rest for {seconds} seconds."
 
 
-def up_next(exercise_name: str) -> str:
-    """During the rest before a new exercise, so the user can get it ready."""
-    return f"Next up: {exercise_name}."
+def _with_article(item: str) -> str:
+    if item.split(" ", 1)[0].lower() in ("a", "an", "the", "your", "some"):
+        return item
+    head = item.split(" (", 1)[0]
+    if head.endswith("s") and not head.endswith("ss"):
+        return item  # "dumbbells" takes no article
+    return f"{'an' if item[:1].lower() in 'aeiou' else 'a'} {item}"
+
+
+def up_next(exercise: Exercise) -> list[str]:
+    """During the rest before a new exercise, so the user can fetch what it needs."""
+    lines = [f"Next up: {exercise.name}."]
+    if exercise.equipment:
+        lines.append(f"Bring {_spoken_list(tuple(_with_article(e) for e in exercise.equipment))}.")
+    return lines
 
 
 def resting(words: ButtonWords = DEFAULT_WORDS) -> str:

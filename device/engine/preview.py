@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from device.engine import phrases
-from device.engine.session import WorkoutSession
+from device.engine.session import Coaching, WorkoutSession
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, State
 from routines.model import Routine
 
@@ -29,19 +29,27 @@ class _ScriptClock:
 
 
 def _run_through(
-    routine: Routine, default_rest: int, gesture_actions: Mapping[Gesture, Action]
+    routine: Routine,
+    default_rest: int,
+    gesture_actions: Mapping[Gesture, Action],
+    verbosity: str,
 ) -> tuple[list[str], list[str]]:
-    """Every line a full run speaks, each press at once and every hold and rest in full;
-    and the summary lines among them, which depend on the run."""
+    """Every line a full run speaks, each press at once and every hold, rest and paced
+    set in full; and the summary lines among them, which depend on the run."""
     clock = _ScriptClock()
-    session = WorkoutSession(clock, default_rest=default_rest, gesture_actions=gesture_actions)
+    session = WorkoutSession(
+        clock,
+        default_rest=default_rest,
+        gesture_actions=gesture_actions,
+        coaching=Coaching(verbosity=verbosity),
+    )
     session.set_routine(routine, weekly_goal=routine.sessions_per_week)
     lines = session.handle(Action.NEXT)
     for _ in range(_MAX_STEPS):
         if session.status().state is State.DONE:
             break
         deadline = session.next_deadline()
-        if deadline is None:
+        if session.waiting_for_press() or deadline is None:
             lines += session.handle(Action.NEXT)
         else:
             clock.now = deadline
@@ -62,9 +70,23 @@ def preview_script(
     *,
     default_rest: int = 30,
     gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+    verbosity: str = "full",
 ) -> list[str]:
-    """The whole spoken script of a routine, as if each press came at once."""
-    return _run_through(routine, default_rest, gesture_actions)[0]
+    """The whole spoken script of a routine (``full`` or ``brief``), as if each press
+    came at once."""
+    return _run_through(routine, default_rest, gesture_actions, verbosity)[0]
+
+
+def paced_lines(routine: Routine) -> list[str]:
+    """Every word a paced set of this routine says on the clock, full and brief."""
+    texts: list[str] = []
+    for exercise in routine.exercises:
+        if exercise.is_paced and exercise.reps is not None:
+            for rep in range(1, exercise.reps + 1):
+                texts.append(phrases.paced_rep(rep, exercise.tempo[0].say))
+                texts.append(phrases.count(rep))
+            texts.extend(phrases.phase(p.say) for p in exercise.tempo[1:])
+    return list(dict.fromkeys(texts))
 
 
 def routine_lines(
@@ -75,27 +97,47 @@ def routine_lines(
 ) -> list[str]:
     """Every line this routine can speak whose text is known in advance: the audio to
     render before the workout starts, once each, in the order a workout needs them (the
-    greeting and the first exercise first), then the lines only some workouts say.
-    Summaries, the resume offer and the address are left out: they depend on the day."""
-    spoken, dynamic = _run_through(routine, default_rest, gesture_actions)
+    greeting and the first exercise first, each paced set's words before the set), then
+    the lines only some workouts say. Summaries, the resume offer, the place a resumed
+    workout carries on from and the address are left out: they depend on the day."""
     words = phrases.ButtonWords.for_actions(gesture_actions)
     ordered = [phrases.greeting(routine.name, words)]
-    left_out = set(dynamic)
-    ordered += [text for text in spoken if text not in left_out]
+    for verbosity in ("full", "brief"):
+        spoken, dynamic = _run_through(routine, default_rest, gesture_actions, verbosity)
+        left_out = set(dynamic)
+        ordered += [text for text in spoken if text not in left_out]
+    ordered += paced_lines(routine)
     total = len(routine.exercises)
     for number, exercise in enumerate(routine.exercises, start=1):
+        for brief in (False, True):
+            ordered += phrases.exercise_intro(exercise, number, total, brief=brief, words=words)
+            for side in exercise.side_sequence:
+                for set_number in range(1, exercise.sets + 1):
+                    for last in (False, True):
+                        ordered += phrases.set_announcement(
+                            exercise, set_number, side, words, brief=brief, last=last
+                        )
+                if side is not None:
+                    ordered += phrases.switch_side(exercise, side, words, brief=brief)
         ordered += phrases.exercise_intro(exercise, number, total, with_cues=True, words=words)
         ordered += phrases.keep_holding(exercise, words)
-        ordered.append(phrases.up_next(exercise.name))
-        for side in exercise.side_order:
-            for set_number in range(1, exercise.sets + 1):
-                ordered += phrases.set_announcement(exercise, set_number, side, words)
+        ordered += phrases.up_next(exercise)
+        ordered.append(phrases.task(exercise, words))
+        if exercise.reps is not None:
+            ordered += [phrases.rep_of(n, exercise.reps) for n in range(1, exercise.reps + 1)]
+            ordered += [phrases.reps_done(n, exercise.reps) for n in range(exercise.reps)]
+        if exercise.hold_seconds is not None:
+            ordered.append(phrases.hold_start(exercise.hold_seconds))
     ordered += (
-        phrases.resuming(),
+        phrases.safety(),
         phrases.resting(words),
         phrases.paused(words),
         phrases.resumed(),
         phrases.confirm_end(words),
+        phrases.going_back(),
+        phrases.nothing_to_take_back(),
+        phrases.still_there(words),
+        phrases.auto_paused(words),
         phrases.ended(),
         phrases.complete(),
         phrases.no_routine(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from copy import copy
+from dataclasses import dataclass, replace
 from typing import Any
 
 from device.engine import phrases
@@ -19,13 +20,15 @@ from device.engine.state import (
     SavedPosition,
     SessionRecord,
     SessionState,
+    SetReps,
     countdown_cues,
     hold_cues,
+    paced_cues,
 )
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
-from routines.model import Routine
+from routines.model import Exercise, Routine
 
-__all__ = ["SavedPosition", "SessionRecord", "WorkoutSession"]
+__all__ = ["Coaching", "SavedPosition", "SessionRecord", "WorkoutSession"]
 
 
 def _no_address() -> str | None:
@@ -36,6 +39,47 @@ def _no_address() -> str | None:
 # double-press window the settings allow (1.5 s), short enough that a double
 # from the web page never undoes an old press.
 UNDO_WINDOW = 2.0
+# How many steps ``back`` can retrace: far more than one exercise takes.
+MAX_STEPS = 500
+# While paused the button means something else: a press carries on, a double skips
+# the exercise, a long hold (asked twice) ends.
+_WHILE_PAUSED = {Action.NEXT: Action.RESUME, Action.BACK: Action.SKIP}
+# What stays as it is when ``back`` returns to an earlier step: time goes on.
+_KEPT_ON_BACK = (
+    "started_at",
+    "paused_total",
+    "idle_total",
+    "elapsed_before",
+    "brief",
+    "sessions_this_week",
+    "weekly_goal",
+    "record",
+    "last_spoken",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Coaching:
+    """How the engine coaches: the settings it reads, in engine units (seconds)."""
+
+    default_rest: int = 30
+    pace: float = 1.0
+    verbosity: str = "auto"  # full, brief, or auto: brief once a routine is finished twice
+    idle_reminder: float = 120.0
+    idle_pause: float = 600.0
+    abandon_after: float = 180 * 60.0
+
+
+def following(exercise: Exercise, set_number: int, side: int) -> tuple[int, int] | None:
+    """The (set, side) after this one, or None after the exercise's last."""
+    sides = len(exercise.side_sequence)
+    if exercise.side_order == "one_side_first" and sides > 1:
+        if set_number < exercise.sets:
+            return set_number + 1, side
+        return (1, side + 1) if side + 1 < sides else None
+    if side + 1 < sides:
+        return set_number, side + 1
+    return (set_number + 1, 0) if set_number < exercise.sets else None
 
 
 class WorkoutSession:
@@ -47,6 +91,7 @@ class WorkoutSession:
         *,
         default_rest: int = 30,
         gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+        coaching: Coaching | None = None,
         address: Callable[[], str | None] = _no_address,
     ) -> None:
         """``address`` gives the phone page's URL; it is asked only when the address is
@@ -54,14 +99,21 @@ class WorkoutSession:
         because Wi-Fi often comes up after Spotter does."""
         self._clock = clock
         self._address = address
-        self._default_rest = default_rest
+        self._coaching = replace(coaching or Coaching(), default_rest=default_rest)
         self._actions = dict(gesture_actions)
         self._words = phrases.ButtonWords.for_actions(self._actions)
         self._routine: Routine | None = None
         self._sessions_this_week = 0
         self._weekly_goal: int | None = None
+        self._finished_before = 0
         self._s = SessionState()
-        self._undo: tuple[float, SessionState] | None = None
+        # The states before each step of the current exercise, for ``back``.
+        self._steps: list[SessionState] = []
+        self._undo: tuple[float, SessionState, list[SessionState]] | None = None
+
+    @property
+    def _default_rest(self) -> int:
+        return self._coaching.default_rest
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -71,15 +123,24 @@ class WorkoutSession:
         *,
         sessions_this_week: int = 0,
         weekly_goal: int | None = None,
+        finished_before: int = 0,
     ) -> None:
-        """The routine the next start uses; a workout in progress carries on unchanged."""
+        """The routine the next start uses, and how often the user has finished it
+        (for ``auto`` verbosity); a workout in progress carries on unchanged."""
         self._routine = routine
         self._sessions_this_week = sessions_this_week
         self._weekly_goal = weekly_goal
+        self._finished_before = finished_before
 
-    def configure(self, *, default_rest: int, gesture_actions: Mapping[Gesture, Action]) -> None:
-        """Apply changed settings; rests already running keep their length."""
-        self._default_rest = default_rest
+    def configure(
+        self,
+        *,
+        default_rest: int,
+        gesture_actions: Mapping[Gesture, Action],
+        coaching: Coaching | None = None,
+    ) -> None:
+        """Apply changed settings; rests and paced sets already running keep their length."""
+        self._coaching = replace(coaching or self._coaching, default_rest=default_rest)
         self._actions = dict(gesture_actions)
         self._words = phrases.ButtonWords.for_actions(self._actions)
 
@@ -94,19 +155,22 @@ class WorkoutSession:
 
         A double-press always begins with a press that was answered at once; when
         the double arrives, that press's effect is taken back before the double's
-        own action runs.
+        own action runs (so a double mapped to ``back`` is one step back from
+        where the user stood before the double).
         """
         now = self._clock()
         undo, self._undo = self._undo, None
         if gesture is Gesture.DOUBLE and undo is not None and now - undo[0] <= UNDO_WINDOW:
-            self._s = undo[1]
+            _, self._s, self._steps = undo
         action = self._actions.get(gesture)
         if action is None:
             return []
-        before = copy(self._s) if gesture is Gesture.PRESS else None
+        if self._s.state is State.PAUSED:
+            action = _WHILE_PAUSED.get(action, action)
+        before = (copy(self._s), list(self._steps)) if gesture is Gesture.PRESS else None
         lines = self._lines(self._act(action, now), interrupt=True)
         if before is not None:
-            self._undo = (now, before)
+            self._undo = (now, *before)
         return lines
 
     def handle(self, action: Action) -> list[Line]:
@@ -118,27 +182,38 @@ class WorkoutSession:
         """Everything the passing of time has made due by now."""
         now = self._clock()
         s = self._s
-        texts: list[str] = []
-        while s.state in TIMED:
+        lines: list[Line] = []
+        while s.timed:
             due = now - s.phase_start + EPSILON
-            latest: str | None = None
+            latest: Line | None = None
             # When several cues fell due together only the newest still makes sense.
             while s.next_cue < len(s.cues) and s.cues[s.next_cue][0] <= due:
-                latest = s.cues[s.next_cue][1]
+                offset, text = s.cues[s.next_cue]
+                latest = Line(text, due=s.phase_start + offset)
                 s.next_cue += 1
             if due < s.phase_length:
                 if latest is not None:
-                    texts.append(latest)
+                    lines.append(latest)
                 break
             # The next phase starts when this one was due to end, not when the
             # worker got round to it, so lateness never adds up.
             end = s.phase_start + s.phase_length
             if s.state is State.HOLD:
-                texts.append(phrases.release())
-                texts.extend(self._side_done(end))
+                texts = [phrases.release(), *self._side_done(end)]
+            elif s.pacing:
+                s.pacing = False
+                self._record_reps(s.current.reps or 0)
+                texts = self._side_done(end)
             else:
-                texts.extend(self._enter_position(end))
-        return self._lines(texts, interrupt=False)
+                texts = self._enter_position(end)
+            # The lines that end a hold or a rest are said however late they come.
+            lines.extend(Line(text, due=end, keep=True) for text in texts)
+            if s.waiting:
+                s.waiting_since, s.reminded = end, False
+        lines.extend(self._nobody_pressing(now))
+        if lines:
+            self._s.last_spoken = lines[-1].text
+        return lines
 
     def offer_resume(
         self,
@@ -147,7 +222,7 @@ class WorkoutSession:
         sessions_this_week: int = 0,
         weekly_goal: int | None = None,
     ) -> list[Line]:
-        """Wait idle with an offer: NEXT resumes at the start of the set in progress,
+        """Wait idle with an offer: NEXT resumes where the workout stopped, REPEAT or
         SKIP starts over. The week's figures are those of the saved workout's routine."""
         self._s = self._fresh(
             offer=position,
@@ -155,13 +230,26 @@ class WorkoutSession:
             offer_weekly_goal=weekly_goal,
         )
         self._undo = None
+        self._steps = []
         return self._lines(self._offer_texts(), interrupt=False)
 
     # -- outputs ---------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
-        """Clock time of the next thing ``tick`` will say; None when nothing is timed."""
-        return self._s.next_due() if self._s.state in TIMED else None
+        """Clock time of the next thing ``tick`` will do; None when nothing is timed."""
+        s = self._s
+        if s.timed:
+            return s.next_due()
+        if s.waiting:
+            wait = self._coaching.idle_pause if s.reminded else self._coaching.idle_reminder
+            return s.waiting_since + wait
+        if s.state is State.PAUSED:
+            return s.paused_at + self._coaching.abandon_after
+        return None
+
+    def waiting_for_press(self) -> bool:
+        """True when only a press moves the workout on (time brings only reminders)."""
+        return self._s.waiting
 
     def status(self) -> Status:
         """What the phone page shows."""
@@ -178,15 +266,15 @@ class WorkoutSession:
     def snapshot(self) -> SavedPosition | None:
         """Where the workout stands, for resuming after a power cut; None if nothing to resume.
 
-        It changes only when the position (exercise, set, side) does, so saving it
-        on every change costs a write per set, not per tick.
+        It changes when the position (exercise, set, side, rep, a hold's whole seconds)
+        does, so saving it on every change costs a write per step, not per tick.
         """
         s = self._s
         if s.state is State.IDLE:
             return s.offer
         if s.state is State.DONE:
             return None
-        return s.position()
+        return s.position(self._clock())
 
     # -- the state machine -----------------------------------------------------------------
 
@@ -197,35 +285,46 @@ class WorkoutSession:
 
     def _act(self, action: Action, now: float) -> list[str]:
         s = self._s
-        if action is Action.REPEAT:
-            return self._repeat()
+        if s.waiting:
+            self._someone_pressed(now)
         if s.state is State.IDLE:
-            return self._act_idle(action, now)
-        if s.state is State.DONE:
-            return self._act_done(action)
-        if action is Action.END:
-            return self._conclude(now, reached_end=False)
-        if s.state is State.PAUSED:
-            return self._act_paused(action, now)
-        if action is Action.PAUSE:
+            texts = self._act_idle(action, now)
+        elif action is Action.REPEAT:
+            texts = self._repeat(now)
+        elif s.state is State.DONE:
+            texts = self._act_done(action)
+        elif action is Action.END:
+            texts = self._conclude(now, reached_end=False)
+        elif s.state is State.PAUSED:
+            texts = self._act_paused(action, now)
+        elif action is Action.PAUSE:
             s.paused_from, s.state, s.paused_at = s.state, State.PAUSED, now
-            return [phrases.paused(self._words)]
-        if action is Action.SKIP:
-            return self._skip(now)
-        return self._next(now)
+            texts = [phrases.paused(self._words)]
+        elif action is Action.RESUME:
+            texts = []
+        elif action is Action.BACK:
+            texts = self._back(now)
+        else:
+            self._push_step(now)
+            texts = self._skip(now) if action is Action.SKIP else self._next(now)
+        if self._s.waiting:
+            self._s.waiting_since, self._s.reminded = now, False
+        return texts
 
     def _act_idle(self, action: Action, now: float) -> list[str]:
         offer = self._s.offer
-        if action is Action.NEXT:
+        if action in (Action.NEXT, Action.RESUME):
             return self._start(now) if offer is None else self._resume(now)
-        if action is Action.SKIP:
+        if action is Action.SKIP or (action is Action.REPEAT and offer is not None):
             return self._start(now)
+        if action is Action.REPEAT:
+            return self._greeting_texts()
         if action is Action.PAUSE:
             return [phrases.address(self._address())]
-        if offer is not None:  # END: the saved workout is given up
+        if action is Action.END and offer is not None:  # the saved workout is given up
             self._s = self._fresh()
             return self._greeting_texts()
-        return []
+        return self._offer_texts() if offer is not None else []
 
     def _act_done(self, action: Action) -> list[str]:
         if action in (Action.NEXT, Action.SKIP):
@@ -244,14 +343,17 @@ class WorkoutSession:
             return [phrases.confirm_end(self._words)]
         self._unpause(now)
         if action is Action.SKIP:
+            self._push_step(now)
             return self._skip(now)
+        if action is Action.BACK:
+            return self._back(now)
         return [phrases.resumed()]
 
     def _unpause(self, now: float) -> None:
         s = self._s
         gap = now - s.paused_at
         s.paused_total += gap
-        s.phase_start += gap  # the hold or rest picks up exactly where it stopped
+        s.phase_start += gap  # the hold, rest or paced rep picks up exactly where it stopped
         assert s.paused_from is not None
         s.state, s.paused_from, s.confirming_end = s.paused_from, None, False
 
@@ -259,33 +361,63 @@ class WorkoutSession:
         routine = self._routine
         if routine is None:
             return [phrases.no_routine()]
+        self._steps = []
         self._s = self._fresh(
             state=State.INTRO,
             routine=routine,
             finished_sets=(0,) * len(routine.exercises),
             started_at=now,
+            brief=self._brief_for(routine),
             sessions_this_week=self._sessions_this_week,
             weekly_goal=self._weekly_goal,
         )
-        return self._intro()
+        return [phrases.safety(), *self._intro()]
+
+    def _brief_for(self, routine: Routine) -> bool:
+        verbosity = self._coaching.verbosity
+        if verbosity == "auto":
+            same = self._routine is not None and self._routine.id == routine.id
+            return same and self._finished_before >= 2
+        return verbosity == "brief"
 
     def _resume(self, now: float) -> list[str]:
+        """Straight back into the set that was cut short, at its side, rep or hold time."""
         saved = self._s.offer
         assert saved is not None
         week = self._s.offer_sessions_this_week, self._s.offer_weekly_goal
+        self._steps = []
         self._s = self._fresh(
-            state=State.INTRO,
+            state=State.SET,
             routine=saved.routine,
             exercise=saved.exercise,
             set_number=saved.set_number,
+            side=saved.side,
+            rep=saved.rep,
+            hold_offset=saved.hold_elapsed,
             finished_sets=saved.finished_sets,
             started_at=now,
             elapsed_before=saved.elapsed,
             position_elapsed=saved.elapsed,
+            brief=self._brief_for(saved.routine),
             sessions_this_week=week[0],
             weekly_goal=week[1],
         )
-        return [phrases.resuming(), *self._intro()]
+        s = self._s
+        ex = s.current
+        side = ex.side_sequence[s.side]
+        rep = s.rep + 1 if ex.reps is not None and ex.count != "per_set" else 0
+        lines = [phrases.carrying_on(ex, s.set_number, side, rep)]
+        if (cue := ex.side_cue(side)) is not None:
+            lines.append(phrases.sentence(cue))
+        lines.extend(phrases.short_cue(ex))
+        if ex.hold_seconds is not None and s.hold_offset > 0:
+            left = round(ex.hold_seconds - s.hold_offset)
+            lines.append(phrases.resume_hold_task(left, self._words))
+        elif ex.is_paced and s.rep > 0:
+            lines.append(phrases.resume_paced_task(rep, self._words))
+        else:
+            lines.append(phrases.task(ex, self._words))
+        return lines
 
     def _next(self, now: float) -> list[str]:
         s = self._s
@@ -297,48 +429,89 @@ class WorkoutSession:
             return self._enter_position(now)
         ex = s.current
         if ex.hold_seconds is not None:
-            self._begin_phase(State.HOLD, now, ex.hold_seconds)
-            return [phrases.hold_start(ex.hold_seconds)]
+            return self._begin_hold(now, ex.hold_seconds)
         if ex.count == "per_set":
+            self._record_reps(ex.reps or 0)
             return self._side_done(now)
+        if ex.is_paced:
+            if s.pacing:  # a press stops a paced set: the rep under way counts
+                done = s.paced_rep(now)
+                s.pacing = False
+                self._record_reps(done)
+                return self._side_done(now)
+            return self._start_pacing(now, s.rep + 1)
         s.rep += 1
         texts = [phrases.count(s.rep)]
         if ex.reps is not None and s.rep >= ex.reps:
+            self._record_reps(s.rep)
             texts.extend(self._side_done(now))
         return texts
 
+    def _begin_hold(self, now: float, seconds: int) -> list[str]:
+        s = self._s
+        offset, s.hold_offset = s.hold_offset, 0.0
+        s.state, s.phase_start, s.phase_length = State.HOLD, now - offset, float(seconds)
+        s.cues = hold_cues(seconds)
+        s.next_cue = sum(1 for at, _ in s.cues if at <= offset + EPSILON)
+        if offset > 0:
+            return [phrases.hold_remaining(round(seconds - offset))]
+        return [phrases.hold_start(seconds)]
+
+    def _start_pacing(self, now: float, from_rep: int) -> list[str]:
+        """Pace the set from ``from_rep`` on: its first word now, the rest on the clock."""
+        s = self._s
+        ex = s.current
+        assert ex.reps is not None
+        s.rep_seconds = ex.rep_seconds(self._coaching.pace)
+        s.cues = paced_cues(ex, self._coaching.pace, brief=s.brief)
+        offset = (from_rep - 1) * s.rep_seconds
+        s.pacing, s.phase_start = True, now - offset
+        s.phase_length = ex.reps * s.rep_seconds
+        first = next(i for i, (at, _) in enumerate(s.cues) if at >= offset - EPSILON)
+        s.next_cue = first + 1
+        return [s.cues[first][1]]
+
     def _begin_phase(self, state: State, at: float, seconds: int) -> None:
         s = self._s
-        s.state, s.phase_start, s.phase_length, s.next_cue = state, at, seconds, 0
+        s.state, s.phase_start, s.phase_length, s.next_cue = state, at, float(seconds), 0
         s.cues = hold_cues(seconds) if state is State.HOLD else countdown_cues(seconds)
+
+    def _record_reps(self, done: int) -> None:
+        s = self._s
+        reps = s.current.reps
+        if reps is not None:
+            s.set_reps = (*s.set_reps, SetReps(done, reps))
 
     def _side_done(self, at: float) -> list[str]:
         """The side in progress is finished: the other side, a rest, the next set or the end."""
         s = self._s
         ex = s.current
-        if s.side + 1 < len(ex.side_order):
-            s.side, s.rep, s.state = s.side + 1, 0, State.SET
-            side = ex.side_order[s.side]
+        s.rep, s.hold_offset = 0, 0.0
+        after = following(ex, s.set_number, s.side)
+        if s.side == len(ex.side_sequence) - 1:
+            done = list(s.finished_sets)
+            done[s.exercise] += 1
+            s.finished_sets = tuple(done)
+        if after is not None and after[0] == s.set_number:
+            s.side, s.state = after[1], State.SET
+            side = ex.side_sequence[s.side]
             assert side is not None
-            return phrases.switch_side(ex, side, self._words)
-        done = list(s.finished_sets)
-        done[s.exercise] += 1
-        s.finished_sets = tuple(done)
+            return phrases.switch_side(ex, side, self._words, brief=s.brief)
         texts = [phrases.set_done()]
-        if s.set_number < ex.sets:
-            self._move_to(s.exercise, s.set_number + 1, at)
+        if after is not None:
+            self._move_to(s.exercise, after[0], at, side=after[1])
             return texts + self._rest(ex.rest_between_sets(self._default_rest), at)
         if s.exercise + 1 < len(self._routine_of_run().exercises):
             self._move_to(s.exercise + 1, 1, at)
             rest = self._rest(ex.rest_after(self._default_rest), at)
             if s.state is State.REST:
-                rest.append(phrases.up_next(s.current.name))
+                rest.extend(phrases.up_next(s.current))
             return texts + rest
         return texts + self._conclude(at, reached_end=True)
 
-    def _move_to(self, exercise: int, set_number: int, at: float) -> None:
+    def _move_to(self, exercise: int, set_number: int, at: float, *, side: int = 0) -> None:
         s = self._s
-        s.exercise, s.set_number, s.side, s.rep = exercise, set_number, 0, 0
+        s.exercise, s.set_number, s.side, s.rep = exercise, set_number, side, 0
         s.position_elapsed = s.active_seconds(at)
 
     def _rest(self, seconds: int, at: float) -> list[str]:
@@ -349,7 +522,7 @@ class WorkoutSession:
 
     def _enter_position(self, at: float) -> list[str]:
         """After a rest: a new exercise is introduced, a further set announced."""
-        if self._s.set_number == 1:
+        if self._s.set_number == 1 and self._s.side == 0:
             self._s.state = State.INTRO
             return self._intro()
         return self._announce_set(at)
@@ -359,10 +532,11 @@ class WorkoutSession:
         s.state, s.rep = State.SET, 0
         # A resumed workout restarts here, so this is the time its snapshot keeps.
         s.position_elapsed = s.active_seconds(at)
-        return self._set_texts()
+        return self._set_texts(brief=s.brief)
 
     def _skip(self, now: float) -> list[str]:
         s = self._s
+        s.pacing, s.hold_offset = False, 0.0
         if s.exercise + 1 < len(self._routine_of_run().exercises):
             self._move_to(s.exercise + 1, 1, now)
             s.state = State.INTRO
@@ -384,15 +558,89 @@ class WorkoutSession:
             phrases.summary(exercises, sets, seconds),
             phrases.weekly_progress(week, s.weekly_goal, counted=completed),
         ]
-        s.record = SessionRecord(routine.id, routine.name, exercises, sets, seconds, completed)
-        s.state, s.paused_from, s.confirming_end = State.DONE, None, False
+        s.record = SessionRecord(
+            routine.id, routine.name, exercises, sets, seconds, completed, s.set_reps
+        )
+        s.state, s.paused_from, s.confirming_end, s.pacing = State.DONE, None, False, False
         s.summary = tuple(texts)
+        self._steps = []
         return texts
 
-    def _repeat(self) -> list[str]:
+    # -- back ------------------------------------------------------------------------------
+
+    def _push_step(self, now: float) -> None:
+        """Remember the state before a step, so ``back`` can return to it."""
+        before = copy(self._s)
+        if before.pacing:
+            # Back into a stopped paced set picks up at the rep it was stopped on.
+            before.rep = before.paced_rep(now) - 1
+        if self._steps and self._steps[-1].exercise != before.exercise:
+            self._steps = []  # back goes no further than the start of the exercise
+        self._steps.append(before)
+        del self._steps[:-MAX_STEPS]
+
+    def _back(self, now: float) -> list[str]:
+        """Return to the state before the last step, with time going on as it did."""
+        if not self._steps:
+            return [phrases.nothing_to_take_back()]
+        previous = self._steps.pop()
         s = self._s
-        if s.state is State.IDLE:
-            return self._offer_texts() if s.offer is not None else self._greeting_texts()
+        restored = replace(previous, **{name: getattr(s, name) for name in _KEPT_ON_BACK})
+        self._s = restored
+        texts = [phrases.going_back()]
+        if restored.pacing:
+            return texts + self._start_pacing(now, restored.rep + 1)
+        if restored.state in TIMED:
+            # A hold ended early starts again in full; a skipped rest returns in full.
+            assert restored.state is not State.PAUSED
+            seconds = int(restored.phase_length)
+            self._begin_phase(restored.state, now, seconds)
+            opener = phrases.hold_start if restored.state is State.HOLD else phrases.rest
+            return [*texts, opener(seconds)]
+        if restored.state is State.INTRO:
+            return texts + self._intro()
+        ex = restored.current
+        if restored.rep > 0 and ex.reps is not None:
+            side = ex.side_sequence[restored.side]
+            title = phrases.set_title(ex, restored.set_number, last=self._last_set())
+            named = [phrases.side_name(side)] if side is not None else []
+            return [*texts, title, *named, phrases.reps_done(restored.rep, ex.reps)]
+        return texts + self._set_texts(brief=True)
+
+    # -- nobody pressing -------------------------------------------------------------------
+
+    def _someone_pressed(self, now: float) -> None:
+        """A wait for a press ends: time past the reminder was not workout time."""
+        s = self._s
+        remind_at = s.waiting_since + self._coaching.idle_reminder
+        if now > remind_at:
+            s.idle_total += now - remind_at
+        s.waiting_since, s.reminded = now, False
+
+    def _nobody_pressing(self, now: float) -> list[Line]:
+        s = self._s
+        c = self._coaching
+        if s.waiting:
+            remind_at = s.waiting_since + c.idle_reminder
+            pause_at = s.waiting_since + c.idle_pause
+            if now + EPSILON >= pause_at:
+                s.idle_total += pause_at - remind_at
+                s.paused_from, s.state, s.paused_at = s.state, State.PAUSED, pause_at
+                return [Line(phrases.auto_paused(self._words), due=pause_at)]
+            if now + EPSILON >= remind_at and not s.reminded:
+                s.reminded = True
+                return [Line(phrases.still_there(self._words), due=remind_at)]
+        if s.state is State.PAUSED and now + EPSILON >= s.paused_at + c.abandon_after:
+            # Nobody came back: what was done is kept, and the next press starts afresh.
+            texts = self._conclude(s.paused_at, reached_end=False)
+            self._s = self._fresh()
+            return [Line(text) for text in texts]
+        return []
+
+    # -- texts -----------------------------------------------------------------------------
+
+    def _repeat(self, now: float) -> list[str]:
+        s = self._s
         if s.state is State.DONE:
             return list(s.summary)
         if s.state is State.PAUSED:
@@ -403,19 +651,26 @@ class WorkoutSession:
             ]
         if s.state is State.INTRO:
             return self._intro(with_cues=True)
+        ex = s.current
+        if s.state is State.SET and ex.reps is not None and s.pacing:
+            return [phrases.rep_of(s.paced_rep(now), ex.reps)]
+        if s.state is State.SET and ex.reps is not None and s.rep > 0:
+            return [
+                phrases.rep_of(s.rep + 1, ex.reps),
+                *(phrases.sentence(cue) for cue in ex.cues),
+                phrases.task(ex, self._words),
+            ]
         if s.state is State.SET:
-            return self._set_texts()
+            return self._set_texts(brief=False)
         if s.state is State.HOLD:
-            return phrases.keep_holding(s.current, self._words)
-        if s.set_number == 1:
-            return [phrases.resting(self._words), phrases.up_next(s.current.name)]
+            return phrases.keep_holding(ex, self._words)
+        if s.set_number == 1 and s.side == 0:
+            return [phrases.resting(self._words), *phrases.up_next(ex)]
         return [phrases.resting(self._words)]
 
     def _fresh(self, **fields: Any) -> SessionState:
         """A new state; what was last said and a record not yet collected carry over."""
         return SessionState(last_spoken=self._s.last_spoken, record=self._s.record, **fields)
-
-    # -- texts -----------------------------------------------------------------------------
 
     def _routine_of_run(self) -> Routine:
         assert self._s.routine is not None
@@ -425,13 +680,29 @@ class WorkoutSession:
         s = self._s
         total = len(self._routine_of_run().exercises)
         return phrases.exercise_intro(
-            s.current, s.exercise + 1, total, with_cues=with_cues, words=self._words
+            s.current,
+            s.exercise + 1,
+            total,
+            with_cues=with_cues,
+            brief=s.brief,
+            words=self._words,
         )
 
-    def _set_texts(self) -> list[str]:
+    def _last_set(self) -> bool:
+        s = self._s
+        return following(s.current, s.set_number, s.side) is None or (
+            s.current.side_order == "alternate" and s.set_number == s.current.sets
+        )
+
+    def _set_texts(self, *, brief: bool) -> list[str]:
         s = self._s
         return phrases.set_announcement(
-            s.current, s.set_number, s.current.side_order[s.side], self._words
+            s.current,
+            s.set_number,
+            s.current.side_sequence[s.side],
+            self._words,
+            brief=brief,
+            last=self._last_set(),
         )
 
     def _greeting_texts(self) -> list[str]:
@@ -443,6 +714,13 @@ class WorkoutSession:
         saved = self._s.offer
         assert saved is not None
         ex = saved.routine.exercises[saved.exercise]
+        counted = ex.reps is not None and ex.count != "per_set"
         return phrases.resume_offer(
-            saved.routine.name, ex.name, saved.set_number, ex.sets, self._words
+            saved.routine.name,
+            ex.name,
+            saved.set_number,
+            ex.sets,
+            self._words,
+            side=ex.side_sequence[saved.side],
+            rep=saved.rep + 1 if counted else 0,
         )

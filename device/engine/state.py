@@ -2,7 +2,7 @@
 
 All of a session's changing state lives in one ``SessionState``. Copying it is
 cheap (a fixed number of immutable fields), which is how a double-press takes
-back the press that came just before it.
+back the press that came just before it, and how ``back`` steps back.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from device.events import State, Status
 from routines.model import Exercise, Routine
 
 TIMED = (State.HOLD, State.REST)
+# Mid-workout states where nothing happens until the user presses.
+WAITING = (State.INTRO, State.SET)
 
 Cue = tuple[float, str]  # (seconds after the phase started, text)
 
@@ -37,9 +39,37 @@ def hold_cues(seconds: int) -> tuple[Cue, ...]:
     return halfway + countdown_cues(seconds)
 
 
+def paced_cues(exercise: Exercise, pace: float, *, brief: bool = False) -> tuple[Cue, ...]:
+    """Every word of a paced set, each at the moment its phase starts. Brief: the tempo's
+    words for the first rep only, then just the count as each rep starts."""
+    assert exercise.reps is not None
+    cues: list[Cue] = []
+    at = 0.0
+    for rep in range(1, exercise.reps + 1):
+        for i, phase in enumerate(exercise.tempo):
+            if brief and rep > 1:
+                if i == 0:
+                    cues.append((at, phrases.count(rep)))
+            elif i == 0:
+                cues.append((at, phrases.paced_rep(rep, phase.say)))
+            else:
+                cues.append((at, phrases.phase(phase.say)))
+            at += phase.seconds * pace
+    return tuple(cues)
+
+
+@dataclass(frozen=True, slots=True)
+class SetReps:
+    """The reps done in one set (one side of it, for a two-sided move) against its target."""
+
+    done: int
+    planned: int
+
+
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
-    """A finished or ended workout, for the history."""
+    """A finished or ended workout, for the history. ``seconds`` are active seconds:
+    pauses and waits for a press beyond the reminder are left out."""
 
     routine_id: str
     routine_name: str
@@ -47,11 +77,13 @@ class SessionRecord:
     sets_done: int
     seconds: float
     completed: bool
+    set_reps: tuple[SetReps, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class SavedPosition:
-    """Where a cut-short workout stood: resumed at the start of its set in progress.
+    """Where a cut-short workout stood: the set and side, the reps already done in it and
+    how far a hold had run (whole seconds, so it changes a few times a hold, not per tick).
 
     The engine hands it out and takes it back; how it is stored is the service's
     business (``device.service.progress``).
@@ -63,6 +95,8 @@ class SavedPosition:
     side: int
     finished_sets: tuple[int, ...]
     elapsed: float
+    rep: int = 0
+    hold_elapsed: float = 0.0
 
 
 @dataclass(slots=True)
@@ -74,22 +108,30 @@ class SessionState:
     exercise: int = 0
     set_number: int = 1
     side: int = 0
-    rep: int = 0
+    rep: int = 0  # reps counted in the set (a paced set: before its pacing began)
     finished_sets: tuple[int, ...] = ()
-    # The hold or rest in progress: cues are due at phase_start + their offset.
+    set_reps: tuple[SetReps, ...] = ()
+    # The hold, rest or paced set in progress: cues are due at phase_start + their offset.
     phase_start: float = 0.0
-    phase_length: int = 0
+    phase_length: float = 0.0
     cues: tuple[Cue, ...] = ()
     next_cue: int = 0
+    pacing: bool = False
+    rep_seconds: float = 0.0  # one paced rep, at the pace in force
+    # Seconds of a hold already done before a power cut: the next hold starts there.
+    hold_offset: float = 0.0
     paused_from: State | None = None
     paused_at: float = 0.0
     confirming_end: bool = False
     started_at: float = 0.0
     paused_total: float = 0.0
+    idle_total: float = 0.0  # waits for a press past the reminder: not workout time
+    waiting_since: float = 0.0
+    reminded: bool = False
     elapsed_before: float = 0.0  # active seconds carried over from a resumed workout
-    # Active seconds when the current set began: what a snapshot saves, so the
-    # snapshot changes only when the position does.
+    # Active seconds when the current set began: what a snapshot saves.
     position_elapsed: float = 0.0
+    brief: bool = False
     sessions_this_week: int = 0
     weekly_goal: int | None = None
     summary: tuple[str, ...] = ()
@@ -105,18 +147,52 @@ class SessionState:
         assert self.routine is not None
         return self.routine.exercises[self.exercise]
 
+    @property
+    def running(self) -> State:
+        """The state a pause froze, or the state itself."""
+        if self.state is State.PAUSED and self.paused_from is not None:
+            return self.paused_from
+        return self.state
+
+    @property
+    def timed(self) -> bool:
+        """True while the clock, not a press, moves things on."""
+        return self.state in TIMED or (self.state is State.SET and self.pacing)
+
+    @property
+    def waiting(self) -> bool:
+        """True while nothing happens until somebody presses."""
+        return self.state in WAITING and not self.pacing
+
     def active_seconds(self, now: float) -> float:
-        """Workout time so far, pauses left out."""
+        """Workout time so far: pauses and long waits for a press left out."""
         paused = self.paused_total
         if self.state is State.PAUSED:
             paused += now - self.paused_at
-        return self.elapsed_before + now - self.started_at - paused
+        return self.elapsed_before + now - self.started_at - paused - self.idle_total
 
     def remaining(self, now: float) -> int:
         """Whole seconds left in the hold or rest (frozen while paused)."""
         if self.state is State.PAUSED:
             now = self.paused_at
         return max(0, math.ceil(self.phase_start + self.phase_length - now - EPSILON))
+
+    def paced_rep(self, now: float) -> int:
+        """The paced rep under way (1-based), or the reps counted before pacing began."""
+        if not self.pacing:
+            return self.rep
+        if self.state is State.PAUSED:
+            now = self.paused_at
+        reps = self.current.reps or 0
+        done = int((now - self.phase_start + EPSILON) // self.rep_seconds)
+        return min(reps, done + 1)
+
+    def hold_elapsed(self, now: float) -> float:
+        if self.running is not State.HOLD:
+            return self.hold_offset
+        if self.state is State.PAUSED:
+            now = self.paused_at
+        return max(0.0, now - self.phase_start)
 
     def status(self, now: float, *, idle_routine: Routine | None) -> Status:
         """The phone page's view; ``idle_routine`` is what a press would start."""
@@ -135,9 +211,9 @@ class SessionState:
 
     def _workout_status(self, now: float) -> Status:
         assert self.routine is not None
-        shown = self.paused_from if self.state is State.PAUSED else self.state
+        shown = self.running
         ex = self.current
-        per_rep = shown is State.SET and ex.reps is not None and ex.count == "per_rep"
+        counted = shown is State.SET and ex.reps is not None and ex.count != "per_set"
         return Status(
             state=self.state,
             routine_id=self.routine.id,
@@ -146,23 +222,26 @@ class SessionState:
             exercise_name=ex.name,
             set=self.set_number,
             sets=ex.sets,
-            side=ex.side_order[self.side],
-            rep=self.rep if per_rep else None,
-            reps=ex.reps if per_rep else None,
+            side=ex.side_sequence[self.side],
+            rep=self.paced_rep(now) if counted else None,
+            reps=ex.reps if counted else None,
             remaining_seconds=self.remaining(now) if shown in TIMED else None,
             last_spoken=self.last_spoken,
         )
 
-    def position(self) -> SavedPosition:
-        """Where this running workout stands, for resuming it after a power cut."""
+    def position(self, now: float) -> SavedPosition:
+        """Where the running workout stands, for resuming it."""
         assert self.routine is not None
+        rep = self.paced_rep(now) - 1 if self.pacing else self.rep
         return SavedPosition(
-            self.routine,
-            self.exercise,
-            self.set_number,
-            self.side,
-            self.finished_sets,
-            self.position_elapsed,
+            routine=self.routine,
+            exercise=self.exercise,
+            set_number=self.set_number,
+            side=self.side,
+            finished_sets=self.finished_sets,
+            elapsed=self.position_elapsed,
+            rep=max(0, rep),
+            hold_elapsed=float(math.floor(self.hold_elapsed(now))),
         )
 
     def next_due(self) -> float:

@@ -25,6 +25,8 @@ def encode(position: SavedPosition) -> dict[str, Any]:
         "side_index": position.side,
         "finished_sets": list(position.finished_sets),
         "elapsed_seconds": round(position.elapsed, 1),
+        "rep": position.rep,
+        "hold_elapsed_seconds": int(position.hold_elapsed),
     }
 
 
@@ -36,7 +38,7 @@ def decode(data: object) -> SavedPosition:
     exercise = _whole(data, "exercise_index", 0, len(routine.exercises) - 1)
     ex = routine.exercises[exercise]
     set_number = _whole(data, "set", 1, ex.sets)
-    side = _whole(data, "side_index", 0, len(ex.side_order) - 1)
+    side = _whole(data, "side_index", 0, len(ex.side_sequence) - 1)
     raw = data.get("finished_sets")
     if not isinstance(raw, list) or len(raw) != len(routine.exercises):
         raise ValueError("finished_sets: must list one number per exercise")
@@ -52,7 +54,14 @@ def decode(data: object) -> SavedPosition:
         or elapsed < 0
     ):
         raise ValueError("elapsed_seconds: must be a number of seconds, 0 or more")
-    return SavedPosition(routine, exercise, set_number, side, finished, float(elapsed))
+    # Saved by an older Spotter without these: the start of the set, as it resumed then.
+    rep = _whole(data, "rep", 0, max(0, (ex.reps or 1) - 1)) if "rep" in data else 0
+    hold = 0
+    if "hold_elapsed_seconds" in data:
+        hold = _whole(data, "hold_elapsed_seconds", 0, max(0, (ex.hold_seconds or 1) - 1))
+    return SavedPosition(
+        routine, exercise, set_number, side, finished, float(elapsed), rep, float(hold)
+    )
 
 
 def _whole(data: Mapping[str, Any], key: str, low: int, high: int) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from device.control import EffectiveSettings
 from device.engine import phrases
-from device.engine.core import Engine, GestureTimings, SavedPosition
+from device.engine.core import Coaching, Engine, GestureTimings, SavedPosition
 from device.engine.gestures import Edge
 from device.engine.preview import preview_script, routine_lines
 from device.events import Action, Gesture, Line, State, Status
@@ -39,6 +39,18 @@ Clock = Callable[[], float]
 _COUNTING = frozenset({State.HOLD, State.REST})
 # Previews run a whole routine through the engine: keep the last few, by routine and settings.
 _PREVIEWS_KEPT = 8
+
+
+def coaching_of(settings: Settings) -> Coaching:
+    """The engine's view of the coaching settings."""
+    return Coaching(
+        default_rest=settings.default_rest_seconds,
+        pace=settings.pace,
+        verbosity=settings.verbosity,
+        idle_reminder=settings.idle_reminder_seconds,
+        idle_pause=settings.idle_pause_seconds,
+        abandon_after=settings.abandon_after_minutes * 60,
+    )
 
 
 def gesture_timings(settings: Settings) -> GestureTimings:
@@ -300,13 +312,15 @@ class Spotter:
             timings=gesture_timings(settings),
             default_rest=settings.default_rest_seconds,
             gesture_actions=settings.gesture_actions,
+            coaching=coaching_of(settings),
         )
         self._voice.configure(VoiceSettings.of(settings))
         active = self._store.active_routine()
         routine = active.routine if active is not None else None
         if routine is not None:
             # Render every line of the routine now, so a press never waits for speech
-            # synthesis: in the order a workout needs them, so the first press soon has its.
+            # synthesis: in the order a workout needs them, so the first press soon has its,
+            # and each paced set's words before the workout reaches it.
             self._voice.prepare(
                 routine_lines(
                     routine,
@@ -324,7 +338,10 @@ class Spotter:
 
     def _load_routine(self, routine: Routine | None, settings: Settings) -> None:
         done, goal = (0, None) if routine is None else self._week_of(routine, settings)
-        self._engine.set_routine(routine, sessions_this_week=done, weekly_goal=goal)
+        finished = 0 if routine is None else self._store.sessions_since(0.0, routine.id)
+        self._engine.set_routine(
+            routine, sessions_this_week=done, weekly_goal=goal, finished_before=finished
+        )
 
     def _record_finished(self) -> None:
         record = self._engine.pop_finished()

@@ -147,6 +147,20 @@ def test_preview_speaks_the_whole_routine(capsys, data_dir):
     assert "rest" in text
 
 
+def test_preview_brief_speaks_well_under_half_the_words(capsys, data_dir):
+    code, full, _ = run_cli(capsys, "preview", "--data-dir", str(data_dir))
+    assert code == 0
+    code, brief, _ = run_cli(capsys, "preview", "--verbosity", "brief", "--data-dir", str(data_dir))
+    assert code == 0
+    assert len(brief.split()) <= 0.4 * len(full.split())
+    assert brief.count("Final set.") == full.count("Final set.") == 4
+    assert brief.splitlines()[-3:] == full.splitlines()[-3:]
+    with pytest.raises(SystemExit) as bad:
+        main(["preview", "--verbosity", "chatty", "--data-dir", str(data_dir)])
+    assert bad.value.code == 2
+    assert "--verbosity" in capsys.readouterr().err
+
+
 def test_activate_changes_what_preview_plays(capsys, tmp_path, data_dir):
     path = write(tmp_path, "quick.yaml", USER_ROUTINE)
     run_cli(capsys, "routines", "import", str(path), "--data-dir", str(data_dir))

@@ -48,13 +48,20 @@ def test_the_preview_speaks_the_whole_lower_back_routine():
     rests = [line for line in lines if line.startswith("Rest for ")]
     assert len(rests) == 11  # 2 between sets of each of four moves, and 3 between moves
     assert "Rest for 45 seconds." in rests
-    assert lines.count("1") >= 6 + 11 + 12
+    assert lines.count("1") >= 6 + 11
     assert lines.count("Final set.") == 4
-    assert lines[0] == "Exercise 1 of 4: Hip flexor wall stretch."
-    # 6 holds of 30 s, and 20+20+45 + 30+30+60 + 30+30+60 + 30+30 s of rest.
+    assert "sharp or shooting pain" in lines[0]
+    assert lines[1] == "Exercise 1 of 4: Hip flexor wall stretch."
+    # The paced sets: every rep counted with its tempo's words, 3 sets of each.
+    assert lines.count("10. Up.") == 6
+    assert lines.count("Squeeze.") == 30
+    assert lines.count("Next up: Glute hip thrusts.") == 1
+    assert lines.count("Bring a bench and a barbell (optional).") == 1
+    # 6 holds of 30 s, 3 paced sets of 40 s and 3 of 50 s, and
+    # 20+20+45 + 30+30+60 + 30+30+60 + 30+30 s of rest.
     assert lines[-3:] == [
         "Workout complete. Well done.",
-        "You did 4 exercises and 12 sets in 9 minutes.",
+        "You did 4 exercises and 12 sets in 14 minutes.",
         "That is 1 of 3 sessions this week.",
     ]
 

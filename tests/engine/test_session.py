@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from device.engine.session import UNDO_WINDOW, SessionRecord, WorkoutSession
-from device.events import Action, Gesture, Line, State
-from device.testing import FakeClock
+from device.engine.state import SetReps
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State
 from routines.model import Exercise, Routine
 from routines.validation import load_library
+from device.testing import FakeClock
 
 ADDRESS = "http://spotter.local:8080"
 
@@ -64,7 +67,7 @@ def timeline(session: WorkoutSession, clock: FakeClock) -> list[tuple[float, str
     by jumping to each deadline; (seconds from now, text) for everything said."""
     start = clock.now
     said: list[tuple[float, str]] = []
-    while (deadline := session.next_deadline()) is not None:
+    while not session.waiting_for_press() and (deadline := session.next_deadline()) is not None:
         said += [(round(deadline - start, 3), t) for t in tick_at(session, clock, deadline)]
     return said
 
@@ -93,8 +96,14 @@ def tiny(**overrides: object) -> Routine:
     )
 
 
-def start_tiny(clock: FakeClock, **overrides: object) -> WorkoutSession:
-    s = WorkoutSession(clock)
+# The double-press as it was before it became "back": settings that map it keep working.
+DOUBLE_SKIPS = {**DEFAULT_GESTURE_ACTIONS, Gesture.DOUBLE: Action.SKIP}
+
+
+def start_tiny(
+    clock: FakeClock, actions: dict[Gesture, Action] = DOUBLE_SKIPS, **overrides: object
+) -> WorkoutSession:
+    s = WorkoutSession(clock, gesture_actions=actions)
     s.set_routine(tiny(**overrides))
     press(s)
     return s
@@ -108,9 +117,11 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
     assert texts(session.greeting()) == ["Ready. Press the button to start Lower-back relief."]
 
     # The first exercise is introduced once: name, equipment, set-up, then a prompt.
+    # One safety line starts every workout.
     intro = session.handle_gesture(Gesture.PRESS)
     assert [line.interrupt for line in intro] == [True] + [False] * (len(intro) - 1)
-    said = texts(intro)
+    safety, *said = texts(intro)
+    assert "sharp or shooting pain" in safety and "long-hold" in safety
     assert said[0] == "Exercise 1 of 4: Hip flexor wall stretch."
     assert said[1] == "You need: yoga mat and wall."
     assert said[2:5] == list(lower_back.exercises[0].setup)
@@ -119,12 +130,16 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
 
     # Set 1, left side first, with the movement cues and what to press.
     said = press(session)
-    assert said[:2] == ["Set 1 of 3.", "Left side."]
-    assert said[2:5] == list(lower_back.exercises[0].cues)
+    assert said[:3] == [
+        "Set 1 of 3.",
+        "Left side.",
+        "Left knee down, toes against the wall, right foot in front.",
+    ]
+    assert said[3:6] == list(lower_back.exercises[0].cues)
     assert said[-1] == "Press to start the 30 second hold."
     status = session.status()
     assert (status.state, status.set, status.sets, status.side) == (State.SET, 1, 3, "left")
-    assert session.next_deadline() is None
+    assert session.waiting_for_press()
 
     # The hold counts itself down: start, halfway, 3, 2, 1, release; then the other side.
     hold_start = clock.now
@@ -140,6 +155,7 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
         (14.1, "1"),
         (15.1, "And release."),
         (15.1, "Switch to the right side."),
+        (15.1, "Now the right knee down, toes against the wall, left foot in front."),
         (15.1, "Press to start the 30 second hold."),
     ]
     status = session.status()
@@ -168,7 +184,7 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
     assert tick_at(session, clock, clock.now + 30)[-1] == "Rest for 20 seconds."
     said = press(session)
     assert said[:2] == ["Final set.", "Left side."]
-    assert session.next_deadline() is None
+    assert session.waiting_for_press()
 
     # After the last set of the stretch: its longer rest, saying what comes next.
     press(session)
@@ -176,11 +192,12 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
     press(session)
     said_after = timeline(session, clock)
     at = [t for _, t in said_after].index("Rest for 45 seconds.")
-    assert said_after[at - 2 : at + 6] == [
+    assert said_after[at - 2 : at + 7] == [
         (30.0, "And release."),
         (30.0, "Set done."),
         (30.0, "Rest for 45 seconds."),
         (30.0, "Next up: Reverse ab curls."),
+        (30.0, "Bring a yoga mat."),
         (72.0, "3"),
         (73.0, "2"),
         (74.0, "1"),
@@ -188,45 +205,54 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
     ]
     assert session.status().state is State.INTRO
 
-    # Reverse ab curls: each press counts the next rep aloud; the last ends the set.
+    # Reverse ab curls are paced: one press, then every rep on the clock, 4 s each.
     said = press(session)
     assert said[0] == "Set 1 of 3."
     assert "Left side." not in said and "Right side." not in said
-    assert said[-1] == "10 reps. Press after each rep."
+    assert said[-1] == "10 reps at my pace. Press to start, and to stop early."
     status = session.status()
     assert (status.rep, status.reps, status.side) == (0, 10, None)
-    counted = []
-    for rep in range(1, 10):
-        clock.advance(2)
-        counted += press(session)
-        assert session.status().rep == rep
-    assert counted == [str(n) for n in range(1, 10)]
-    clock.advance(2)
-    assert press(session) == ["10", "Set done.", "Rest for 30 seconds."]
-    assert session.status().state is State.REST
+    assert press(session) == ["1. Up."]
+    paced = timeline(session, clock)
+    assert paced[:3] == [(2.0, "Down."), (4.0, "2. Up."), (6.0, "Down.")]
+    at = paced.index((40.0, "Set done."))
+    assert paced[at - 2 : at + 2] == [
+        (36.0, "10. Up."),
+        (38.0, "Down."),
+        (40.0, "Set done."),
+        (40.0, "Rest for 30 seconds."),
+    ]
+    assert paced[-1] == (70.0, "10 reps at my pace. Press to start, and to stop early.")
 
-    # Sets 2 and 3 of ab curls, then glute hip thrusts, every rest run out in full.
+    # Sets 2 and 3, then glute hip thrusts (paced too), every rest run out in full.
+    def paced_set() -> list[str]:
+        press(session)
+        return [t for _, t in timeline(session, clock)]
+
     for _ in range(2):
-        assert [t for _, t in timeline(session, clock)][3] in ("Set 2 of 3.", "Final set.")
-        said = do_reps(session, clock, 10)
-    assert said[-3:] == ["Set done.", "Rest for 60 seconds.", "Next up: Glute hip thrusts."]
-    assert [t for _, t in timeline(session, clock)][3] == "Exercise 3 of 4: Glute hip thrusts."
-    press(session)
-    said = do_reps(session, clock, 10)
-    for _ in range(2):
-        timeline(session, clock)
-        said = do_reps(session, clock, 10)
-    assert said[-2:] == ["Rest for 60 seconds.", "Next up: Isometric banded hamstring curls."]
-    said = [t for _, t in timeline(session, clock)]
-    assert said[3] == "Exercise 4 of 4: Isometric banded hamstring curls."
+        said = paced_set()
+    assert said[said.index("Rest for 60 seconds.") + 1 :][:2] == [
+        "Next up: Glute hip thrusts.",
+        "Bring a bench and a barbell (optional).",
+    ]
+    press(session)  # in position
+    for _ in range(3):
+        said = paced_set()
+    assert "Next up: Isometric banded hamstring curls." in said
+    assert "Exercise 4 of 4: Isometric banded hamstring curls." in said
 
     # Hamstring curls: every rep on the left leg, then every rep on the right, per set.
     for set_number in (1, 2, 3):
         said = press(session) if set_number == 1 else [t for _, t in timeline(session, clock)][3:]
         assert said[0] == ("Final set." if set_number == 3 else f"Set {set_number} of 3.")
-        assert said[1] == "Left side."
+        assert said[1:3] == ["Left side.", "Band on the left heel. Do every rep on this leg."]
         said = do_reps(session, clock, 10)
-        assert said == ["10", "Switch to the right side.", "10 reps. Press after each rep."]
+        assert said == [
+            "10",
+            "Switch to the right side.",
+            "Move the band to your right heel. Do every rep on this leg.",
+            "10 reps. Press after each rep.",
+        ]
         assert session.status().side == "right"
         said = do_reps(session, clock, 10)
         if set_number < 3:
@@ -244,7 +270,10 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
     assert session.status().state is State.DONE
     assert session.snapshot() is None
     record = session.pop_finished()
-    assert record == SessionRecord("lower-back", "Lower-back relief", 4, 12, seconds, True)
+    every_set = (SetReps(10, 10),) * 12  # 3 + 3 paced sets, 3 sets of 10 on each leg
+    assert record == SessionRecord(
+        "lower-back", "Lower-back relief", 4, 12, seconds, True, every_set
+    )
     assert session.pop_finished() is None
 
     # A press after the summary goes back to idle: it does not start again.
@@ -301,7 +330,7 @@ def test_a_press_ends_a_hold_early_and_skips_a_rest(clock):
     assert s.next_deadline() == clock.now + 2
     clock.advance(1)
     assert press(s)[0] == "Final set."
-    assert s.next_deadline() is None
+    assert s.waiting_for_press()
 
 
 def test_a_per_set_exercise_ends_its_set_with_one_press(clock):
@@ -329,7 +358,7 @@ def test_the_clock_stands_still_while_paused(session, clock):
     assert texts(session.handle_gesture(Gesture.LONG_HOLD)) == ["Paused. Press to carry on."]
     status = session.status()
     assert (status.state, status.remaining_seconds) == (State.PAUSED, 20)
-    assert session.next_deadline() is None
+    assert session.next_deadline() == clock.now + 180 * 60  # abandoned only after 3 hours
     clock.advance(100)
     assert session.tick() == []
     assert session.status().remaining_seconds == 20
@@ -417,7 +446,7 @@ def test_repeat_says_the_last_instruction_again_in_every_state(session, clock, l
     ]
     intro = press(session)
     again = texts(session.handle_gesture(hold))
-    assert again[:-1] == intro[:-1] + list(stretch.cues)
+    assert again[:-1] == intro[1:-1] + list(stretch.cues)
     assert again[-1] == intro[-1]
     announcement = press(session)
     assert texts(session.handle_gesture(hold)) == announcement
@@ -442,13 +471,13 @@ def test_repeat_says_the_last_instruction_again_in_every_state(session, clock, l
 def test_skip_goes_to_the_next_exercise_and_after_the_last_to_the_summary(session, clock):
     press(session)
     press(session)
-    said = texts(session.handle_gesture(Gesture.DOUBLE))
+    said = texts(session.handle(Action.SKIP))
     assert said[0] == "Exercise 2 of 4: Reverse ab curls."
     status = session.status()
     assert (status.state, status.exercise_index, status.set) == (State.INTRO, 1, 1)
     press(session)
-    press(session)
-    press(session)  # two reps of set 1: the set is not finished
+    press(session)  # the paced set starts, and is skipped before it ends
+    clock.advance(5)
     session.handle(Action.SKIP)
     session.handle(Action.SKIP)
     assert session.status().exercise_name == "Isometric banded hamstring curls"
@@ -545,10 +574,11 @@ def test_a_double_after_another_gesture_undoes_nothing(clock):
     assert record.sets_done == 1
 
 
-def test_a_double_in_idle_starts_the_routine(session):
+def test_a_double_in_idle_mapped_to_skip_starts_the_routine(session):
+    session.configure(default_rest=30, gesture_actions=DOUBLE_SKIPS)
     said = texts(session.handle_gesture(Gesture.PRESS))
-    assert said[0] == "Exercise 1 of 4: Hip flexor wall stretch."
-    assert texts(session.handle_gesture(Gesture.DOUBLE))[0] == said[0]
+    assert said[1] == "Exercise 1 of 4: Hip flexor wall stretch."
+    assert texts(session.handle_gesture(Gesture.DOUBLE))[1] == said[1]
     assert session.status().exercise_index == 0
 
 
@@ -643,7 +673,7 @@ def test_a_routine_change_waits_for_the_next_start(session, clock, lower_back):
     session.handle(Action.END)
     press(session)
     assert session.status().routine_id == "tiny"
-    assert press(session)[0] == "Exercise 1 of 2: Plank."
+    assert press(session)[1] == "Exercise 1 of 2: Plank."
 
 
 def test_status_fields_in_each_state(session, clock):
@@ -673,8 +703,20 @@ def test_status_fields_in_each_state(session, clock):
 # -- resuming after a power cut -------------------------------------------------------------
 
 
+def pressed(routine: Routine) -> Routine:
+    """The routine with every paced exercise counted by presses instead."""
+    return dataclasses.replace(
+        routine,
+        exercises=tuple(
+            dataclasses.replace(e, count="per_rep", tempo=()) if e.is_paced else e
+            for e in routine.exercises
+        ),
+    )
+
+
 def _ab_curls_set_two(session: WorkoutSession, clock: FakeClock) -> None:
     """Skip the stretch, finish one set of ab curls and count 4 reps of the second."""
+    session.set_routine(pressed(load_library()[0]))
     press(session)
     session.handle(Action.SKIP)
     press(session)
@@ -695,20 +737,25 @@ def test_a_snapshot_changes_only_when_the_position_does(session, clock):
     first = session.snapshot()
     assert first is not None
     assert (first.exercise, first.set_number, first.side) == (0, 1, 0)
-    clock.advance(20)
     session.tick()
     assert session.snapshot() == first
+    clock.advance(20.4)
+    session.tick()
+    # How far the hold has run, in whole seconds: a power cut costs less than a second.
+    assert session.snapshot() == dataclasses.replace(first, hold_elapsed=20)
     clock.advance(10)
     session.tick()
     assert session.snapshot().side == 1
+    assert session.snapshot().hold_elapsed == 0
 
 
-def test_a_workout_resumes_at_the_start_of_its_set_after_a_restart(session, clock, lower_back):
+def test_a_workout_resumes_at_its_rep_after_a_restart(session, clock, lower_back):
     _ab_curls_set_two(session, clock)
     saved = session.snapshot()
     assert saved is not None
-    assert saved.routine == lower_back
+    assert saved.routine == pressed(lower_back)
     assert (saved.exercise, saved.set_number, saved.finished_sets) == (1, 2, (0, 1, 0, 0))
+    assert saved.rep == 4
     elapsed = saved.elapsed
     assert elapsed == 30 + 30  # ten reps at 3 s, then the rest: set 2 began at 60 s
 
@@ -718,31 +765,36 @@ def test_a_workout_resumes_at_the_start_of_its_set_after_a_restart(session, cloc
     again.set_routine(lower_back, sessions_this_week=0, weekly_goal=3)
     offer = again.offer_resume(saved, sessions_this_week=0, weekly_goal=3)
     assert texts(offer) == [
-        "You stopped part way through Lower-back relief, at Reverse ab curls, set 2 of 3.",
-        "Press to carry on, or double-press to start over.",
+        "You stopped part way through Lower-back relief, at Reverse ab curls, set 2 of 3, rep 5.",
+        "Press to carry on, or hold to start over.",
     ]
     assert again.status().state is State.IDLE
     assert again.snapshot() == saved  # kept until the user decides
     said = press(again)
-    assert said[:2] == ["Picking up where you left off.", "Exercise 2 of 4: Reverse ab curls."]
-    assert press(again)[0] == "Set 2 of 3."
-    assert again.status().rep == 0
+    # The place and a short cue: not the exercise's introduction again.
+    assert said == [
+        "Carrying on: Reverse ab curls, set 2 of 3, rep 5.",
+        pressed(lower_back).exercises[1].cues[0],
+        "10 reps. Press after each rep.",
+    ]
+    status = again.status()
+    assert (status.state, status.set, status.rep) == (State.SET, 2, 4)
+    assert press(again) == ["5"]
     later.advance(10)
     record = _end(again)
     assert (record.exercises_done, record.sets_done) == (1, 1)
     assert record.seconds == elapsed + 10
 
 
-def test_a_double_press_on_the_offer_starts_over(session, clock, lower_back):
+def test_a_hold_on_the_offer_starts_over(session, clock, lower_back):
     _ab_curls_set_two(session, clock)
     saved = session.snapshot()
     assert saved is not None
     again = WorkoutSession(clock)
     again.set_routine(lower_back)
     again.offer_resume(saved)
-    press(again)
-    said = texts(again.handle_gesture(Gesture.DOUBLE))
-    assert said[0] == "Exercise 1 of 4: Hip flexor wall stretch."
+    said = texts(again.handle_gesture(Gesture.HOLD))
+    assert said[1] == "Exercise 1 of 4: Hip flexor wall stretch."
     assert again.snapshot().finished_sets == (0, 0, 0, 0)
 
 

@@ -78,7 +78,7 @@ class Day:
         if roll < 0.75:
             self.tap(0.1)  # press
         elif roll < 0.82:
-            self.tap(0.1)  # double-press
+            self.tap(0.1)  # double-press: one step back
             self.wait(0.1)
             self.tap(0.1)
         elif roll < 0.94:
@@ -144,5 +144,5 @@ def test_thirty_workouts_in_a_row_leave_nothing_behind(day: Day) -> None:
     assert finished == sorted(finished, reverse=True) and len(set(finished)) == WORKOUTS
     assert day.store.load_progress() is None  # nothing left half-done
     # The gestures really were mixed: some workouts were cut short, others went the distance.
-    assert min(gestures) < 40 < max(gestures)
+    assert min(gestures) < 60 < max(gestures)
     assert {e.completed for e in entries} == {True, False}

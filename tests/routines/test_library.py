@@ -36,8 +36,8 @@ def test_the_four_exercises_in_order_with_their_doses() -> None:
 
 def test_sided_moves_start_on_the_left() -> None:
     stretch, _, _, hamstrings = lower_back().exercises
-    assert stretch.side_order == ("left", "right")
-    assert hamstrings.side_order == ("left", "right")
+    assert stretch.side_sequence == ("left", "right")
+    assert hamstrings.side_sequence == ("left", "right")
 
 
 def test_every_exercise_has_equipment_setup_cues_and_rests() -> None:
