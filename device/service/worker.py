@@ -266,7 +266,7 @@ class Spotter:
 
     def _speak(self, lines: list[Line]) -> None:
         if lines:
-            self._voice.speak(lines)
+            self._voice.speak(lines, now=self._clock())
         self._publish()
 
     def _publish(self) -> None:

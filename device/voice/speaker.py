@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -29,6 +30,10 @@ __all__ = ["Voice", "VoiceSettings"]
 
 log = logging.getLogger(__name__)
 
+# A timed cue that would start later than this after its time is dropped: a countdown
+# number or "Halfway there" said seconds late misleads more than silence does.
+LATE_CUE_SECONDS = 1.0
+
 
 class Voice:
     """Speaks lines through a renderer, a WAV cache and an interruptible player."""
@@ -43,11 +48,13 @@ class Voice:
         echo: Callable[[str], None] | None = None,
         audio_device: str = "default",
         render_timeout: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._renderer = renderer if renderer is not None else Pyttsx3Renderer()
         self._player = player if player is not None else open_player(audio_device)
         self._echo = echo
         self._render_timeout = render_timeout
+        self._clock = clock
         self._cache = WavCache(cache_dir)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -56,7 +63,9 @@ class Voice:
         self._ready: dict[str, str] = {}
         self._fresh: set[str] = set()  # the texts whose cached file has the current settings
         self._prepared: tuple[str, ...] = ()
-        self._queue: deque[str] = deque()
+        # Lines waiting their turn, each with the clock time after which it is dropped
+        # and whether it ends a hold or a rest (and so is always said).
+        self._queue: deque[tuple[str, float | None, bool]] = deque()
         self._current: str | None = None  # the line being spoken, or waiting for its audio
         self._awaiting: RenderJob | None = None  # the render the current line waits for
         self._playback: Playback | None = None
@@ -78,21 +87,31 @@ class Voice:
         """True once rendering or playing has failed (and been logged)."""
         return self._degraded
 
-    def speak(self, lines: Sequence[Line]) -> None:
+    def speak(self, lines: Sequence[Line], *, now: float | None = None) -> None:
         """Speak ``lines`` in order. If the first interrupts, whatever is being said stops and
-        it starts now; otherwise they wait for the sentence in progress. Never blocks."""
-        texts = [line.text for line in lines if line.text.strip()]
+        it starts now; otherwise they wait for the sentence in progress. Never blocks.
+
+        ``now`` is the time on the clock the lines' ``due`` times are on, when that is not
+        the voice's own: a timed cue more than a second late is dropped."""
+        shift = 0.0 if now is None else self._clock() - now
+        queued = [
+            (line.text, _drop_after(line, shift), line.keep) for line in lines if line.text.strip()
+        ]
         with self._lock:
             if self._closed:
                 return
             if lines and lines[0].interrupt:
                 self._silence_locked()
-            self._queue.extend(texts)
+            elif any(line.keep for line in lines):
+                # A hold or rest ends now: what was still waiting to be said (the rest of a
+                # repeat) would only push its end later. The sentence in progress finishes.
+                self._queue = deque(entry for entry in self._queue if entry[2])
+            self._queue.extend(queued)
             if self._current is None:
                 self._advance_locked()
             # Render what the queue will need while the first line plays; a line that still
             # has audio from older settings is played as it is and rendered again behind.
-            for text in self._queue:
+            for text, _, _ in self._queue:
                 if text not in self._fresh:
                     job = RenderJob(text, self._settings)
                     self._renders.request(job, urgent=text not in self._ready)
@@ -200,7 +219,10 @@ class Voice:
     def _advance_locked(self) -> None:
         """Start the next queued line: from the cache at once, else once it is rendered."""
         while self._queue:
-            text = self._queue.popleft()
+            text, drop_after, _ = self._queue.popleft()
+            if drop_after is not None and self._clock() > drop_after:
+                log.debug("dropped a cue that came too late: %s", text)
+                continue
             self._current = text
             path = self._ready.get(text)
             if path is not None and self._play_locked(path):
@@ -279,3 +301,11 @@ class Voice:
                         self._fresh.discard(self._current)
                     self._fault_locked("player", problem)
                 self._advance_locked()
+
+
+def _drop_after(line: Line, shift: float) -> float | None:
+    """When (on the voice's clock) a timed cue is too late to say; None for lines that are
+    always said."""
+    if line.due is None or line.keep:
+        return None
+    return line.due + shift + LATE_CUE_SECONDS

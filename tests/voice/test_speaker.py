@@ -543,3 +543,74 @@ def test_close_silences_and_later_lines_are_ignored(rig: Rig) -> None:
     rig.voice.speak([Line("Well done.", interrupt=True)])
     assert len(rig.player.playbacks) == 1
     assert not rig.voice.is_speaking()
+
+
+# --- timed lines on time ----------------------------------------------------------------
+
+
+class StepClock:
+    """The engine's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def timed_rig(tmp_path: Path) -> Iterator[tuple[Rig, StepClock]]:
+    clock = StepClock()
+    rig = Rig(tmp_path)
+    rig.voice.close()
+    rig.voice = Voice(
+        tmp_path, renderer=rig.renderer, player=rig.player, echo=rig.echoed.append, clock=clock
+    )
+    try:
+        yield rig, clock
+    finally:
+        rig.voice.close()
+
+
+def test_a_cue_more_than_a_second_late_is_dropped_but_a_rest_end_is_always_said(
+    timed_rig: tuple[Rig, StepClock],
+) -> None:
+    rig, clock = timed_rig
+    rig.warm("Keep your back long.", "3", "2", "Set two.")
+    rig.voice.speak([Line("Keep your back long.", interrupt=True)])  # a repeat, mid-rest
+    rig.voice.speak([Line("3", due=101.0)])
+    rig.voice.speak([Line("2", due=1002.0)], now=1000.0)  # due in 2 s, on a clock 900 s ahead
+    clock.now = 102.8  # the repeat ends: "3" is 1.8 s late, "2" only 0.8 s
+    rig.player.playbacks[0].finish()
+    assert rig.player.wait_for(2)
+    assert rig.player.paths[1] == rig.audio("2")
+    rig.voice.speak([Line("Set two.", due=103.0, keep=True)])
+    clock.now = 104.5
+    rig.player.playbacks[1].finish()
+    assert rig.player.wait_for(3)
+    assert rig.player.paths[2] == rig.audio("Set two.")  # 1.5 s late, and said
+    rig.player.playbacks[2].finish()
+    assert rig.voice.wait_until_quiet(WAIT)
+    assert rig.echoed == ["Keep your back long.", "2", "Set two."]
+    assert not any(p.stopped for p in rig.player.playbacks)  # no timed line cut one short
+
+
+def test_the_end_of_a_rest_drops_what_a_repeat_still_had_to_say(
+    timed_rig: tuple[Rig, StepClock],
+) -> None:
+    rig, _ = timed_rig
+    rig.warm("Resting.", "Next up: bridges.", "Bring a mat.", "Exercise 2.", "Get ready.")
+    rig.voice.speak(
+        [Line("Resting.", interrupt=True), Line("Next up: bridges."), Line("Bring a mat.")]
+    )
+    rig.voice.speak(
+        [Line("Exercise 2.", due=100.0, keep=True), Line("Get ready.", due=100.0, keep=True)]
+    )
+    assert not rig.player.playbacks[0].stopped  # the sentence in progress finishes
+    rig.player.playbacks[0].finish()
+    assert rig.player.wait_for(2)
+    rig.player.playbacks[1].finish()
+    assert rig.player.wait_for(3)
+    rig.player.playbacks[2].finish()
+    assert rig.voice.wait_until_quiet(WAIT)
+    assert rig.echoed == ["Resting.", "Exercise 2.", "Get ready."]

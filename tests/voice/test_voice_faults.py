@@ -79,9 +79,9 @@ class RecordingVoice(Voice):
         self.asked: list[str] = []
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    def speak(self, lines: Sequence[Line]) -> None:
+    def speak(self, lines: Sequence[Line], *, now: float | None = None) -> None:
         self.asked += [line.text for line in lines]
-        super().speak(lines)
+        super().speak(lines, now=now)
 
 
 @dataclass
