@@ -164,5 +164,10 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             # The physical button (simulated: Enter) shows up on the page by itself.
             spotter.key("\n")
             expect(page.locator("#panel .figures")).to_contain_text("Rep2 of 3")
+
+            # Back takes the last rep back.
+            page.get_by_role("button", name="Back", exact=True).tap()
+            expect(page.locator("#panel .figures")).to_contain_text("Rep1 of 3")
+            expect(page.locator("#panel .spoken")).to_contain_text("1 of 3 done.")
         finally:
             browser.close()
