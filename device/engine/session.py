@@ -478,9 +478,10 @@ class WorkoutSession:
 
     def _record_reps(self, done: int) -> None:
         s = self._s
-        reps = s.current.reps
-        if reps is not None:
-            s.set_reps = (*s.set_reps, SetReps(done, reps))
+        ex = s.current
+        if ex.reps is not None:
+            side = ex.side_sequence[s.side]
+            s.set_reps = (*s.set_reps, SetReps(ex.name, s.set_number, done, ex.reps, side))
 
     def _side_done(self, at: float) -> list[str]:
         """The side in progress is finished: the other side, a rest, the next set or the end."""

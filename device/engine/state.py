@@ -62,8 +62,11 @@ def paced_cues(exercise: Exercise, pace: float, *, brief: bool = False) -> tuple
 class SetReps:
     """The reps done in one set (one side of it, for a two-sided move) against its target."""
 
+    exercise: str
+    set: int
     done: int
     planned: int
+    side: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ def test_back_reopens_a_finished_set_at_its_last_rep(clock):
     assert (status.state, status.set, status.rep) == (State.SET, 1, 2)
     assert press(s)[:2] == ["3", "Set done."]
     record = _end(s)
-    assert record.set_reps == (SetReps(3, 3),)  # the undone finish left no record behind
+    assert record.set_reps == (SetReps("Curls", 1, 3, 3),)  # the undone finish left no record behind
 
 
 def test_back_returns_a_skipped_exercise_to_where_it_was(clock):
@@ -231,7 +231,7 @@ def test_a_press_stops_a_paced_set_and_records_the_reps_done(clock):
     assert s.status().rep == 4
     assert press(s)[:2] == ["Set done.", "Rest for 5 seconds."]
     record = _end(s)
-    assert record.set_reps == (SetReps(4, 10),)
+    assert record.set_reps == (SetReps("Squats", 1, 4, 10),)
 
 
 def test_pace_stretches_every_tempo_and_a_pause_freezes_it_mid_rep(clock):

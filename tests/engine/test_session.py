@@ -270,7 +270,15 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
     assert session.status().state is State.DONE
     assert session.snapshot() is None
     record = session.pop_finished()
-    every_set = (SetReps(10, 10),) * 12  # 3 + 3 paced sets, 3 sets of 10 on each leg
+    every_set = (
+        *(SetReps("Reverse ab curls", n, 10, 10) for n in (1, 2, 3)),
+        *(SetReps("Glute hip thrusts", n, 10, 10) for n in (1, 2, 3)),
+        *(
+            SetReps("Isometric banded hamstring curls", n, 10, 10, side)
+            for n in (1, 2, 3)
+            for side in ("left", "right")
+        ),
+    )
     assert record == SessionRecord(
         "lower-back", "Lower-back relief", 4, 12, seconds, True, every_set
     )
