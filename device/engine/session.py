@@ -324,7 +324,8 @@ class WorkoutSession:
         if action is Action.END and offer is not None:  # the saved workout is given up
             self._s = self._fresh()
             return self._greeting_texts()
-        return self._offer_texts() if offer is not None else []
+        # BACK: nothing to step back from; say what a press would do.
+        return self._offer_texts() if offer is not None else self._greeting_texts()
 
     def _act_done(self, action: Action) -> list[str]:
         if action in (Action.NEXT, Action.SKIP):

@@ -86,7 +86,7 @@ class SessionRecord:
 @dataclass(frozen=True, slots=True)
 class SavedPosition:
     """Where a cut-short workout stood: the set and side, the reps already done in it and
-    how far a hold had run (whole seconds, so it changes a few times a hold, not per tick).
+    how far a hold had run (its first half, once done: a write per half, not per tick).
 
     The engine hands it out and takes it back; how it is stored is the service's
     business (``device.service.progress``).
@@ -244,8 +244,16 @@ class SessionState:
             finished_sets=self.finished_sets,
             elapsed=self.position_elapsed,
             rep=max(0, rep),
-            hold_elapsed=float(math.floor(self.hold_elapsed(now))),
+            hold_elapsed=self._hold_saved(now),
         )
+
+    def _hold_saved(self, now: float) -> float:
+        """How far the hold had run, as saved: its first half once that is done, else 0.
+        An SD card wears with every write, so a hold is saved twice, not every second."""
+        if self.running is not State.HOLD:
+            return self.hold_offset
+        half = math.floor(self.phase_length / 2)
+        return float(half) if self.hold_elapsed(now) >= half else 0.0
 
     def next_due(self) -> float:
         """Clock time of the next cue, or of the phase's end."""

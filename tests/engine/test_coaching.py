@@ -120,7 +120,8 @@ def test_back_reopens_a_finished_set_at_its_last_rep(clock):
     assert (status.state, status.set, status.rep) == (State.SET, 1, 2)
     assert press(s)[:2] == ["3", "Set done."]
     record = _end(s)
-    assert record.set_reps == (SetReps("Curls", 1, 3, 3),)  # the undone finish left no record behind
+    # The undone finish left no record behind.
+    assert record.set_reps == (SetReps("Curls", 1, 3, 3),)
 
 
 def test_back_returns_a_skipped_exercise_to_where_it_was(clock):
@@ -399,13 +400,14 @@ def test_a_resumed_hold_runs_only_the_time_it_had_left(clock):
     clock.advance(12.5)
     s.tick()
     saved = s.snapshot()
-    assert saved is not None and saved.hold_elapsed == 12
+    # Saved as its first half, done: a write per half, not one a second.
+    assert saved is not None and saved.hold_elapsed == 10
     again = WorkoutSession(clock)
     again.offer_resume(saved)
     said = press(again)
-    assert said[-1] == "Press to hold for the 8 seconds that were left."
-    assert press(again) == ["Hold for 8 more seconds."]
-    assert again.status().remaining_seconds == 8
+    assert said[-1] == "Press to hold for the 10 seconds that were left."
+    assert press(again) == ["Hold for 10 more seconds."]
+    assert again.status().remaining_seconds == 10
     said = run_until_press(again, clock)
     assert [line.text for _, line in said][:4] == ["3", "2", "1", "And release."]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from device.engine.preview import paced_lines
 from device.engine.state import SavedPosition
 from device.events import Action, State
 from device.service import progress
@@ -45,6 +46,7 @@ class Rig:
     clock: FakeClock
     pin: object
     spoken: list[str]
+    renderer: ToneRenderer
     beats: list[float] = field(default_factory=list)
 
     def settle(self) -> None:
@@ -74,10 +76,11 @@ def make_rig(
 ) -> tuple[Rig, Assembly]:
     spoken: list[str] = []
     beats: list[float] = []
+    renderer = ToneRenderer()
     built = build(
         Config(data_dir=data_dir, button_pin=17),
         pin_factory=factory,
-        renderer=ToneRenderer(),
+        renderer=renderer,
         player=player,
         echo=spoken.append,
         clock=clock,
@@ -85,7 +88,9 @@ def make_rig(
         heartbeat=lambda: beats.append(clock()),
         **parts,
     )
-    rig = Rig(built.store, built.voice, built.worker, clock, factory.pin(17), spoken, beats)
+    rig = Rig(
+        built.store, built.voice, built.worker, clock, factory.pin(17), spoken, renderer, beats
+    )
     return rig, built
 
 
@@ -124,7 +129,8 @@ def test_a_press_on_the_pin_starts_the_routine(rig):
     rig.spoken.clear()
     rig.press()
     rig.settle()
-    assert rig.spoken[0] == "Exercise 1 of 4: Hip flexor wall stretch."
+    assert "sharp or shooting pain" in rig.spoken[0]  # the safety line comes first
+    assert rig.spoken[1] == "Exercise 1 of 4: Hip flexor wall stretch."
     status = rig.spotter.status()
     assert status.state == State.INTRO
     assert status.exercise_name == "Hip flexor wall stretch"
@@ -215,10 +221,7 @@ def test_progress_survives_a_restart(tmp_path, clock, mock_factory):
         second.settle()
         assert any("Hip flexor wall stretch" in line for line in second.spoken)
         assert second.spotter.status().state == State.IDLE
-        second.press()  # resumes by setting up the exercise again
-        assert second.spotter.status().state == State.INTRO
-        assert second.spotter.status().exercise_index == 0
-        second.press()
+        second.press()  # resumes straight into the set it stopped in
         status = second.spotter.status()
         assert (status.state, status.exercise_index, status.set, status.side) == (
             State.SET,
@@ -253,6 +256,46 @@ def test_a_finished_workout_is_written_to_history_and_counts_toward_the_week(rig
     rig.settle()
     assert len(rig.store.history()) == 2
     assert any("2 of 2" in line for line in rig.spoken)
+
+
+def test_auto_verbosity_turns_brief_once_the_store_holds_two_finished_workouts(rig):
+    taught = Routine(
+        id="taught",
+        name="Taught calves",
+        exercises=(
+            Exercise(
+                name="Calf raises", sets=1, reps=1, setup=("Stand by a wall.",), cues=("Rise.",)
+            ),
+        ),
+    )
+    rig.store.create_routine(taught)
+    rig.store.set_active_routine("taught")
+    rig.spotter.reload()
+    for finished in range(3):
+        rig.spoken.clear()
+        for _ in range(3):
+            rig.press()  # intro, set 1, the one rep: done
+            rig.settle()  # each answer said in full before the next press cuts in
+        said_setup = "Stand by a wall." in rig.spoken
+        assert said_setup == (finished < 2), (finished, rig.spoken)
+        rig.press()  # back to ready
+    assert rig.store.sessions_since(0.0, "taught") == 3
+
+
+def test_the_words_of_paced_sets_are_rendered_before_the_rest_of_the_routine(
+    tmp_path, clock, mock_factory
+):
+    made, built = make_rig(tmp_path / "data", clock, mock_factory, NullPlayer())
+    try:
+        assert made.voice.wait_until_prepared(30)
+        rendered = made.renderer.rendered
+        paced = paced_lines(made.store.active_routine().routine)
+        assert "Squeeze." in paced and "10. Up." in paced
+        # The first background renders are the paced words; the routine's other lines follow.
+        assert rendered[: len(paced)] == paced
+        assert "Halfway there." in rendered[len(paced) :]
+    finally:
+        built.close()
 
 
 def test_new_gesture_timings_apply_after_reload(rig):
@@ -361,11 +404,11 @@ def test_progress_is_written_once_per_position_not_per_tick(rig, monkeypatch):
         rig.clock.advance(1)
         rig.spotter.drain()
     assert rig.spotter.status().state == State.HOLD
-    assert len(writes) == before
+    assert len(writes) == before + 1  # its first half done, once
     rig.clock.advance(1)
     rig.spotter.drain()  # the hold ends: the right side is a new position
     assert rig.spotter.status().side == "right"
-    assert len(writes) == before + 1
+    assert len(writes) == before + 2
 
 
 def test_a_resumed_workout_of_another_routine_counts_that_routines_week(
@@ -384,8 +427,7 @@ def test_a_resumed_workout_of_another_routine_counts_that_routines_week(
         made.spotter.greet()
         made.settle()
         assert any("You stopped part way through Quick calves" in s for s in made.spoken)
-        made.press()  # carry on: the exercise is set up again
-        made.press()  # set 1
+        made.press()  # carry on, straight into set 1
         made.press()  # rep 1
         made.press()  # rep 2 ends the workout
         made.settle()
