@@ -561,7 +561,14 @@ class WorkoutSession:
             phrases.weekly_progress(week, s.weekly_goal, counted=completed),
         ]
         s.record = SessionRecord(
-            routine.id, routine.name, exercises, sets, seconds, completed, s.set_reps
+            routine.id,
+            routine.name,
+            exercises,
+            sets,
+            seconds,
+            completed,
+            s.set_reps,
+            routine.total_sets,
         )
         s.state, s.paused_from, s.confirming_end, s.pacing = State.DONE, None, False, False
         s.summary = tuple(texts)

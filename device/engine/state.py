@@ -81,6 +81,7 @@ class SessionRecord:
     seconds: float
     completed: bool
     set_reps: tuple[SetReps, ...] = ()
+    sets_planned: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from device.voice.speaker import Voice
 from device.voice.tts import VoiceSettings
 from routines.model import Routine
 from routines.settings import Settings
-from routines.store import HistoryEntry, Store
+from routines.store import HistoryEntry, SetReps, Store
 from routines.week import week_start, weekly_goal
 
 log = logging.getLogger(__name__)
@@ -357,6 +357,10 @@ class Spotter:
                 exercises_done=record.exercises_done,
                 sets_done=record.sets_done,
                 completed=record.completed,
+                sets_planned=record.sets_planned,
+                set_reps=tuple(
+                    SetReps(r.exercise, r.set, r.done, r.planned, r.side) for r in record.set_reps
+                ),
             )
         )
         # The week's count feeds the next summary.

@@ -280,7 +280,7 @@ def test_a_full_run_of_the_lower_back_routine(session, clock, lower_back):
         ),
     )
     assert record == SessionRecord(
-        "lower-back", "Lower-back relief", 4, 12, seconds, True, every_set
+        "lower-back", "Lower-back relief", 4, 12, seconds, True, every_set, 12
     )
     assert session.pop_finished() is None
 

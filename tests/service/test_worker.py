@@ -23,7 +23,7 @@ from device.service.worker import Spotter
 from device.testing import FakeClock
 from device.voice.player import NullPlayer, Player
 from device.voice.speaker import Voice
-from routines.model import Exercise, Routine
+from routines.model import Exercise, Routine, TempoPhase
 from routines.store import HistoryEntry, Store
 from routines.week import week_start
 from tests.dummy_voice import HeldPlayer, ToneRenderer
@@ -296,6 +296,36 @@ def test_the_words_of_paced_sets_are_rendered_before_the_rest_of_the_routine(
         assert "Halfway there." in rendered[len(paced) :]
     finally:
         built.close()
+
+
+def test_history_keeps_a_stopped_paced_set_as_a_short_set(rig):
+    paced = Routine(
+        id="paced",
+        name="Paced bridges",
+        exercises=(
+            Exercise(
+                name="Bridges",
+                sets=1,
+                reps=5,
+                count="paced",
+                tempo=(TempoPhase("Up", 1), TempoPhase("Down", 1)),
+            ),
+        ),
+    )
+    rig.store.create_routine(paced)
+    rig.store.set_active_routine("paced")
+    rig.spotter.reload()
+    rig.press()  # intro
+    rig.press()  # the set is announced
+    rig.press()  # pacing starts (the press and its double window take 0.55 s)
+    rig.clock.advance(5)  # rep 3 is under way
+    rig.spotter.drain()
+    rig.press()  # stop
+    (entry,) = rig.store.history()
+    assert entry.sets_planned == 1
+    assert [(s.exercise, s.set, s.done, s.planned) for s in entry.short_sets] == [
+        ("Bridges", 1, 3, 5)
+    ]
 
 
 def test_new_gesture_timings_apply_after_reload(rig):
