@@ -10,13 +10,13 @@ import pytest
 
 from device.engine import phrases as script
 from device.engine.preview import preview_script, routine_lines
-from device.service import progress
 from device.engine.session import Coaching, WorkoutSession
 from device.engine.state import SetReps
 from device.events import Action, Gesture, Line, State
+from device.service import progress
+from device.testing import FakeClock
 from routines.model import Exercise, Routine, TempoPhase
 from routines.validation import load_library
-from device.testing import FakeClock
 
 SQUAT_TEMPO = (TempoPhase("Down", 2), TempoPhase("Hold", 1), TempoPhase("Up", 2))
 

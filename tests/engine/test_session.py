@@ -9,9 +9,9 @@ import pytest
 from device.engine.session import UNDO_WINDOW, SessionRecord, WorkoutSession
 from device.engine.state import SetReps
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State
+from device.testing import FakeClock
 from routines.model import Exercise, Routine
 from routines.validation import load_library
-from device.testing import FakeClock
 
 ADDRESS = "http://spotter.local:8080"
 
