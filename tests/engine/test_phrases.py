@@ -205,7 +205,7 @@ def test_the_prerendered_lines_come_in_the_order_a_workout_needs_them():
     assert lines[0] == phrases.greeting(routine.name)
     run_through = list(dict.fromkeys(line for line in spoken if line in lines))
     assert lines[1 : 1 + len(run_through)] == run_through
-    first, second = (routine.exercises[i].name for i in (0, 1))
-    assert lines.index(phrases.up_next(second)) > next(
+    first, second = routine.exercises[0].name, routine.exercises[1]
+    assert lines.index(phrases.up_next(second)[0]) > next(
         i for i, line in enumerate(lines) if first in line
     )

@@ -7,6 +7,7 @@ and the speaker, and time, which only moves when a test says so.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,18 +283,26 @@ def test_auto_verbosity_turns_brief_once_the_store_holds_two_finished_workouts(r
     assert rig.store.sessions_since(0.0, "taught") == 3
 
 
-def test_the_words_of_paced_sets_are_rendered_before_the_rest_of_the_routine(
+def test_each_paced_sets_words_are_rendered_before_the_workout_reaches_it(
     tmp_path, clock, mock_factory
 ):
     made, built = make_rig(tmp_path / "data", clock, mock_factory, NullPlayer())
     try:
         assert made.voice.wait_until_prepared(30)
         rendered = made.renderer.rendered
-        paced = paced_lines(made.store.active_routine().routine)
-        assert "Squeeze." in paced and "10. Up." in paced
-        # The first background renders are the paced words; the routine's other lines follow.
-        assert rendered[: len(paced)] == paced
-        assert "Halfway there." in rendered[len(paced) :]
+        routine = made.store.active_routine().routine
+        for number, exercise in enumerate(routine.exercises[:-1], start=1):
+            # The full script's words (a brief script's plain counts are shared with the
+            # countdowns, rendered early anyway).
+            words = [
+                w
+                for w in paced_lines(dataclasses.replace(routine, exercises=(exercise,)))
+                if not w.isdigit()
+            ]
+            following = f"Exercise {number + 1} of 4: {routine.exercises[number].name}."
+            # Rendered ahead of the next exercise's introduction, let alone its own set.
+            assert all(rendered.index(w) < rendered.index(following) for w in words), number
+        assert "Squeeze." in rendered and "10. Up." in rendered
     finally:
         built.close()
 
