@@ -113,7 +113,7 @@ def parse_routine(data: object, *, source: str | None = None) -> Routine:
         description=description or "",
         sessions_per_week=goal,
     )
-    counted = sum(e.sets * (e.reps or 0) * len(e.side_order) for e in exercises)
+    counted = sum(e.sets * (e.reps or 0) * len(e.side_sequence) for e in exercises)
     if counted > MAX_COUNTED_REPS:
         problems.add(
             "exercises",
