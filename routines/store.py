@@ -182,6 +182,16 @@ class Store:
             ).fetchall()
         return [_stored(row) for row in rows]
 
+    def each_routine(self) -> Iterator[StoredRoutine]:
+        """Every routine, in the order they were first stored, read one at a time: a full
+        store's hundred routines never sit in memory together."""
+        with self._lock:
+            ids = [row[0] for row in self._conn.execute("SELECT id FROM routines ORDER BY rowid")]
+        for routine_id in ids:
+            stored = self.get_routine(routine_id)
+            if stored is not None:
+                yield stored
+
     def get_routine(self, routine_id: str) -> StoredRoutine | None:
         """The routine with this id, or ``None``."""
         with self._lock:
@@ -639,7 +649,9 @@ def _stored(row: tuple[str, int, float]) -> StoredRoutine:
     return StoredRoutine(_parse_body(body), version, updated_at)
 
 
-@functools.lru_cache(maxsize=64)
+# A few: the active routine is what is read again and again, and a full list must not
+# stay parsed in memory after it has been sent.
+@functools.lru_cache(maxsize=8)
 def _parse_body(body: str) -> Routine:
     # Every read re-checks what is on disk, but the page asks for the active routine on
     # each request: the same text parses to the same (immutable) routine, so keep it.

@@ -7,9 +7,18 @@ someone saved in between, instead of silently replacing their work.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from routines.errors import RoutineError
@@ -77,14 +86,19 @@ def _conflict(err: VersionConflict) -> ApiError:
 
 @bp.route("")
 def list_routines() -> Response:
-    """Every routine, with the id of the active one."""
+    """Every routine, with the id of the active one; sent a routine at a time, as a full
+    store would take the daemon past its memory budget as one document."""
     active = store().active_routine()
-    return jsonify(
-        {
-            "routines": [routine_dict(s) for s in store().list_routines()],
-            "active": active.routine.id if active is not None else None,
-        }
-    )
+    active_id = active.routine.id if active is not None else None
+    dumps = current_app.json.dumps
+
+    def parts() -> Iterator[str]:
+        yield '{"routines":['
+        for i, stored in enumerate(store().each_routine()):
+            yield ("," if i else "") + dumps(routine_dict(stored))
+        yield '],"active":' + dumps(active_id) + "}"
+
+    return Response(stream_with_context(parts()), mimetype="application/json")
 
 
 @bp.route("", methods=["POST"])

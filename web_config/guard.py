@@ -1,4 +1,5 @@
-"""Every request that changes something passes here before its view runs."""
+"""Every request passes here before its view runs: each must name Spotter by a LAN
+address, and each that changes something must also come from its own pages, as its owner."""
 
 from __future__ import annotations
 

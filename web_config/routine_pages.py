@@ -104,7 +104,8 @@ def index() -> str:
     active = store().active_routine()
     return render_template(
         "routines.html",
-        routines=store().list_routines(),
+        # One at a time: the page lists up to a hundred routines.
+        routines=store().each_routine(),
         active_id=active.routine.id if active is not None else None,
     )
 

@@ -58,6 +58,11 @@ def server_settings(
         "max_request_header_size": 16 * 1024,
         # Bodies stay in memory (at most the limit each) rather than in temporary files.
         "inbuf_overflow": MAX_BODY_BYTES + 64 * 1024,
+        # Answers too: past 256 KB they go to a temporary file, and past 512 KB not yet sent
+        # the view waits for the client, so a slow reader cannot make the daemon hold a
+        # long answer (the routine list) in memory.
+        "outbuf_overflow": 256 * 1024,
+        "outbuf_high_watermark": 512 * 1024,
         "connection_limit": CONNECTIONS,
         "channel_timeout": idle_timeout,
         # Often enough to hold both timeouts to within half their length.
