@@ -655,7 +655,7 @@ def _stored(row: tuple[str, int, float]) -> StoredRoutine:
 def _parse_body(body: str) -> Routine:
     # Every read re-checks what is on disk, but the page asks for the active routine on
     # each request: the same text parses to the same (immutable) routine, so keep it.
-    return parse_routine(json.loads(body))
+    return parse_routine(json.loads(body), caps=False)
 
 
 def _free_id(wanted: str, taken: set[str]) -> str:

@@ -37,6 +37,9 @@ ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_NAME = 80
 MAX_DESCRIPTION = 2000
 MAX_EXERCISES = 40
+# What the store already holds was checked against the limits of its day (50 exercises,
+# no size caps): it always loads, so an upgrade never hides a routine someone made.
+MAX_STORED_EXERCISES = 50
 # A routine as saved (its JSON) may take this much: a hundred of them stay a few MB.
 MAX_ROUTINE_BYTES = 32 * 1024
 # Reps counted in a whole workout (reps x sets x sides, summed): a long session holds a
@@ -82,9 +85,10 @@ def slugify(name: str) -> str:
     return slug or "routine"
 
 
-def parse_routine(data: object, *, source: str | None = None) -> Routine:
+def parse_routine(data: object, *, source: str | None = None, caps: bool = True) -> Routine:
     """Check a routine document (plain data) and build the routine; ``RoutineError`` lists
-    every problem found, keyed by field path."""
+    every problem found, keyed by field path. ``caps=False`` reads a routine already stored:
+    the limits on size that new routines meet are not applied to it again."""
     problems = Problems()
     if not isinstance(data, Mapping):
         problems.add("routine", "must be a mapping of fields such as name and exercises")
@@ -101,7 +105,7 @@ def parse_routine(data: object, *, source: str | None = None) -> Routine:
     goal = data.get("sessions_per_week")
     if goal is not None:
         goal = problems.whole_number("sessions_per_week", goal, 1, 14)
-    exercises = _exercises(problems, data)
+    exercises = _exercises(problems, data, MAX_EXERCISES if caps else MAX_STORED_EXERCISES)
 
     if problems.errors:
         raise RoutineError(problems.errors, source=source)
@@ -114,7 +118,7 @@ def parse_routine(data: object, *, source: str | None = None) -> Routine:
         sessions_per_week=goal,
     )
     counted = sum(e.sets * (e.reps or 0) * len(e.side_sequence) for e in exercises)
-    if counted > MAX_COUNTED_REPS:
+    if caps and counted > MAX_COUNTED_REPS:
         problems.add(
             "exercises",
             f"together may count at most {MAX_COUNTED_REPS} reps (reps x sets x sides); "
@@ -122,7 +126,7 @@ def parse_routine(data: object, *, source: str | None = None) -> Routine:
         )
         raise RoutineError(problems.errors, source=source)
     size = len(json.dumps(routine.to_dict(), ensure_ascii=False).encode())
-    if size > MAX_ROUTINE_BYTES:
+    if caps and size > MAX_ROUTINE_BYTES:
         problems.add(
             "exercises",
             f"make the routine shorter: it may take at most {MAX_ROUTINE_BYTES // 1024} KB "
@@ -169,12 +173,14 @@ def _routine_id(problems: Problems, value: object, name: str | None) -> str | No
     return value
 
 
-def _exercises(problems: Problems, data: Mapping[object, object]) -> tuple[Exercise, ...] | None:
+def _exercises(
+    problems: Problems, data: Mapping[object, object], most: int
+) -> tuple[Exercise, ...] | None:
     items = _required(problems, data, "", "exercises")
     if items is None:
         return None
-    if not isinstance(items, list) or not 1 <= len(items) <= MAX_EXERCISES:
-        problems.add("exercises", f"must be a list of 1 to {MAX_EXERCISES} exercises")
+    if not isinstance(items, list) or not 1 <= len(items) <= most:
+        problems.add("exercises", f"must be a list of 1 to {most} exercises")
         return None
     parsed = [_exercise(problems, f"exercises[{i}]", item) for i, item in enumerate(items)]
     if any(e is None for e in parsed):

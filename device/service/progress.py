@@ -34,7 +34,7 @@ def decode(data: object) -> SavedPosition:
     """Check a stored position; ``ValueError`` names the first bad field."""
     if not isinstance(data, Mapping):
         raise ValueError("saved session: must be a mapping")
-    routine = parse_routine(data.get("routine"), source="saved session")
+    routine = parse_routine(data.get("routine"), source="saved session", caps=False)
     exercise = _whole(data, "exercise_index", 0, len(routine.exercises) - 1)
     ex = routine.exercises[exercise]
     set_number = _whole(data, "set", 1, ex.sets)

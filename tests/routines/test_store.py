@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import math
 import sqlite3
 import stat
@@ -465,3 +466,30 @@ def test_concurrent_version_checks_let_exactly_one_save_win(store: Store) -> Non
     final = store.get_routine("lower-back")
     assert final is not None and final.version == 2
     assert final.routine.name == f"Edit {wins[0]}"
+
+
+def test_a_routine_stored_under_older_limits_still_loads(store: Store, data_dir: Path) -> None:
+    # Spotter once allowed 50 exercises and had no size caps; a routine stored then must
+    # stay listed and usable after an upgrade, while a new one meets today's caps.
+    big = {
+        "id": "big",
+        "name": "Big day",
+        "exercises": [
+            {"name": f"Move {i}", "sets": 20, "reps": 200, "cues": ["Keep going." * 20] * 4}
+            for i in range(45)
+        ],
+    }
+    with pytest.raises(RoutineError) as refused:
+        parse_routine(big)
+    assert "exercises" in refused.value.errors
+    old = parse_routine(big, caps=False)
+    with sqlite3.connect(data_dir / DB_NAME) as conn:
+        conn.execute(
+            "INSERT INTO routines (id, body, version, updated_at) VALUES (?, ?, 1, 0)",
+            ("big", json.dumps(old.to_dict())),
+        )
+    stored = store.get_routine("big")
+    assert stored is not None and len(stored.routine.exercises) == 45
+    assert "big" in [s.routine.id for s in store.list_routines()]
+    with pytest.raises(RoutineError):
+        store.create_routine(dataclasses.replace(old, id="big-copy"))
