@@ -43,6 +43,7 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     END = "end"
+    EXTEND_REST = "extend_rest"
 
 
 DEFAULT_GESTURE_ACTIONS: Mapping[Gesture, Action] = MappingProxyType(

@@ -59,6 +59,9 @@ class Settings:
     abandon_after_minutes: int = 180
     weekly_goal: int | None = None  # used when a routine sets no sessions_per_week
     pin_hash: str = ""  # web access PIN, hashed; "" = no PIN
+    # With a PIN, the Now page's session buttons still work without it: members press,
+    # the owner configures.
+    open_session_buttons: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values, in the shape ``parse_settings_changes`` accepts."""
@@ -131,6 +134,10 @@ def _check(problems: Problems, name: str, value: object, base: Settings) -> obje
         return value
     if name == "pin_hash":
         return value if value == "" else problems.text(name, value, MAX_PIN_HASH)
+    if name == "open_session_buttons":
+        if not isinstance(value, bool):
+            problems.add(name, "must be true or false")
+        return value
     return _gesture_actions(problems, value, base.gesture_actions)
 
 

@@ -126,6 +126,10 @@ class ProfileInUse(Exception):
         self.workouts = workouts
 
 
+class StoreBusy(RuntimeError):
+    """Another process has the store open."""
+
+
 class StoreVersionError(RuntimeError):
     """The database was written by a newer Spotter whose schema this one does not know."""
 
@@ -142,16 +146,16 @@ class Store:
     def open(cls, data_dir: Path) -> Self:
         """Open (creating if needed) ``data_dir/spotter.db``; a new one gets the library."""
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = data_dir / DB_NAME
+        return cls.open_file(data_dir / DB_NAME)
+
+    @classmethod
+    def open_file(cls, path: Path) -> Self:
+        """Open (creating if needed) the store at ``path``."""
         # The file holds the web secret and PIN hash: create it readable by its owner only
         # (SQLite gives its -wal and -shm files the same permissions).
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        # isolation_level=None: transactions are begun and ended explicitly below.
-        conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        conn = _connect(path)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
             store = cls(conn)
             store._migrate()
         except BaseException:
@@ -475,6 +479,58 @@ class Store:
             self._conn.execute("INSERT INTO secrets (name, value) VALUES (?, ?)", (name, value))
             return value
 
+    # -- the file as a whole: backup and restore ----------------------------------------------
+
+    def path(self) -> Path:
+        """The database file."""
+        with self._lock:
+            row = self._conn.execute("PRAGMA database_list").fetchone()
+        return Path(row[2])
+
+    def backup_to(self, destination: Path) -> None:
+        """A consistent copy of the whole store at ``destination`` (SQLite's backup API)."""
+        with self._lock:
+            target = sqlite3.connect(destination)
+            try:
+                self._conn.backup(target)
+            finally:
+                target.close()
+
+    def secrets_rows(self) -> list[tuple[str, bytes]]:
+        """This device's secrets, to carry over into restored data."""
+        with self._lock:
+            return list(self._conn.execute("SELECT name, value FROM secrets"))
+
+    def claim_alone(self) -> None:
+        """Make sure no other process (a running Spotter) has the store open, and keep it
+        that way until closed; ``StoreBusy`` otherwise."""
+        with self._lock:
+            self._conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+            try:
+                self._conn.execute("BEGIN EXCLUSIVE")
+                self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError:
+                self._conn.execute("PRAGMA locking_mode=NORMAL")
+                raise StoreBusy("another program (a running Spotter) is using the data") from None
+
+    def replace_file(self, staged: Path, *, keep_previous: Path) -> None:
+        """Put ``staged`` (a checked store file) in place of this store's file in one rename,
+        hard-linking the old one as ``keep_previous``; the store reads the new data at once."""
+        with self._lock:
+            path = self.path()
+            # An empty WAL: nothing of the old data can be replayed onto the new file.
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()
+            try:
+                keep_previous.unlink(missing_ok=True)
+                os.link(path, keep_previous)
+                staged.replace(path)
+                _fsync_dir(path.parent)
+            finally:
+                self._conn = _connect(path)
+        _parse_body.cache_clear()
+
     # -- internals --------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -632,6 +688,27 @@ def _history_filter(profile_id: int | None, since: float | None) -> tuple[str, t
         where += " AND finished_at >= ?"
         params += (since,)
     return where, params
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: transactions are begun and ended explicitly.
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _body(routine: Routine) -> str:

@@ -28,6 +28,8 @@ CONF=/etc/spotter/spotter.toml
 UNIT=/etc/systemd/system/spotter.service
 STATE=/var/lib/spotter
 LINK=/usr/local/bin/spotter
+# Avahi announces what this directory describes and notices changes by itself.
+AVAHI_SERVICE=/etc/avahi/services/spotter.service
 GROUPS="gpio audio"
 # What Spotter needs from Debian: Python with venv, the speech engine, ALSA's
 # player and its Python module (the sound output Spotter keeps open); PyYAML and
@@ -144,6 +146,21 @@ install_program() {
     CHANGED=1
 }
 
+# The page announced as _http._tcp with the name and port from the config, so that
+# phones and browsers list it by name. Avahi rereads the file itself: nothing restarts.
+install_announcement() {
+    [ -x "$ROOT$VENV/bin/spotter" ] || return 0 # a dry run installed nothing to ask
+    announcement=$(mktemp)
+    if "$ROOT$VENV/bin/spotter" avahi-service --config "$ROOT$CONF" >"$announcement"; then
+        if place "$announcement" "$AVAHI_SERVICE" 644; then
+            say "announcing the page on the network: $AVAHI_SERVICE"
+        fi
+    else
+        say "warning: fix $CONF, or the page is not announced on the network"
+    fi
+    rm -f "$announcement"
+}
+
 # Sets CHANGED when the unit changed.
 install_files() {
     if [ "$(readlink "$ROOT$LINK" 2>/dev/null || true)" != "$VENV/bin/spotter" ]; then
@@ -162,6 +179,7 @@ install_files() {
         "$ROOT$VENV/bin/spotter" config check "$ROOT$CONF" >&2 ||
             say "warning: fix $CONF, or Spotter will not start"
     fi
+    install_announcement
     if place "$SRC/systemd/spotter.service" "$UNIT" 644; then
         run systemctl daemon-reload
         CHANGED=1
@@ -201,6 +219,9 @@ do_uninstall() {
     fi
     if [ -L "$ROOT$LINK" ]; then
         run rm -f "$ROOT$LINK"
+    fi
+    if [ -e "$ROOT$AVAHI_SERVICE" ]; then
+        run rm -f "$ROOT$AVAHI_SERVICE"
     fi
     if [ "$1" = purge ]; then
         say "removing the data, the config and the user $NAME"

@@ -68,6 +68,7 @@ def create_app(
         api_history,
         api_profiles,
         api_routines,
+        backup,
         history,
         now,
         routine_pages,
@@ -84,6 +85,7 @@ def create_app(
         api_routines,
         api_profiles,
         api_history,
+        backup,
     ):
         app.register_blueprint(module.bp)
     return app

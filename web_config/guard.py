@@ -9,13 +9,16 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, RequestEntityTooLarge, Unauthorized
 
 from web_config.auth import is_authorised
+from web_config.backup import MEDIA_TYPE, RAW_BODY_ENDPOINTS, UPLOAD_LIMITS
 from web_config.csrf import form_token_ok, lan_host, same_origin
 from web_config.errors import MESSAGES, ApiError, excerpt
 from web_config.refusals import RefusalLog
+from web_config.session_access import open_to_members
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Logging in is a write that must work before one is logged in.
 OPEN_ENDPOINTS = frozenset({"auth.login"})
+RAW_BODY_TYPES = frozenset({"application/octet-stream", MEDIA_TYPE})
 
 
 def is_api() -> bool:
@@ -47,6 +50,8 @@ def check_write() -> ResponseReturnValue | None:
     check_host()
     if request.method in READ_METHODS or request.routing_exception is not None:
         return None
+    if request.endpoint in UPLOAD_LIMITS:
+        request.max_content_length = UPLOAD_LIMITS[request.endpoint]
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         refusals().refused("body too large", request.remote_addr or "")
@@ -54,7 +59,11 @@ def check_write() -> ResponseReturnValue | None:
     if not same_origin():
         refusals().refused("cross-site write", request.remote_addr or "")
         raise Forbidden()
-    if is_api():
+    if request.endpoint in RAW_BODY_ENDPOINTS:
+        # Not a type a plain cross-site form can send.
+        if request.mimetype not in RAW_BODY_TYPES:
+            raise ApiError(415, "Send the backup file as application/octet-stream.")
+    elif is_api():
         if request.mimetype != "application/json":
             raise ApiError(415, MESSAGES[415])
     elif not form_token_ok():
@@ -63,7 +72,7 @@ def check_write() -> ResponseReturnValue | None:
             "This form has expired or did not come from Spotter's own page. "
             "Go back, reload the page and try again.",
         )
-    if request.endpoint in OPEN_ENDPOINTS or is_authorised():
+    if request.endpoint in OPEN_ENDPOINTS or is_authorised() or open_to_members():
         return None
     if is_api() or request.accept_mimetypes.best == "application/json":
         raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "Spotter"}))

@@ -19,10 +19,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from device.events import Action, Gesture, State
-from web_config.auth import current_pin_hash, is_authorised
+from web_config.auth import is_authorised
 from web_config.context import control, store
 from web_config.csrf import csrf_token
 from web_config.errors import ApiError
+from web_config.session_access import session_buttons_locked
 
 bp = Blueprint("now", __name__)
 
@@ -35,6 +36,7 @@ CONTROLS: dict[str, Gesture | Action] = {
     "pause": Action.PAUSE,
     "skip": Action.SKIP,
     "end": Action.END,
+    "extend_rest": Action.EXTEND_REST,
 }
 STARTABLE = frozenset({State.IDLE, State.DONE})
 
@@ -78,7 +80,7 @@ def _panel_context() -> dict[str, object]:
 @bp.route("/")
 def page() -> str:
     """The live session with its buttons."""
-    locked = bool(current_pin_hash()) and not is_authorised()
+    locked = session_buttons_locked(is_authorised())
     context = _panel_context()
     if session.get("_flashes"):
         return render_template("now.html", locked=locked, controls=CONTROLS, **context)
@@ -141,7 +143,10 @@ def start_commands(state: State, *, fresh: bool) -> list[Action]:
     return [*back_to_ready, Action.SKIP if fresh else Action.NEXT]
 
 
-@bp.route("/now/<any(press, back, repeat, pause, skip, end, start, fresh):name>", methods=["POST"])
+_BUTTON_NAMES = "press, back, repeat, pause, skip, end, extend_rest, start, fresh"
+
+
+@bp.route(f"/now/<any({_BUTTON_NAMES}):name>", methods=["POST"])
 def press(name: str) -> ResponseReturnValue:
     """One of the page's buttons: queued for the engine exactly like the real button."""
     wants_json = request.accept_mimetypes.best == "application/json"

@@ -36,6 +36,7 @@ def form_values(settings: Settings) -> dict[str, str]:
     for gesture in GESTURES:
         action = settings.gesture_actions.get(Gesture(gesture))
         values[f"gesture-{gesture}"] = "" if action is None else str(action)
+    values["open_session_buttons"] = "on" if settings.open_session_buttons else "off"
     return values
 
 
@@ -77,6 +78,9 @@ def changes_from_form(
             problems["voice_id"] = VOICE_RULE
         else:
             changes["voice_id"] = voice
+    if "open_session_buttons" in form:
+        # A ticked box comes first; the hidden "off" after it is sent either way.
+        changes["open_session_buttons"] = form["open_session_buttons"] == "on"
     actions = {g: form[f"gesture-{g}"] for g in GESTURES if f"gesture-{g}" in form}
     if actions:
         changes["gesture_actions"] = actions

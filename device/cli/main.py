@@ -157,10 +157,11 @@ def cmd_routines_activate(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from device.cli.doctor import print_report, run_doctor
+    from device.cli.fleet_checks import fleet_checks
     from device.service.config import config_from_args
 
     config = config_from_args(args)
-    return print_report(run_doctor(config, play=not args.no_play))
+    return print_report([*run_doctor(config, play=not args.no_play), *fleet_checks(config)])
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
@@ -323,6 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--audio-device", default=None, help="ALSA device to play on (default: the config's)"
     )
     say.set_defaults(func=cmd_say)
+
+    from device.cli.fleet import add_commands
+
+    add_commands(sub, _data_dir_option, _Parser)
     return parser
 
 

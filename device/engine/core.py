@@ -8,9 +8,11 @@ queued events in and lines out; it never decides what a gesture means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
+from device.engine import phrases
 from device.engine.gestures import Edge, GestureDetector, GestureTimings
+from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.session import Coaching, SessionRecord, WorkoutSession
 from device.engine.state import SavedPosition
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, Status
@@ -19,7 +21,7 @@ from routines.model import Routine
 __all__ = ["Coaching", "Engine", "GestureTimings", "SavedPosition", "SessionRecord"]
 
 
-def _no_address() -> str | None:
+def _no_address() -> Sequence[str] | str | None:
     return None
 
 
@@ -34,11 +36,16 @@ class Engine:
         default_rest: int = 30,
         gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
         coaching: Coaching | None = None,
-        address: Callable[[], str | None] = _no_address,
+        address: Callable[[], Sequence[str] | str | None] = _no_address,
+        recovery: PinRecovery | None = None,
     ) -> None:
         """``clock`` is the only time the engine knows; ``address`` gives the phone page's
-        URL, asked only when it is about to be spoken."""
+        URLs, asked only when they are about to be spoken; ``recovery`` watches for the
+        long hold after start that offers to clear the web PIN."""
         self._clock = clock
+        self._recovery = recovery
+        self._made: list[Gesture] = []
+        self._recovered: list[Recovery] = []
         self._gestures = GestureDetector()
         self._session = WorkoutSession(clock, address=address)
         self.configure(
@@ -89,6 +96,8 @@ class Engine:
 
     def edge(self, edge: Edge) -> list[Line]:
         """A raw edge of the button: the gestures it completes, answered in order."""
+        if self._recovery is not None:
+            self._recovery.edge(edge.pressed, edge.at)
         return self._answer(self._gestures.edge(edge.pressed, edge.at))
 
     def gesture(self, gesture: Gesture) -> list[Line]:
@@ -106,7 +115,10 @@ class Engine:
         earlier timestamps, and asking what is due "now" before they are read would
         measure a late worker's press as a hold.
         """
-        lines = [] if edges_pending else self._answer(self._gestures.poll(self._clock()))
+        now = self._clock()
+        lines = [] if edges_pending else self._answer(self._gestures.poll(now))
+        if self._recovery is not None and not edges_pending:
+            lines += self._recovery_lines(self._recovery.poll(now))
         return lines + self._session.tick()
 
     def greeting(self) -> list[Line]:
@@ -126,9 +138,10 @@ class Engine:
     def next_deadline(self) -> float | None:
         """Clock time at which ``tick`` may next have something to say; None: not until
         something else happens."""
+        recovery = None if self._recovery is None else self._recovery.next_deadline()
         deadlines = [
             d
-            for d in (self._session.next_deadline(), self._gestures.next_deadline())
+            for d in (self._session.next_deadline(), self._gestures.next_deadline(), recovery)
             if d is not None
         ]
         return min(deadlines) if deadlines else None
@@ -145,9 +158,36 @@ class Engine:
         """The record of a workout that finished or was ended, once."""
         return self._session.pop_finished()
 
+    def pop_button_gestures(self) -> list[Gesture]:
+        """The gestures the real button made since the last call (for observers)."""
+        made, self._made = self._made, []
+        return made
+
+    def pop_recovery(self) -> list[Recovery]:
+        """What became of the PIN offer since the last call: the worker clears the PIN."""
+        done, self._recovered = self._recovered, []
+        return done
+
+    def _recovery_lines(self, outcome: Recovery | None) -> list[Line]:
+        if outcome is None:
+            return []
+        self._recovered.append(outcome)
+        text = {
+            Recovery.OFFERED: phrases.pin_clear_offer,
+            Recovery.CLEARED: phrases.pin_cleared,
+            Recovery.KEPT: phrases.pin_kept,
+        }[outcome]()
+        return [Line(text, interrupt=True)]
+
     def _answer(self, gestures: list[Gesture]) -> list[Line]:
         lines: list[Line] = []
+        self._made.extend(gestures)
         for gesture in gestures:
+            if self._recovery is not None and self._recovery.offering():
+                # The answer to the PIN offer, not a move in the workout.
+                outcome = self._recovery.answer(is_press=gesture is Gesture.PRESS)
+                lines = self._recovery_lines(outcome)
+                continue
             answer = self._session.handle_gesture(gesture)
             # An answer that interrupts would cut the earlier ones short the moment they
             # start: say only what the ear would hear.

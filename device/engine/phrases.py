@@ -8,7 +8,7 @@ to audio once and a press plays it at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture
@@ -71,14 +71,39 @@ def no_routine() -> str:
     return "There is no routine to start yet. Choose one on the web page."
 
 
-def address(url: str | None) -> str:
-    """Where the phone page lives, read out the way it is typed into a phone's browser."""
-    if not url:
+def address(urls: Sequence[str] | str | None) -> str:
+    """Where the phone page lives, read out the way it is typed into a phone's browser:
+    the first address (the ``.local`` name), then the next one in case names do not work."""
+    if isinstance(urls, str):
+        urls = [urls]
+    if not urls:
         return "The web page has no address yet. Check that Spotter is on your network."
+    first, *others = (_spoken_url(url) for url in urls)
+    if not others:
+        return f"On your phone, open {first}."
+    return f"On your phone, open {first}. If that does not open, use {others[0]}."
+
+
+def _spoken_url(url: str) -> str:
     typed = url.removeprefix("http://").rstrip("/")
     # espeak reads "192.168.1.20" as a decimal number; say each dot and colon instead.
-    spoken = typed.replace(".", " dot ").replace(":", " colon ")
-    return f"On your phone, open {spoken}."
+    return typed.replace(".", " dot ").replace(":", " colon ")
+
+
+def pin_clear_offer() -> str:
+    """After the long hold at start-up, when a web PIN is set."""
+    return "To clear the web page's PIN, press the button once now. To keep it, do nothing."
+
+
+def pin_cleared() -> str:
+    return (
+        "The PIN is cleared. Anyone on this network can change things on the web page "
+        "until a new PIN is set."
+    )
+
+
+def pin_kept() -> str:
+    return "The PIN stays as it was."
 
 
 def _place(exercise_name: str, set_number: int, sets: int, side: Side | None, rep: int) -> str:
@@ -322,6 +347,9 @@ def hold_remaining(seconds: int) -> str:
     return f"Hold for {seconds} more seconds."
 
 
+EXTRA_REST_SECONDS = 15  # what one "rest longer" adds: the "+15 s" of timer apps
+
+
 def rest(seconds: int) -> str:
     return f"Rest for {seconds} seconds."
 
@@ -341,6 +369,15 @@ def up_next(exercise: Exercise) -> list[str]:
     if exercise.equipment:
         lines.append(f"Bring {_spoken_list(tuple(_with_article(e) for e in exercise.equipment))}.")
     return lines
+
+
+def rest_extended(seconds: int) -> str:
+    """Asked for a longer rest: said once per request, not repeated by the countdown."""
+    return f"{seconds} more seconds of rest."
+
+
+def no_rest_to_extend() -> str:
+    return "There is no rest to make longer right now."
 
 
 def resting(words: ButtonWords = DEFAULT_WORDS) -> str:

@@ -131,6 +131,8 @@ def routine_lines(
     ordered += (
         phrases.safety(),
         phrases.resting(words),
+        phrases.rest_extended(phrases.EXTRA_REST_SECONDS),
+        phrases.no_rest_to_extend(),
         phrases.paused(words),
         phrases.resumed(),
         phrases.confirm_end(words),

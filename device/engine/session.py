@@ -8,7 +8,7 @@ audio can be rendered before the press and played the moment it arrives.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,7 +31,7 @@ from routines.model import Exercise, Routine
 __all__ = ["Coaching", "SavedPosition", "SessionRecord", "WorkoutSession"]
 
 
-def _no_address() -> str | None:
+def _no_address() -> Sequence[str] | str | None:
     return None
 
 
@@ -92,10 +92,10 @@ class WorkoutSession:
         default_rest: int = 30,
         gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
         coaching: Coaching | None = None,
-        address: Callable[[], str | None] = _no_address,
+        address: Callable[[], Sequence[str] | str | None] = _no_address,
     ) -> None:
-        """``address`` gives the phone page's URL; it is asked only when the address is
-        about to be spoken (idle or done), never mid-workout, and again each time,
+        """``address`` gives the phone page's URLs, the best first; it is asked only when
+        the address is about to be spoken (idle or done), never mid-workout, and again each time,
         because Wi-Fi often comes up after Spotter does."""
         self._clock = clock
         self._address = address
@@ -287,7 +287,9 @@ class WorkoutSession:
         s = self._s
         if s.waiting:
             self._someone_pressed(now)
-        if s.state is State.IDLE:
+        if action is Action.EXTEND_REST:
+            texts = self._extend_rest(now)
+        elif s.state is State.IDLE:
             texts = self._act_idle(action, now)
         elif action is Action.REPEAT:
             texts = self._repeat(now)
@@ -471,6 +473,17 @@ class WorkoutSession:
         first = next(i for i, (at, _) in enumerate(s.cues) if at >= offset - EPSILON)
         s.next_cue = first + 1
         return [s.cues[first][1]]
+
+    def _extend_rest(self, now: float) -> list[str]:
+        s = self._s
+        if State.REST not in (s.state, s.paused_from):
+            return [phrases.no_rest_to_extend()]
+        s.phase_length += phrases.EXTRA_REST_SECONDS
+        s.cues = countdown_cues(round(s.phase_length))
+        # The countdown moves to the new end; numbers already said are said again there.
+        elapsed = (s.paused_at if s.state is State.PAUSED else now) - s.phase_start
+        s.next_cue = sum(1 for offset, _ in s.cues if offset <= elapsed + EPSILON)
+        return [phrases.rest_extended(phrases.EXTRA_REST_SECONDS)]
 
     def _begin_phase(self, state: State, at: float, seconds: int) -> None:
         s = self._s

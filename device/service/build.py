@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from device.events import Status
+from device.events import Gesture, Status
 from device.hardware.button import ButtonInput
 from device.hardware.edge_relay import EdgeRelay
 from device.hardware.led import StatusLed, open_status_led
@@ -68,11 +68,14 @@ def build(
     echo: Callable[[str], None] | None = None,
     clock: Clock = time.monotonic,
     wall_clock: Clock = time.time,
-    address_lookup: Callable[[], str | None] | None = None,
+    address_lookup: Callable[[], list[str]] | None = None,
     heartbeat: Callable[[], object] | None = None,
     heartbeat_interval: float | None = None,
     on_status: Callable[[Status], object] | None = None,
     button: tuple[ButtonInput, EdgeRelay] | None = None,
+    on_gesture: Callable[[Gesture], object] | None = None,
+    on_week: Callable[[int], object] | None = None,
+    pin_recovery: bool = False,
 ) -> Assembly:
     """Spotter on ``config``'s pin and data directory; not started (see ``Assembly.worker``).
 
@@ -114,6 +117,9 @@ def build(
             heartbeat=heartbeat,
             heartbeat_interval=heartbeat_interval,
             on_status=_status_sink(on_status, led),
+            on_gesture=on_gesture,
+            on_week=on_week,
+            pin_recovery=pin_recovery,
         )
         cleanup.callback(worker.stop)
         if button is None:

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 from device.hardware.gpio import FACTORY_NAMES
+from device.service.homeassistant import MqttSettings
+from device.service.mdns import MAX_NAME_LENGTH
 from routines.errors import ValidationError
 from routines.fields import Problems
 from routines.settings import WHOLE_NUMBER_RANGES, Settings
@@ -40,6 +42,7 @@ MAX_BCM_PIN: Final = 27  # GPIO0..GPIO27 reach the 40-pin header on every Pi
 PIN_FACTORIES: Final = ("auto", *FACTORY_NAMES)
 LOG_LEVELS: Final = ("debug", "info", "warning", "error")
 GESTURE_KEYS: Final = ("double_press_ms", "hold_ms", "long_hold_ms", "debounce_ms")
+_TOPIC: Final = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 _HOSTNAME: Final = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*"
 )
@@ -93,6 +96,8 @@ class Config:
     audio_device: str = "default"
     data_dir: Path = field(default_factory=lambda: default_data_dir(os.environ))
     log_level: str = "info"
+    name: str | None = None  # the device's name on the LAN; None = "Spotter (<hostname>)"
+    mqtt: MqttSettings | None = None  # None: no broker, no MQTT
     file: Path | None = None  # the config file that was read, if any
     origins: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 
@@ -199,6 +204,40 @@ def _directory(problems: Problems, key: str, value: object) -> object:
     return path
 
 
+def _name(problems: Problems, key: str, value: object) -> object:
+    return problems.text(key, value, MAX_NAME_LENGTH)
+
+
+def _broker_port(problems: Problems, key: str, value: object) -> object:
+    return problems.whole_number(key, value, 1, 65535)
+
+
+def _login(problems: Problems, key: str, value: object) -> object:
+    return problems.text(key, value, 200)
+
+
+def _topic(problems: Problems, key: str, value: object) -> object:
+    text = problems.text(key, value, 100)
+    if text is None:
+        return None
+    if not _TOPIC.fullmatch(text):
+        problems.add(key, "must be topic levels such as spotter or gym/spotter (no +, # or spaces)")
+        return None
+    return text
+
+
+def _file(problems: Problems, key: str, value: object) -> object:
+    text = problems.text(key, value, 1000)
+    if text is None:
+        return None
+    # No "~": the service's user has no home, and "~name" may name nobody at all.
+    path = Path(text)
+    if not path.is_absolute():
+        problems.add(key, "must be an absolute path such as /etc/spotter/mqtt-password")
+        return None
+    return path
+
+
 def _choice(options: tuple[str, ...]) -> Check:
     def check(problems: Problems, key: str, value: object) -> object:
         if isinstance(value, str):
@@ -232,6 +271,16 @@ SCHEMA: Final[Mapping[str, Key]] = {
     "audio.device": Key("audio_device", _audio_device, _text),
     "data_dir": Key("data_dir", _directory, _text),
     "log_level": Key("log_level", _choice(LOG_LEVELS), _text),
+    "name": Key("name", _name, _text),
+    "mqtt.host": Key("mqtt.host", _host, _text),
+    "mqtt.port": Key("mqtt.port", _broker_port, _whole_text),
+    "mqtt.username": Key("mqtt.username", _login, _text),
+    "mqtt.password_file": Key("mqtt.password_file", _file, _text),
+    "mqtt.tls": Key("mqtt.tls", _flag, _flag_text),
+    "mqtt.ca_file": Key("mqtt.ca_file", _file, _text),
+    "mqtt.topic_prefix": Key("mqtt.topic_prefix", _topic, _text),
+    "mqtt.discovery_prefix": Key("mqtt.discovery_prefix", _topic, _text),
+    "mqtt.device_name": Key("mqtt.device_name", _name, _text),
 }
 TABLES: Final = tuple(sorted({key.split(".")[0] for key in SCHEMA if "." in key}))
 TOP_LEVEL: Final = tuple(sorted(TABLES + tuple(key for key in SCHEMA if "." not in key)))
@@ -429,6 +478,11 @@ def _check_together(values: Mapping[str, object], origins: Mapping[str, str]) ->
         found.append(("gestures.long_hold_ms", "set hold_ms too: a long hold must stay longer"))
     elif isinstance(hold, int) and isinstance(long_hold, int) and long_hold <= hold:
         found.append(("gestures.long_hold_ms", f"must be longer than hold_ms ({hold})"))
+    mqtt_keys = sorted(key for key in values if key.startswith("mqtt."))
+    if mqtt_keys and "mqtt.host" not in values:
+        found.append((mqtt_keys[0], "set mqtt.host too: the broker to use"))
+    if "mqtt.password_file" in values and "mqtt.username" not in values:
+        found.append(("mqtt.password_file", "set mqtt.username too: the password is for a user"))
     if not found:
         return
     source = origins[found[0][0]]
@@ -449,10 +503,13 @@ def _build(
 ) -> Config:
     fields: dict[str, Any] = {}
     gestures: dict[str, Any] = {}
+    mqtt: dict[str, Any] = {}
     for key, value in values.items():
         attribute = SCHEMA[key].attribute
         if attribute.startswith("gestures."):
             gestures[attribute.split(".", 1)[1]] = value
+        elif attribute.startswith("mqtt."):
+            mqtt[attribute.split(".", 1)[1]] = value
         elif attribute == "pin_factory":
             fields[attribute] = None if value == "auto" else value
         else:
@@ -462,6 +519,7 @@ def _build(
     return Config(
         **fields,
         gestures=PinnedSettings(**gestures, source=str(file) if file else "the config file"),
+        mqtt=MqttSettings(**mqtt) if mqtt else None,
         file=file,
         origins=dict(origins),
     )

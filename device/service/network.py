@@ -15,6 +15,8 @@ import socket
 import struct
 from collections.abc import Callable, Iterable
 
+from device.service.mdns import host_name, local_name
+
 log = logging.getLogger(__name__)
 
 # Private addresses nobody is expected to own: only their route matters. The
@@ -99,6 +101,30 @@ def page_url(host: str, port: int, *, lan: Callable[[], str | None] = lan_addres
     if ":" in address:
         address = f"[{address}]"
     return f"http://{address}" if port == 80 else f"http://{address}:{port}"
+
+
+def on_every_network(host: str) -> bool:
+    """Whether a listening address means every interface (so the ``.local`` name reaches it)."""
+    return host in _WILDCARD_HOSTS
+
+
+def page_urls(
+    host: str,
+    port: int,
+    *,
+    lan: Callable[[], str | None] = lan_address,
+    hostname: Callable[[], str] = host_name,
+) -> list[str]:
+    """The page's addresses, the best first: ``http://<hostname>.local:8080`` (names survive
+    DHCP and are easier to type), then the IP address in case the phone cannot resolve
+    ``.local`` names. Empty when no phone could reach the page."""
+    by_address = page_url(host, port, lan=lan)
+    if by_address is None:
+        return []
+    name = local_name(hostname()) if on_every_network(host) else None
+    if name is None:
+        return [by_address]
+    return [page_url(name, port, lan=lan) or by_address, by_address]
 
 
 def _preference(address: str) -> tuple[bool, bool]:

@@ -20,13 +20,17 @@ from contextlib import ExitStack
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from device import __version__
+from device.events import Action, Gesture, Status
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
 from device.service.errors import CommandError
+from device.service.mdns import device_name, host_name
 from device.service.notify import BUTTON_LIVE, default_notifier, describe_status
 
 if TYPE_CHECKING:
     from device.service.build import Assembly
+    from device.service.mqtt import MqttBridge
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,24 @@ def _start_web(spotter: Assembly, config: Config) -> tuple[Callable[[], None], i
     return server.close, int(server.effective_port)
 
 
+def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> MqttBridge | None:
+    """The MQTT bridge when a broker is configured; it connects in the background."""
+    if config.mqtt is None:
+        return None
+    from device.service.mqtt import MqttBridge
+
+    hostname = host_name()
+    bridge = MqttBridge(
+        config.mqtt,
+        command=command,
+        hostname=hostname,
+        device_name=device_name(config.name, hostname),
+        version=__version__,
+    )
+    bridge.start()
+    return bridge
+
+
 def run_daemon(args: argparse.Namespace) -> int:
     """Run Spotter until ``q`` (simulation), end of input, SIGTERM or Ctrl-C."""
     config = config_from_args(args)
@@ -96,26 +118,51 @@ def run_daemon(args: argparse.Namespace) -> int:
 
     # The heavy part: the store, the voice and the engine.
     from device.service.build import build
-    from device.service.network import page_url
+    from device.service.network import page_urls
     from device.voice.player import NullPlayer
 
     web_port: list[int] = []
+    built: list[Assembly] = []
+
+    def command(what: Gesture | Action) -> None:
+        # From the broker's thread: the worker only queues it.
+        if built:
+            if isinstance(what, Gesture):
+                built[0].worker.gesture(what)
+            else:
+                built[0].worker.act(what)
+
+    bridge = _start_mqtt(config, command)
+
+    def on_status(status: Status) -> None:
+        notifier.status(describe_status(status))
+        if bridge is not None:
+            bridge.status_changed(status)
+
     try:
         spotter = build(
             config,
             pin_factory=factory,
             player=NullPlayer() if args.silent else None,
             echo=print_line,
-            address_lookup=lambda: page_url(config.web_host, web_port[0]) if web_port else None,
+            address_lookup=lambda: page_urls(config.web_host, web_port[0]) if web_port else [],
             heartbeat=notifier.watchdog,
             heartbeat_interval=notifier.watchdog_interval(),
-            on_status=lambda status: notifier.status(describe_status(status)),
+            on_status=on_status,
             button=(early_button, relay),
+            on_gesture=bridge.gesture_made if bridge is not None else None,
+            on_week=bridge.sessions_this_week if bridge is not None else None,
+            pin_recovery=True,
         )
     except BaseException:
         early_button.close()
+        if bridge is not None:
+            bridge.stop()
         raise
+    built.append(spotter)
     with ExitStack() as cleanup:
+        if bridge is not None:
+            cleanup.callback(bridge.stop)  # after the worker: "offline" is the last word
         cleanup.callback(spotter.close)
         if finger is not None:
             _retime(finger, spotter)

@@ -21,6 +21,7 @@ from device.control import EffectiveSettings
 from device.engine import phrases
 from device.engine.core import Coaching, Engine, GestureTimings, SavedPosition
 from device.engine.gestures import Edge
+from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.preview import preview_script, routine_lines
 from device.events import Action, Gesture, Line, State, Status
 from device.service import progress
@@ -91,16 +92,22 @@ class Spotter:
         *,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
-        address_lookup: Callable[[], str | None] | None = None,
+        address_lookup: Callable[[], list[str]] | None = None,
         pinned: PinnedSettings | None = None,
         heartbeat: Callable[[], object] | None = None,
         heartbeat_interval: float | None = None,
         on_status: Callable[[Status], object] | None = None,
+        on_gesture: Callable[[Gesture], object] | None = None,
+        on_week: Callable[[int], object] | None = None,
+        pin_recovery: bool = False,
     ) -> None:
-        """``address_lookup`` gives the page's URL (asked again whenever it is to be spoken:
-        Wi-Fi often comes up after Spotter); ``pinned`` are the settings the config file
-        sets, in force whatever the store says; ``heartbeat`` is called from the worker loop
-        at least every ``heartbeat_interval`` seconds (the systemd watchdog)."""
+        """``address_lookup`` gives the page's URLs, the best first (asked again whenever
+        they are to be spoken: Wi-Fi often comes up after Spotter); ``pinned`` are the
+        settings the config file sets, in force whatever the store says; ``heartbeat`` is
+        called from the worker loop at least every ``heartbeat_interval`` seconds (the
+        systemd watchdog). ``on_gesture`` hears each gesture of the real button and
+        ``on_week`` the week's finished sessions (the MQTT bridge); ``pin_recovery`` offers
+        to clear the web PIN after a long hold in the first minute."""
         self._store = store
         self._voice = voice
         self._clock = clock
@@ -110,8 +117,12 @@ class Spotter:
         self._heartbeat = heartbeat
         self._heartbeat_interval = heartbeat_interval
         self._on_status = on_status
+        self._on_gesture = on_gesture
+        self._on_week = on_week
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._engine = Engine(clock, address=self._address)
+        # Only the daemon offers it: it answers the power cycle that started this process.
+        recovery = PinRecovery(clock(), armed=pin_recovery and bool(store.settings().pin_hash))
+        self._engine = Engine(clock, address=self._address, recovery=recovery)
         self._preview_lock = threading.Lock()
         self._previews: dict[tuple[Routine, int, frozenset[tuple[Gesture, Action]]], list[str]] = {}
         self._status = self._engine.status()
@@ -256,13 +267,28 @@ class Spotter:
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=True)])
         self._speak(self._engine.tick(edges_pending=not self._queue.empty()))
+        self._observe()
         # Persisting comes after speaking: the answer to a press must not wait for an fsync.
         self._record_finished()
         self._save_progress()
         self._publish()
 
-    def _address(self) -> str | None:
-        return None if self._address_lookup is None else self._address_lookup()
+    def _observe(self) -> None:
+        """Tell observers about the real button, and act on the answer to the PIN offer."""
+        for gesture in self._engine.pop_button_gestures():
+            if self._on_gesture is not None:
+                self._on_gesture(gesture)
+        for outcome in self._engine.pop_recovery():
+            if outcome is Recovery.OFFERED:
+                log.warning("the button was held after start: offering to clear the web PIN")
+            elif outcome is Recovery.CLEARED:
+                self._store.update_settings({"pin_hash": ""})
+                log.warning("the web PIN was cleared at the device (long hold after start)")
+            else:
+                log.info("the web PIN was kept: the offer to clear it was not confirmed")
+
+    def _address(self) -> list[str]:
+        return [] if self._address_lookup is None else self._address_lookup()
 
     def _speak(self, lines: list[Line]) -> None:
         if lines:
@@ -300,10 +326,10 @@ class Spotter:
         if lines is None:
             lines = self._engine.greeting()
         if self._address_lookup is not None:
-            url = self._address_lookup()
-            log.info("the phone page is at %s", url or "(no network address yet)")
-            if url:
-                lines = [*lines, Line(phrases.address(url))]
+            urls = self._address_lookup()
+            log.info("the phone page is at %s", " or ".join(urls) or "(no network address yet)")
+            if urls:
+                lines = [*lines, Line(phrases.address(urls))]
         self._speak(lines)
 
     def _apply_settings(self) -> None:
@@ -342,6 +368,8 @@ class Spotter:
         self._engine.set_routine(
             routine, sessions_this_week=done, weekly_goal=goal, finished_before=finished
         )
+        if self._on_week is not None:
+            self._on_week(self._store.sessions_since(week_start(self._wall_clock())))
 
     def _record_finished(self) -> None:
         record = self._engine.pop_finished()

@@ -42,6 +42,7 @@ def test_defaults_match_the_design() -> None:
         "abandon_after_minutes": 180,
         "weekly_goal": None,
         "pin_hash": "",
+        "open_session_buttons": True,
     }
 
 
@@ -73,6 +74,7 @@ def test_every_setting_can_change_at_once() -> None:
         "abandon_after_minutes": 60,
         "weekly_goal": 4,
         "pin_hash": "pbkdf2:sha256$abc",
+        "open_session_buttons": False,
     }
     settings = parse_settings_changes(changes, BASE)
     expected = dict(changes)
@@ -148,7 +150,8 @@ def test_gesture_and_action_names_are_checked_per_entry() -> None:
     errors = errors_of({"gesture_actions": {"triple": "next", "hold": "jump", "double": "end"}})
     assert errors == {
         "gesture_actions.triple": "unknown gesture (known: press, double, hold, long_hold)",
-        "gesture_actions.hold": "must be one of: next, back, skip, repeat, pause, resume, end",
+        "gesture_actions.hold": "must be one of: "
+        "next, back, skip, repeat, pause, resume, end, extend_rest",
     }
 
 

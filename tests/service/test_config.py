@@ -19,9 +19,23 @@ from device.service.config import (
     default_data_dir,
     load_config,
 )
+from device.service.homeassistant import MqttSettings
 from routines.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "systemd" / "spotter.toml"
+
+
+BROKER = MqttSettings(
+    host="broker.lan",
+    port=8883,
+    username="coach",
+    password_file=Path("/etc/spotter/mqtt-password"),
+    tls=True,
+    ca_file=Path("/etc/spotter/ca.pem"),
+    topic_prefix="gym/spotter",
+    discovery_prefix="ha",
+    device_name="Rack three",
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -59,6 +73,7 @@ def test_every_key_is_read_from_the_file(tmp_path):
         """
 data_dir = "/srv/spotter"
 log_level = "DEBUG"
+name = "Rack 3"
 [button]
 pin = 5
 [led]
@@ -76,6 +91,16 @@ host = "127.0.0.1"
 port = 9000
 [audio]
 device = "plughw:CARD=Headphones,DEV=0"
+[mqtt]
+host = "broker.lan"
+port = 8883
+username = "coach"
+password_file = "/etc/spotter/mqtt-password"
+tls = true
+ca_file = "/etc/spotter/ca.pem"
+topic_prefix = "gym/spotter"
+discovery_prefix = "ha"
+device_name = "Rack three"
 """,
     )
     config = load_config(path, {}, {})
@@ -92,6 +117,8 @@ device = "plughw:CARD=Headphones,DEV=0"
         audio_device="plughw:CARD=Headphones,DEV=0",
         data_dir=Path("/srv/spotter"),
         log_level="debug",
+        name="Rack 3",
+        mqtt=BROKER,
         file=path,
         origins=dict.fromkeys(SCHEMA, str(path)),
     )
@@ -149,6 +176,16 @@ BAD_VALUES = [
         "[gestures]\nhold_ms = 2000\nlong_hold_ms = 2000",
         "gestures.long_hold_ms: must be longer than hold_ms (2000)",
     ),
+    ('name = "  "', "name: must not be blank"),
+    ('[mqtt]\nhost = "a b"', "mqtt.host: must be an IP address"),
+    ("[mqtt]\nport = 0", "mqtt.port: must be a whole number from 1 to 65535"),
+    ("[mqtt]\nusername = 5", "mqtt.username: must be text"),
+    ('[mqtt]\npassword_file = "pw"', "mqtt.password_file: must be an absolute path"),
+    ("[mqtt]\ntls = 1", "mqtt.tls: must be true or false"),
+    ('[mqtt]\nca_file = "ca.pem"', "mqtt.ca_file: must be an absolute path"),
+    ('[mqtt]\ntopic_prefix = "a/+"', "mqtt.topic_prefix: must be topic levels"),
+    ('[mqtt]\ndiscovery_prefix = "/ha"', "mqtt.discovery_prefix: must be topic levels"),
+    ('[mqtt]\ndevice_name = ""', "mqtt.device_name: must not be blank"),
 ]
 
 
@@ -240,6 +277,16 @@ def test_every_key_has_an_environment_variable(tmp_path, monkeypatch):
         "SPOTTER_AUDIO_DEVICE": "hw:1,0",
         "SPOTTER_DATA_DIR": "/srv/spotter",
         "SPOTTER_LOG_LEVEL": "warning",
+        "SPOTTER_NAME": "Rack 3",
+        "SPOTTER_MQTT_HOST": "broker.lan",
+        "SPOTTER_MQTT_PORT": "8883",
+        "SPOTTER_MQTT_USERNAME": "coach",
+        "SPOTTER_MQTT_PASSWORD_FILE": "/etc/spotter/mqtt-password",
+        "SPOTTER_MQTT_TLS": "yes",
+        "SPOTTER_MQTT_CA_FILE": "/etc/spotter/ca.pem",
+        "SPOTTER_MQTT_TOPIC_PREFIX": "gym/spotter",
+        "SPOTTER_MQTT_DISCOVERY_PREFIX": "ha",
+        "SPOTTER_MQTT_DEVICE_NAME": "Rack three",
     }
     assert set(env) == set(ENV_VARS)
     config = load_config(None, env, {})
@@ -254,6 +301,8 @@ def test_every_key_has_an_environment_variable(tmp_path, monkeypatch):
         audio_device="hw:1,0",
         data_dir=Path("/srv/spotter"),
         log_level="warning",
+        name="Rack 3",
+        mqtt=BROKER,
         origins=dict.fromkeys(SCHEMA, "environment"),
     )
 
@@ -356,6 +405,14 @@ def test_the_example_shows_every_key_with_its_default_once_uncommented(tmp_path)
             defaults.double_press_ms, defaults.hold_ms, defaults.long_hold_ms, defaults.debounce_ms
         ),
         data_dir=Path("/var/lib/spotter"),
+        name="Spotter (corner 2)",
+        mqtt=MqttSettings(
+            host="homeassistant.local",
+            username="spotter",
+            password_file=Path("/etc/spotter/mqtt-password"),
+            ca_file=Path("/etc/ssl/certs/ca-certificates.crt"),
+            device_name="Spotter (corner 2)",
+        ),
         file=path,
         origins=config.origins,
     )
@@ -382,3 +439,35 @@ def test_the_data_directory_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert data_dir(env) == tmp_path / "env"
     assert data_dir(env, str(tmp_path / "cli")) == tmp_path / "cli"
     assert data_dir(env, "~/spot") == tmp_path / "home" / "spot"
+
+
+def test_the_mqtt_table_is_checked_key_by_key(tmp_path):
+    path = write(
+        tmp_path,
+        '[mqtt]\nport = 0\ntopic_prefix = "gym/#"\npassword_file = "secret"\ntls = "yes"\n',
+    )
+    assert error_of(path).splitlines() == [
+        f"{path}: mqtt.port: must be a whole number from 1 to 65535",
+        f"{path}: mqtt.topic_prefix: must be topic levels such as spotter or gym/spotter "
+        "(no +, # or spaces)",
+        f"{path}: mqtt.password_file: must be an absolute path such as /etc/spotter/mqtt-password",
+        f"{path}: mqtt.tls: must be true or false",
+    ]
+
+
+def test_an_mqtt_table_needs_a_host_and_a_password_needs_a_user(tmp_path):
+    path = write(tmp_path, "[mqtt]\nport = 1884\n")
+    assert error_of(path) == f"{path}: mqtt.port: set mqtt.host too: the broker to use"
+    path = write(tmp_path, '[mqtt]\nhost = "b"\npassword_file = "/etc/p"\n')
+    assert "set mqtt.username too" in error_of(path)
+    env = {"SPOTTER_MQTT_HOST": "broker.lan", "SPOTTER_MQTT_PORT": "8883"}
+    config = load_config(write(tmp_path, ""), env, {})
+    assert config.mqtt == MqttSettings(host="broker.lan", port=8883)
+
+
+def test_no_mqtt_table_means_no_mqtt_and_a_name_must_be_readable(tmp_path):
+    assert load_config(write(tmp_path, ""), {}, {}).mqtt is None
+    path = write(tmp_path, 'name = "Rack\\u0007 3"\n')
+    assert f"{path}: name: must be" in error_of(path)
+    path = write(tmp_path, f'name = "{"x" * 64}"\n')
+    assert "name: " in error_of(path)

@@ -92,7 +92,7 @@ def test_back_after_three_counted_reps_leaves_the_status_at_rep_2(page: str) -> 
     code, body = call(page + "api/button", {"action": "undo"})
     assert code == 422
     assert body["fields"] == {
-        "action": "must be one of: next, back, skip, repeat, pause, resume, end"
+        "action": "must be one of: next, back, skip, repeat, pause, resume, end, extend_rest"
     }
     time.sleep(0.3)
     assert call(page + "api/status")[1]["rep"] == 3  # the bad action changed nothing

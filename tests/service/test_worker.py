@@ -479,9 +479,9 @@ def test_a_resumed_workout_of_another_routine_counts_that_routines_week(
 def test_the_address_is_looked_up_at_start_and_when_idle_only(tmp_path, clock, mock_factory):
     looked_up: list[str] = []
 
-    def lookup() -> str:
+    def lookup() -> list[str]:
         looked_up.append(str(made.spotter.status().state))
-        return "http://spotter.local:8080/"
+        return ["http://spotter.local:8080/"]
 
     made, built = make_rig(
         tmp_path / "data", clock, mock_factory, NullPlayer(), address_lookup=lookup

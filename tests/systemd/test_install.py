@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -151,8 +152,17 @@ def _fake(tool: str, args: list[str]) -> int:
         _wrapper(venv / "bin" / "spotter", "spotter")
         return 0
     if tool == "spotter":
-        assert args[:2] == ["config", "check"], args
         sys.path.insert(0, str(REPO))
+        if args[0] == "avahi-service":
+            # What the real command prints (the stand-in runs without site-packages).
+            from device.service.config import load_config
+            from device.service.mdns import service_file
+
+            assert args[1] == "--config", args
+            config = load_config(Path(args[2]), {}, {})
+            print(service_file(config.name, config.web_port), end="")
+            return 0
+        assert args[:2] == ["config", "check"], args
         from device.service.config import check_config_file
 
         problems = check_config_file(Path(args[2]))
@@ -307,6 +317,29 @@ def test_the_config_is_the_commented_example_pointing_at_the_service_data(pi):
     path = pi.file("/etc/spotter/spotter.toml")
     assert check_config_file(path) == []
     assert load_config(path, {}, {}).data_dir == Path("/var/lib/spotter")
+
+
+def test_the_page_is_announced_to_avahi_and_nothing_else_restarts(pi):
+    result = pi.ok()
+    service = pi.file("/etc/avahi/services/spotter.service")
+    root = ET.fromstring(service.read_bytes())
+    assert root.findtext("name") == "Spotter (%h)"
+    assert root.find("name").get("replace-wildcards") == "yes"
+    assert root.findtext("service/type") == "_http._tcp"
+    assert root.findtext("service/port") == "8080"
+    assert oct(service.stat().st_mode & 0o777) == "0o644"
+    assert "announcing the page on the network" in result.stderr
+    # Every systemctl call is about spotter (the stand-in checks it): Avahi is not touched.
+    assert all(c[-1] == "spotter" for c in pi.changes() if c[0] == "systemctl" and len(c) > 2)
+
+    pi.file("/etc/spotter/spotter.toml").write_text('name = "Corner 2"\n[web]\nport = 9000\n')
+    pi.ok()
+    root = ET.fromstring(service.read_bytes())
+    assert (root.findtext("name"), root.findtext("service/port")) == ("Corner 2", "9000")
+    assert pi.changes() == []  # a new file for Avahi to read; nothing restarted
+
+    pi.ok("--uninstall")
+    assert not service.exists()
 
 
 def test_the_user_is_in_the_gpio_and_audio_groups(pi):

@@ -83,7 +83,7 @@ def test_a_bad_action_is_named_with_every_choice(client, control):
     response = send(client, "POST", "/api/button", {"action": "undo"})
     assert response.status_code == 422
     assert response.get_json()["fields"] == {
-        "action": "must be one of: next, back, skip, repeat, pause, resume, end"
+        "action": "must be one of: next, back, skip, repeat, pause, resume, end, extend_rest"
     }
     assert control.calls == []
 

@@ -149,6 +149,8 @@ def test_the_panel_is_the_status_part_and_answers_304_while_unchanged(client, co
 
 def test_with_a_pin_now_says_how_to_unlock_the_buttons(client, store):
     store.update_settings({"pin_hash": hash_pin("2468")})
+    assert "to use these buttons" not in client.get("/").get_data(as_text=True)  # members press
+    store.update_settings({"open_session_buttons": False})
     assert "enter it</a> to use these buttons" in client.get("/").get_data(as_text=True)
     post_form(client, "/login", {"pin": "2468"})
     assert "to use these buttons" not in client.get("/").get_data(as_text=True)
@@ -174,7 +176,7 @@ def test_the_kept_now_page_follows_the_session_and_the_pin(client, app, control,
     assert "Ready" in client.get("/").get_data(as_text=True)
     control.current = Status(state=State.REST, remaining_seconds=30)
     assert "Resting" in client.get("/").get_data(as_text=True)
-    store.update_settings({"pin_hash": hash_pin("2468")})
+    store.update_settings({"pin_hash": hash_pin("2468"), "open_session_buttons": False})
     stranger = app.test_client()
     assert "to use these buttons" in stranger.get("/").get_data(as_text=True)
     post_form(client, "/login", {"pin": "2468"})

@@ -1,0 +1,108 @@
+"""Backups from the page and the API: download one, restore one.
+
+The download is open like the other reads, but holds the PIN hash only for someone
+allowed to change things. A restore is a change (the PIN, when set) and is checked
+completely before anything is replaced; a refused file leaves everything as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from routines.backup import MAX_BACKUP_BYTES, BackupError, restore_backup, write_backup
+from web_config.auth import current_pin_hash, is_authorised
+from web_config.context import control, link, store
+from web_config.errors import ApiError
+
+bp = Blueprint("backup", __name__)
+
+# A backup is bigger than anything else sent to the page; a form adds its own few bytes.
+UPLOAD_LIMITS = {
+    "backup.api_restore": MAX_BACKUP_BYTES + 64 * 1024,
+    "backup.form_restore": MAX_BACKUP_BYTES + 64 * 1024,
+}
+# The raw file, not JSON, is the body of POST /api/restore.
+RAW_BODY_ENDPOINTS = frozenset({"backup.api_restore"})
+MEDIA_TYPE = "application/vnd.sqlite3"
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Path]:
+    # Beside the store: the same file system, and never world-readable.
+    fd, name = tempfile.mkstemp(prefix=".upload-", dir=store().path().parent)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _file_name() -> str:
+    day = time.strftime("%Y-%m-%d", time.localtime(link().clock()))
+    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())
+    return f"spotter-{host}-{day}.sqlite3"
+
+
+@bp.route("/api/backup")
+def download() -> Response:
+    """A consistent copy of routines, settings, history (and profiles); the PIN hash only
+    for a request that may change things."""
+    with_pin = bool(current_pin_hash()) and is_authorised()
+    with _scratch() as path:
+        write_backup(store(), path, with_pin=with_pin)
+        body = path.read_bytes()
+    response = Response(body, mimetype=MEDIA_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{_file_name()}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _restore_from(data: bytes) -> None:
+    """Check and restore ``data``; ``BackupError`` says why not (nothing changed then)."""
+    if len(data) > MAX_BACKUP_BYTES:
+        raise BackupError(f"the file is {len(data)} bytes; a backup is at most {MAX_BACKUP_BYTES}")
+    with _scratch() as path:
+        path.write_bytes(data)
+        restore_backup(store(), path)
+    control().reload()
+
+
+@bp.route("/api/restore", methods=["POST"])
+def api_restore() -> tuple[Response, int]:
+    """Replace the data with the backup in the body (the file as downloaded)."""
+    if (request.content_length or 0) > MAX_BACKUP_BYTES:
+        raise ApiError(
+            422,
+            f"Not restored: the file is {request.content_length} bytes, and a backup is at most "
+            f"{MAX_BACKUP_BYTES}. Nothing was changed.",
+        )
+    try:
+        _restore_from(request.get_data(cache=False))
+    except BackupError as err:
+        raise ApiError(422, f"Not restored: {err}. Nothing was changed.") from None
+    return jsonify({"restored": True, "previous": store().path().name + ".previous"}), 200
+
+
+@bp.route("/settings/restore", methods=["POST"])
+def form_restore() -> ResponseReturnValue:
+    """The Settings page's restore form (a file field named ``backup``)."""
+    upload = request.files.get("backup")
+    if upload is None or not upload.filename:
+        flash("Choose a backup file first.", "error")
+        return redirect(url_for("settings.page"))
+    try:
+        _restore_from(upload.read(MAX_BACKUP_BYTES + 1))
+    except BackupError as err:
+        flash(f"Not restored: {err}. Nothing was changed.", "error")
+        return redirect(url_for("settings.page"))
+    flash("Restored. The data it replaced is kept on the device beside the new one.", "ok")
+    return redirect(url_for("settings.page"))
