@@ -19,6 +19,8 @@ ACTIONS: Final = tuple(str(a) for a in Action)
 # espeak-ng voice ids look like "en-us", "gmw/en-GB-x-rp" or "en+f3"; nothing else is
 # passed on to the synthesiser.
 VOICE_ID: Final = re.compile(r"[A-Za-z0-9_+/.-]{0,100}")
+# "classic" is espeak-ng; "natural" is the optional neural voice, rendered ahead.
+VOICE_ENGINES: Final = ("classic", "natural")
 
 WHOLE_NUMBER_RANGES: Final[Mapping[str, tuple[int, int]]] = {
     "voice_rate": (80, 300),
@@ -43,6 +45,7 @@ class Settings:
     voice_id: str = ""  # espeak-ng voice id; "" = the engine's default English
     voice_rate: int = 165  # words per minute
     voice_volume: float = 1.0
+    voice_engine: str = "classic"
     double_press_ms: int = 400
     hold_ms: int = 1000
     long_hold_ms: int = 3000
@@ -132,6 +135,8 @@ def _check(problems: Problems, name: str, value: object, base: Settings) -> obje
         if not isinstance(value, str) or not VOICE_ID.fullmatch(value):
             problems.add(name, "must be an espeak-ng voice id such as en-us, or empty")
         return value
+    if name == "voice_engine":
+        return problems.choice(name, value, VOICE_ENGINES)
     if name == "pin_hash":
         return value if value == "" else problems.text(name, value, MAX_PIN_HASH)
     if name == "open_session_buttons":

@@ -3,6 +3,9 @@
 # or Debian, from this checkout:
 #
 #   sudo systemd/install.sh              install or update, then enable and start it
+#   sudo systemd/install.sh --natural-voice
+#                                        the same, with the optional natural voice
+#                                        (hibari-tts; needs 64-bit Raspberry Pi OS)
 #   sudo systemd/install.sh --uninstall  remove the service and the program; keep the
 #                                        routines, history and /etc/spotter
 #   sudo systemd/install.sh --purge      remove everything, data and user included
@@ -37,6 +40,8 @@ GROUPS="gpio audio"
 DEBS="python3 python3-venv python3-yaml python3-alsaaudio espeak-ng libespeak-ng1 alsa-utils"
 # lgpio drives the pins on every Pi, the Pi 5 included.
 PI_DEBS="python3-lgpio"
+# Extras pip installs with Spotter ("[natural-voice]" with --natural-voice).
+EXTRAS=
 # What pip builds Spotter from.
 SOURCES="pyproject.toml README.md LICENSE device routines web_config"
 
@@ -126,7 +131,8 @@ install_program() {
         # System site-packages: python3-lgpio and python3-yaml come from Debian.
         run python3 -m venv --system-site-packages "$ROOT$VENV"
     fi
-    fingerprint=$(source_fingerprint)
+    # The extras are part of what was installed: asking for another set reinstalls.
+    fingerprint="$(source_fingerprint)$EXTRAS"
     if [ -x "$ROOT$VENV/bin/spotter" ] && [ "$(cat "$ROOT$STAMP" 2>/dev/null)" = "$fingerprint" ]; then
         return
     fi
@@ -138,7 +144,7 @@ install_program() {
             cp -R "$SRC/$path" "$build/"
         fi
     done
-    run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check "$build"
+    run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check "$build$EXTRAS"
     rm -rf "$build"
     if [ "$DRY_RUN" != 1 ]; then
         printf '%s\n' "$fingerprint" >"$ROOT$STAMP"
@@ -239,6 +245,7 @@ for arg in "$@"; do
     case "$arg" in
         --uninstall) [ "$action" = purge ] || action=uninstall ;;
         --purge) action=purge ;;
+        --natural-voice) EXTRAS="[natural-voice]" ;;
         -h | --help)
             sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'
             exit 0

@@ -29,6 +29,7 @@ def form_values(settings: Settings) -> dict[str, str]:
     """The settings as the form's field values (volume in percent)."""
     values = {name: str(getattr(settings, name)) for name in NUMBER_FIELDS}
     values["voice_id"] = settings.voice_id
+    values["voice_engine"] = settings.voice_engine
     values["voice_volume"] = str(round(settings.voice_volume * 100))
     values["pace"] = str(round(settings.pace * 100))
     values["verbosity"] = settings.verbosity
@@ -72,6 +73,8 @@ def changes_from_form(
             problems["pace"] = PACE_RULE
     if "verbosity" in form:
         changes["verbosity"] = form["verbosity"]
+    if "voice_engine" in form:
+        changes["voice_engine"] = form["voice_engine"]
     if "voice_id" in form:
         voice = form["voice_id"]
         if voice and voice not in voice_ids:

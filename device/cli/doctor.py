@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes.util
 import errno
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -96,6 +98,7 @@ def run_doctor(
         results.append(check_speaker(config.audio_device, run))
     results.append(check_data_dir(data_dir))
     results.append(check_store(data_dir))
+    results.append(check_natural_voice(chosen_voice_engine(data_dir) == "natural"))
     results.extend(check_web(config))
     return results
 
@@ -421,3 +424,53 @@ def _serves_spotter(port: int) -> bool:
         return False
     finally:
         connection.close()
+
+
+def chosen_voice_engine(data_dir: Path) -> str:
+    """The voice engine chosen in Settings ("classic" when none is stored or unreadable)."""
+    path = data_dir / DB_NAME
+    if not path.exists():
+        return "classic"
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT value FROM settings WHERE key = 'voice_engine'").fetchone()
+        finally:
+            conn.close()
+        engine = json.loads(row[0]) if row else "classic"
+    except (sqlite3.DatabaseError, ValueError):
+        return "classic"  # the store check reports what is wrong with it
+    return engine if isinstance(engine, str) else "classic"
+
+
+def check_natural_voice(chosen: bool) -> CheckResult:
+    """The optional natural voice: installed, and a test line rendered by its worker."""
+    from device.voice.natural import NaturalRenderer, natural_installed, natural_version
+    from device.voice.tts import RenderError, VoiceSettings
+
+    name = "natural voice"
+    fix = "sudo systemd/install.sh --natural-voice"
+    if not natural_installed():
+        if chosen:
+            detail = "chosen in Settings but not installed: the classic voice speaks"
+            return CheckResult(name, Level.WARN, detail, fix)
+        return CheckResult(name, Level.OK, "not installed (optional): the classic voice speaks")
+    renderer = NaturalRenderer(start_timeout=120)
+    with tempfile.TemporaryDirectory(prefix="spotter-doctor-") as tmp:
+        started = time.monotonic()
+        try:
+            renderer.render(TEST_LINE, VoiceSettings(), Path(tmp) / "natural.wav")
+        except RenderError as err:
+            level = Level.FAIL if chosen else Level.WARN
+            return CheckResult(name, level, f"installed but cannot render: {err}", fix)
+        finally:
+            renderer.close()
+    took = time.monotonic() - started
+    peak = renderer.stats.peak_rss_kb / 1024
+    use = "chosen in Settings" if chosen else "choose Voice: Natural in Settings to use it"
+    return CheckResult(
+        name,
+        Level.OK,
+        f"{natural_version()} rendered a test line in {took:.1f} s from a cold start "
+        f"(worker peak {peak:.0f} MB); {use}",
+    )

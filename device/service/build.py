@@ -21,6 +21,7 @@ from device.hardware.led import StatusLed, open_status_led
 from device.service.config import Config
 from device.service.errors import CommandError
 from device.service.worker import Spotter
+from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.player import Player
 from device.voice.speaker import Voice
 from device.voice.tts import Renderer, VoiceSettings
@@ -102,6 +103,8 @@ def build(
                 player=player,
                 echo=echo,
                 audio_device=config.audio_device,
+                # A small object: the engine loads in a worker process, and only when chosen.
+                natural=NaturalRenderer() if natural_installed() else None,
             )
         cleanup.callback(voice.close)
         led = open_status_led(config.led_pin, pin_factory=pin_factory)

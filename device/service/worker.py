@@ -341,6 +341,7 @@ class Spotter:
             coaching=coaching_of(settings),
         )
         self._voice.configure(VoiceSettings.of(settings))
+        self._voice.use_natural(settings.voice_engine == "natural")
         active = self._store.active_routine()
         routine = active.routine if active is not None else None
         if routine is not None:

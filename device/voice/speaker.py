@@ -8,6 +8,10 @@ process-global) and one waiter that starts the next queued line when a
 playback ends. Nothing here raises to the caller or blocks it on audio: when
 the engine or the sound device fails, one warning is logged and the lines are
 still echoed, so a session never stops because of the voice.
+
+With the natural engine chosen, the lines known in advance are also rendered
+in the natural voice, in a worker process, and played from then on; a line
+without natural audio yet is spoken at once in the classic voice.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 from device.events import Line
 from device.voice.cache import WavCache
+from device.voice.natural_lines import NaturalLines
 from device.voice.output import open_player
 from device.voice.player import Playback, Player
 from device.voice.render_queue import RenderJob, RenderQueue
@@ -49,6 +54,7 @@ class Voice:
         audio_device: str = "default",
         render_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        natural: Renderer | None = None,
     ) -> None:
         self._renderer = renderer if renderer is not None else Pyttsx3Renderer()
         self._player = player if player is not None else open_player(audio_device)
@@ -77,6 +83,8 @@ class Voice:
         self._renders = RenderQueue(
             self._renderer, self._cache, on_done=self._rendered, timeout=render_timeout
         )
+        self._natural = NaturalLines(natural, self._cache) if natural is not None else None
+        self._speaks_natural = False
         self._waiter = threading.Thread(
             target=self._wait_for_playbacks, name="spotter-voice", daemon=True
         )
@@ -112,7 +120,7 @@ class Voice:
             # Render what the queue will need while the first line plays; a line that still
             # has audio from older settings is played as it is and rendered again behind.
             for text, _, _ in self._queue:
-                if text not in self._fresh:
+                if text not in self._fresh and self._natural_path(text) is None:
                     job = RenderJob(text, self._settings)
                     self._renders.request(job, urgent=text not in self._ready)
 
@@ -131,6 +139,27 @@ class Voice:
             self._fresh.clear()
             prepared = self._prepared
         self._prepare(prepared, settings)
+        self._prepare_natural(prepared, settings)
+
+    def use_natural(self, natural: bool) -> None:
+        """Speak in the natural voice where its audio is ready (True) or always in the
+        classic voice (False). Without a natural renderer this logs once and stays classic."""
+        if natural and self._natural is None:
+            with self._lock:
+                if "natural" not in self._warned:
+                    self._warned.add("natural")
+                    log.warning("the natural voice is not installed; the classic voice speaks")
+            return
+        with self._lock:
+            if natural == self._speaks_natural:
+                return
+            self._speaks_natural = natural
+            prepared, settings = self._prepared, self._settings
+        self._prepare_natural(prepared, settings)
+
+    def wait_until_natural(self, timeout: float | None = None) -> bool:
+        """Wait until every natural render asked for is done; False on timeout."""
+        return self._natural is None or self._natural.wait_idle(timeout)
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Render these lines in the background, after any line someone is waiting for."""
@@ -140,6 +169,7 @@ class Voice:
             settings = self._settings
             missing = tuple(text for text in unique if text not in self._fresh)
         self._prepare(missing, settings)
+        self._prepare_natural(unique, settings)
 
     def cached_audio(self, text: str) -> str | None:
         """The cached file ``text`` is spoken from now, if there is one."""
@@ -184,6 +214,8 @@ class Voice:
             self._closed = True
             self._changed.notify_all()
         self._renders.close()
+        if self._natural is not None:
+            self._natural.close()
         self._waiter.join(timeout=1.0)
         # The persistent output holds the sound device; a per-line player holds nothing.
         close_player = getattr(self._player, "close", None)
@@ -196,9 +228,20 @@ class Voice:
         if texts:
             self._renders.call(self._prune, urgent=False)
 
+    def _prepare_natural(self, texts: tuple[str, ...], settings: VoiceSettings) -> None:
+        if self._natural is not None and self._speaks_natural:
+            self._natural.prepare(texts, settings)
+
+    def _natural_path(self, text: str) -> str | None:
+        if self._natural is None or not self._speaks_natural:
+            return None
+        return self._natural.path(text)
+
     def _prune(self) -> None:
         with self._lock:
             keep = {Path(path) for path in self._ready.values()}
+        if self._natural is not None:
+            keep |= self._natural.kept()
         try:
             removed = self._cache.prune(keep)
         except OSError as err:
@@ -224,7 +267,7 @@ class Voice:
                 log.debug("dropped a cue that came too late: %s", text)
                 continue
             self._current = text
-            path = self._ready.get(text)
+            path = self._natural_path(text) or self._ready.get(text)
             if path is not None and self._play_locked(path):
                 self._echo_locked(text)
                 return

@@ -144,9 +144,12 @@ def _fake(tool: str, args: list[str]) -> int:
         _wrapper(bin_dir / "pip", "pip")
         return 0
     if tool == "pip":
-        source = Path(args[-1])
+        # The last argument is the source folder, and the extras in brackets, if any.
+        folder, _, extras = args[-1].partition("[")
+        source = Path(folder)
         assert (source / "pyproject.toml").exists()
         venv = Path(os.environ["SPOTTER_ROOT"]) / "opt/spotter/venv"
+        (venv / "installed-extras").write_text(extras.rstrip("]"))
         version = (source / "device" / "__init__.py").read_text()
         (venv / "installed-device-init.py").write_text(version)
         _wrapper(venv / "bin" / "spotter", "spotter")
@@ -384,6 +387,17 @@ def test_an_update_reinstalls_and_restarts(pi):
     assert [c[0] for c in pi.changes()] == ["pip", "systemctl"]
     assert pi.changes()[-1] == ["systemctl", "restart", "spotter"]
     assert '"0.1.1"' in pi.file("/opt/spotter/venv/installed-device-init.py").read_text()
+
+
+def test_the_natural_voice_is_installed_as_an_extra_when_asked_for(pi):
+    pi.ok()
+    assert pi.file("/opt/spotter/venv/installed-extras").read_text() == ""
+    pi.ok("--natural-voice")
+    assert [c[0] for c in pi.changes()] == ["pip", "systemctl"]
+    assert pi.changes()[0][-1].endswith("[natural-voice]")
+    assert pi.file("/opt/spotter/venv/installed-extras").read_text() == "natural-voice"
+    pi.ok("--natural-voice")
+    assert pi.changes() == []  # the same again changes nothing
 
 
 def test_a_changed_unit_is_reloaded_and_restarted(pi):

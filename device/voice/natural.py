@@ -1,0 +1,280 @@
+"""The natural voice: a neural engine (hibari-tts) that renders in a worker process.
+
+The daemon never loads the model. A renderer here starts
+``python -m device.voice.natural_worker`` when there is a line to render, hands it
+one line at a time, and lets it leave by itself once no line has come for a
+few seconds, so the model's memory is only taken while the cache is filling.
+Any failure of the worker (not installed, crashed, hung, answering nonsense)
+becomes a ``RenderError`` for that line, after which the classic voice goes on
+speaking it; a hung worker is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata, util
+from pathlib import Path
+from typing import IO, Any
+
+from device.voice.tts import RenderError, VoiceSettings
+
+log = logging.getLogger(__name__)
+
+CLASSIC = "classic"
+NATURAL = "natural"
+ENGINES = (CLASSIC, NATURAL)
+PACKAGE = "hibari-tts"
+VOICE = ("heart", "Heart (natural, American English)")
+# The classic voice's default rate is the natural engine's own pace.
+_BASE_RATE = 165
+_STDERR_TAIL = 400
+# After this many failures of the worker in a row, stop starting it for a while: a
+# missing or broken engine should cost one log line, not a process per line.
+_GIVE_UP_AFTER = 3
+_REST_SECONDS = 300.0
+
+
+def natural_installed() -> bool:
+    """True if the natural engine's package is installed (it is not imported here)."""
+    return util.find_spec("hibari") is not None
+
+
+def natural_version() -> str:
+    """The engine's package and version, without importing it."""
+    try:
+        return f"{PACKAGE} {metadata.version(PACKAGE)}, voice {VOICE[0]}"
+    except metadata.PackageNotFoundError:
+        return f"{PACKAGE} missing"
+
+
+def worker_command(python: str = sys.executable) -> list[str]:
+    """The worker's argv, run by the interpreter Spotter runs in."""
+    return [python, "-m", "device.voice.natural_worker"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderStats:
+    """What the worker last said about itself."""
+
+    load_seconds: float = 0.0
+    render_seconds: float = 0.0
+    audio_seconds: float = 0.0
+    peak_rss_kb: int = 0
+
+
+class _Worker:
+    """One running worker process and the pipes to it."""
+
+    def __init__(self, argv: Sequence[str], idle: float) -> None:
+        # Kept until stop(): it holds the worker's last words if it dies.
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [*argv, "--idle", f"{idle:g}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self._pending = b""
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
+        self.process.stdin.flush()
+
+    def receive(self, timeout: float) -> dict[str, Any] | None:
+        """The next message; None if the worker closed its end. TimeoutError if it stays silent."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        message = json.loads(line)
+        if not isinstance(message, dict):
+            raise ValueError("not a JSON object")
+        return message
+
+    def why_it_ended(self) -> tuple[int, str]:
+        """Its exit status, and that with the last thing it wrote to stderr."""
+        try:
+            code = self.process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self._stderr.seek(0)
+        lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        detail = lines[-1][-_STDERR_TAIL:] if lines else "no message"
+        return code, f"exit status {code}: {detail}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self._stderr):
+            if stream is not None:
+                stream.close()
+
+
+class NaturalRenderer:
+    """Renders with hibari-tts in a worker process; a drop-in ``Renderer``.
+
+    Call it from one thread (a render queue's). ``start_timeout`` bounds the
+    worker's start-up, ``line_timeout`` each line after that; past either the
+    worker is killed and the line fails.
+    """
+
+    def __init__(
+        self,
+        *,
+        command: Sequence[str] | None = None,
+        start_timeout: float = 60.0,
+        line_timeout: float = 30.0,
+        idle: float = 10.0,
+    ) -> None:
+        self._argv = list(command) if command is not None else worker_command()
+        self._start_timeout = start_timeout
+        self._line_timeout = line_timeout
+        self._idle = idle
+        self._worker: _Worker | None = None
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._resting_until = 0.0
+        self.stats = RenderStats()
+
+    @property
+    def version(self) -> str:
+        """The engine's package, version and voice: part of every cache key."""
+        return natural_version()
+
+    def voices(self) -> list[tuple[str, str]]:
+        """The one voice that ships inside the package."""
+        return [VOICE]
+
+    def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
+        """Have the worker write ``text`` to the WAV ``target``; RenderError if it cannot."""
+        if not text.strip():
+            raise RenderError("there is nothing to say in an empty line")
+        request = {
+            "text": text,
+            "target": str(target),
+            "speed": min(2.0, max(0.5, settings.rate / _BASE_RATE)),
+            "volume": settings.volume,
+        }
+        with self._lock:
+            if self._failures >= _GIVE_UP_AFTER and time.monotonic() < self._resting_until:
+                raise RenderError(f"the natural voice failed {self._failures} times in a row")
+            try:
+                # A worker that had just left, being idle, is replaced once.
+                reply = self._ask(request)
+                if reply is None:
+                    reply = self._ask(request)
+                if reply is None:
+                    raise RenderError("the natural voice keeps leaving before it answers")
+            except RenderError:
+                self._failures += 1
+                self._resting_until = time.monotonic() + _REST_SECONDS
+                raise
+            self._failures = 0
+        if not reply.get("ok"):
+            raise RenderError(f"the natural voice could not say it ({reply.get('error')})")
+        self.stats = RenderStats(
+            load_seconds=self.stats.load_seconds,
+            render_seconds=float(reply.get("seconds", 0.0)),
+            audio_seconds=float(reply.get("audio_seconds", 0.0)),
+            peak_rss_kb=max(self.stats.peak_rss_kb, int(reply.get("peak_rss_kb", 0))),
+        )
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        """The worker's reply; None if it had left on its own (idle), RenderError if it failed."""
+        worker = self._ready_worker()
+        try:
+            worker.send(request)
+            reply = worker.receive(self._line_timeout)
+        except TimeoutError:
+            self._discard()
+            raise RenderError(
+                f"the natural voice took more than {self._line_timeout:g} s for a line"
+            ) from None
+        except ValueError as err:
+            self._discard()
+            raise RenderError(f"the natural voice answered nonsense ({err})") from None
+        except OSError:
+            reply = None  # its end of the pipe is closed: why is in its exit status
+        if reply is not None:
+            return reply
+        code, why = self._ended()
+        if code == 0:
+            return None
+        raise RenderError(f"the natural voice stopped ({why})")
+
+    def close(self) -> None:
+        """Stop the worker, if one is running, even in the middle of a line."""
+        worker = self._worker
+        if worker is not None and worker.process.poll() is None:
+            worker.process.kill()  # a render waiting on it then ends at once
+        with self._lock:
+            self._discard()
+
+    def _ready_worker(self) -> _Worker:
+        worker = self._worker
+        if worker is not None and worker.process.poll() is None:
+            return worker
+        if worker is not None:
+            self._discard()
+        try:
+            worker = _Worker(self._argv, self._idle)
+        except OSError as err:
+            raise RenderError(f"cannot start the natural voice ({err.strerror or err})") from err
+        self._worker = worker
+        try:
+            hello = worker.receive(self._start_timeout)
+        except TimeoutError:
+            self._discard()
+            raise RenderError(
+                f"the natural voice did not start within {self._start_timeout:g} s"
+            ) from None
+        except ValueError as err:
+            self._discard()
+            raise RenderError(f"the natural voice answered nonsense ({err})") from None
+        if hello is None:
+            raise RenderError(f"the natural voice stopped ({self._ended()[1]})")
+        if not hello.get("ready"):
+            self._discard()
+            raise RenderError(str(hello.get("error", "the natural voice did not start")))
+        self.stats = RenderStats(
+            load_seconds=float(hello.get("load_seconds", 0.0)),
+            peak_rss_kb=max(self.stats.peak_rss_kb, int(hello.get("peak_rss_kb", 0))),
+        )
+        return worker
+
+    def _ended(self) -> tuple[int | None, str]:
+        worker = self._worker
+        self._worker = None
+        if worker is None:
+            return None, "not running"
+        code, why = worker.why_it_ended()
+        worker.stop()
+        return code, why
+
+    def _discard(self) -> None:
+        worker = self._worker
+        self._worker = None
+        if worker is not None:
+            worker.stop()

@@ -1,0 +1,144 @@
+"""``python -m device.voice.natural_worker``: renders lines in the natural voice, then exits.
+
+A separate, short-lived process, so that the model (about 200 MB resident while
+it works) never lives in the daemon, and a crash or a hang here costs the
+daemon nothing but this process. It imports only the standard library until a
+line is asked for, and never the daemon's modules.
+
+The protocol is one JSON object per line. The first line written to stdout says
+whether the engine loaded: ``{"ready": true, "engine": ..., "load_seconds": ...}``
+or ``{"ready": false, "error": ...}`` (then the exit status is 3). Each request
+read from stdin, ``{"text": ..., "target": ..., "speed": ..., "volume": ...}``,
+is answered with ``{"ok": true, "seconds": ..., "audio_seconds": ...,
+"peak_rss_kb": ...}`` once ``target`` holds the WAV, or ``{"ok": false,
+"error": ...}``. The worker leaves when stdin closes or after ``--idle``
+seconds without a request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import select
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from typing import IO, Any
+
+# The one voice that ships inside the package: nothing is ever downloaded.
+VOICE = "heart"
+MISSING = 3
+
+
+def _send(out: IO[str], message: dict[str, Any]) -> None:
+    out.write(json.dumps(message) + "\n")
+    out.flush()
+
+
+def _peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class _Engine:
+    def __init__(self) -> None:
+        from hibari import SAMPLE_RATE, Hibari, __version__
+        from hibari.voices import voice_path
+
+        self.version = f"hibari-tts {__version__}"
+        self.rate = int(SAMPLE_RATE)
+        self._tts = Hibari(model=voice_path(VOICE, download_missing=False), threads=1)
+
+    def render(self, text: str, speed: float, volume: float, target: str) -> float:
+        import numpy as np
+
+        # A fixed seed: the same line always sounds the same, as espeak-ng's does.
+        audio = self._tts(text, speed=speed, seed=0) * volume
+        if audio.size == 0:
+            raise ValueError("the engine produced no audio")
+        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
+        with wave.open(target, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(self.rate)
+            wav.writeframes(pcm.tobytes())
+        return float(audio.size) / self.rate
+
+
+def _requests(fd: int, idle: float) -> Iterator[dict[str, Any]]:
+    """Yield each request until stdin closes or stays quiet for ``idle`` seconds."""
+    pending = b""
+    while True:
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if line.strip():
+                yield json.loads(line)
+        ready, _, _ = select.select([fd], [], [], idle)
+        if not ready:
+            return
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return
+        pending += chunk
+
+
+def serve(source: int, out: IO[str], idle: float) -> int:
+    """Load the engine, then answer requests until there are none; the exit status."""
+    began = time.perf_counter()
+    try:
+        engine = _Engine()
+    except ImportError as err:
+        _send(out, {"ready": False, "error": f"hibari-tts is not installed ({err})"})
+        return MISSING
+    except Exception as err:
+        _send(out, {"ready": False, "error": f"the natural voice did not load ({err})"})
+        return MISSING
+    _send(
+        out,
+        {
+            "ready": True,
+            "engine": engine.version,
+            "load_seconds": time.perf_counter() - began,
+            "peak_rss_kb": _peak_rss_kb(),
+        },
+    )
+    for request in _requests(source, idle):
+        started = time.perf_counter()
+        try:
+            audio_seconds = engine.render(
+                str(request["text"]),
+                float(request.get("speed", 1.0)),
+                float(request.get("volume", 1.0)),
+                str(request["target"]),
+            )
+        except Exception as err:
+            _send(out, {"ok": False, "error": str(err) or type(err).__name__})
+            continue
+        _send(
+            out,
+            {
+                "ok": True,
+                "seconds": time.perf_counter() - started,
+                "audio_seconds": audio_seconds,
+                "peak_rss_kb": _peak_rss_kb(),
+            },
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m device.voice.natural_worker")
+    parser.add_argument(
+        "--idle", type=float, default=10.0, help="leave after this many quiet seconds"
+    )
+    args = parser.parse_args(argv)
+    # The protocol owns stdout: anything a library prints goes to stderr instead.
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    sys.stdout = sys.stderr
+    return serve(sys.stdin.fileno(), protocol, args.idle)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

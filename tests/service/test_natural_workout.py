@@ -1,0 +1,98 @@
+"""A whole workout of the shipped routine with the natural voice chosen, in the real daemon:
+once its lines are rendered, every line known ahead plays in the natural voice and the
+lines only known at the moment (the summary, the week) play at once in the classic one.
+
+Real store, engine, voice, cache and natural worker (hibari-tts); the classic engine is a
+tone writer and the speaker a recorder, so that each played file can be told apart by
+its sample rate.
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import pytest
+
+from device.engine.phrases import routine_lines
+from device.events import Action, State
+from device.service.worker import Spotter
+from device.voice.natural import NaturalRenderer, natural_installed
+from device.voice.speaker import Voice
+from routines.store import Store
+from tests.dummy_voice import ToneRenderer
+from tests.fakes import FakeClock
+
+ROOT = Path(__file__).resolve().parents[2]
+NATURAL_RATE = 24000
+CLASSIC_RATE = 8000
+MAX_PRESSES = 500
+
+pytestmark = pytest.mark.skipif(
+    not natural_installed(), reason="the natural-voice extra (hibari-tts) is not installed"
+)
+
+
+class _Ended:
+    def wait(self) -> str | None:
+        return None
+
+    def stop(self) -> None:
+        pass
+
+
+class RecordingPlayer:
+    """Notes each file it is asked to play; every line ends as it starts."""
+
+    def __init__(self) -> None:
+        self.played: list[str] = []
+
+    def start(self, path: str) -> _Ended:
+        self.played.append(path)
+        return _Ended()
+
+
+def rate_of(path: str) -> int:
+    with wave.open(path, "rb") as wav:
+        return wav.getframerate()
+
+
+def test_a_workout_plays_its_lines_in_the_natural_voice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    store = Store.open(tmp_path / "data")
+    store.update_settings({"voice_engine": "natural"})
+    player = RecordingPlayer()
+    spoken: list[str] = []
+    voice = Voice(
+        tmp_path / "cache",
+        renderer=ToneRenderer(),
+        player=player,
+        echo=spoken.append,
+        natural=NaturalRenderer(),
+    )
+    clock = FakeClock()
+    spotter = Spotter(store, voice, clock=clock, wall_clock=lambda: 1_780_000_000.0 + clock())
+    try:
+        spotter.drain()  # applies the settings: the routine's lines render in both voices
+        assert voice.wait_until_prepared(60) and voice.wait_until_natural(120)
+        active = store.active_routine()
+        assert active is not None
+        ahead = routine_lines(active.routine)
+        for _ in range(MAX_PRESSES):
+            spotter.act(Action.NEXT)
+            spotter.drain()
+            assert voice.wait_until_quiet(10)
+            if spotter.status().state is State.DONE:
+                break
+        else:
+            pytest.fail("the workout did not end")
+    finally:
+        voice.close()
+        store.close()
+    assert len(spoken) == len(player.played) > 100
+    later = [(text, rate_of(path)) for text, path in zip(spoken, player.played, strict=True)]
+    assert {rate for text, rate in later if text in ahead} == {NATURAL_RATE}
+    moment = [rate for text, rate in later if text not in ahead]
+    assert moment and set(moment) == {CLASSIC_RATE}
