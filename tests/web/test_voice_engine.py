@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from tests.web_support import contents, post_form
 
-pytest_plugins = ["tests.web_fixtures"]
-
 
 def test_the_page_offers_classic_and_natural_with_the_saved_one_chosen(client, store):
     page = client.get("/settings/").get_data(as_text=True)
