@@ -3,13 +3,12 @@ once its lines are rendered, every line known ahead plays in the natural voice a
 lines only known at the moment (the summary, the week) play at once in the classic one.
 
 Real store, engine, voice, cache and natural worker (hibari-tts); the classic engine is a
-tone writer and the speaker a recorder, so that each played file can be told apart by
-its sample rate.
+tone writer and the speaker a recorder. Which voice a played file is in is told by its
+name in the cache, a hash of the line, the settings and the engine.
 """
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,15 @@ import pytest
 from device.engine.phrases import routine_lines
 from device.events import Action, State
 from device.service.worker import Spotter
-from device.voice.natural import NaturalRenderer, natural_installed
+from device.voice.cache import WavCache
+from device.voice.natural import NaturalRenderer, natural_installed, natural_version
 from device.voice.speaker import Voice
+from device.voice.tts import VoiceSettings
 from routines.store import Store
 from tests.dummy_voice import ToneRenderer
 from tests.fakes import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
-NATURAL_RATE = 24000
-CLASSIC_RATE = 8000
 MAX_PRESSES = 500
 
 pytestmark = pytest.mark.skipif(
@@ -52,9 +51,13 @@ class RecordingPlayer:
         return _Ended()
 
 
-def rate_of(path: str) -> int:
-    with wave.open(path, "rb") as wav:
-        return wav.getframerate()
+def voice_of(cache: Path, text: str, path: str) -> str:
+    """Which engine's file for ``text`` ``path`` is."""
+    names = {
+        str(WavCache(cache).path_for(text, VoiceSettings(), version)): engine
+        for engine, version in (("classic", ToneRenderer.version), ("natural", natural_version()))
+    }
+    return names.get(path, f"neither: {path}")
 
 
 def test_a_workout_plays_its_lines_in_the_natural_voice(
@@ -92,7 +95,10 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
         voice.close()
         store.close()
     assert len(spoken) == len(player.played) > 100
-    later = [(text, rate_of(path)) for text, path in zip(spoken, player.played, strict=True)]
-    assert {rate for text, rate in later if text in ahead} == {NATURAL_RATE}
-    moment = [rate for text, rate in later if text not in ahead]
-    assert moment and set(moment) == {CLASSIC_RATE}
+    played = [
+        (text, voice_of(tmp_path / "cache", text, path))
+        for text, path in zip(spoken, player.played, strict=True)
+    ]
+    assert {engine for text, engine in played if text in ahead} == {"natural"}
+    moment = [engine for text, engine in played if text not in ahead]
+    assert moment and set(moment) == {"classic"}

@@ -3,30 +3,32 @@ same cache and played from then on; a line without natural audio is spoken at on
 classic voice; a natural engine that is missing, crashes or hangs leaves the classic voice
 speaking every line, with one warning.
 
-The classic engine is a tone writer (8 kHz files) and the natural one the real worker
-process (24 kHz files from hibari-tts), or the real worker broken on purpose.
+The classic engine is a tone writer and the natural one the real worker process
+(hibari-tts), or the real worker broken on purpose. Which voice a played file is in is
+told by its name in the cache, which is a hash of the line, the settings and the engine.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from device.events import Line
-from device.voice.natural import NaturalRenderer, natural_installed
+from device.voice.cache import WavCache
+from device.voice.natural import NaturalRenderer, natural_installed, natural_version
 from device.voice.speaker import Voice
+from device.voice.tts import VoiceSettings
 from tests.dummy_voice import HeldPlayer, ToneRenderer
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0  # a bound for a worker's start and a few renders; met in about a second
 LINES = ["Set 1 of 3.", "Switch to the right side."]
-CLASSIC_RATE = 8000  # ToneRenderer's
-NATURAL_RATE = 24000  # hibari-tts's
+CLASSIC = "classic"
+NATURAL = "natural"
 needs_engine = pytest.mark.skipif(
     not natural_installed(), reason="the natural-voice extra (hibari-tts) is not installed"
 )
@@ -69,20 +71,24 @@ def voices() -> Iterator[list[Voice]]:
         voice.close()
 
 
-def rate_of(path: str) -> int:
-    with wave.open(path, "rb") as wav:
-        return wav.getframerate()
+def voice_of(cache: Path, text: str, path: str) -> str:
+    """Which engine's file for ``text`` ``path`` is."""
+    names = {
+        str(WavCache(cache).path_for(text, VoiceSettings(), version)): engine
+        for engine, version in ((CLASSIC, ToneRenderer.version), (NATURAL, natural_version()))
+    }
+    return names.get(path, f"neither: {path}")
 
 
-def say(voice: Voice, player: HeldPlayer, text: str) -> int:
-    """Speak one line, let it end, and return the sample rate of what was played."""
+def say(voice: Voice, player: HeldPlayer, text: str) -> str:
+    """Speak one line, let it end, and return which voice was played."""
     count = len(player.playbacks) + 1
     voice.speak([Line(text, interrupt=True)])
     assert player.wait_for(count, timeout=WAIT)
     playback = player.playbacks[count - 1]
     playback.finish()
     assert voice.wait_until_quiet(WAIT)
-    return rate_of(playback.path)
+    return voice_of(voice._cache.directory, text, playback.path)
 
 
 @needs_engine
@@ -94,13 +100,12 @@ def test_lines_known_ahead_play_in_the_natural_voice_once_rendered(
     voice.use_natural(True)
     voice.prepare(LINES)
     assert voice.wait_until_prepared(WAIT) and voice.wait_until_natural(WAIT)
-    assert [say(voice, player, text) for text in LINES] == [NATURAL_RATE, NATURAL_RATE]
-    # Both voices' files share one cache directory.
-    rates = sorted(rate_of(str(p)) for p in (tmp_path / "cache").glob("*.wav"))
-    assert rates == [CLASSIC_RATE, CLASSIC_RATE, NATURAL_RATE, NATURAL_RATE]
+    assert [say(voice, player, text) for text in LINES] == [NATURAL, NATURAL]
+    # Both voices' files are in the one cache.
+    assert len(list((tmp_path / "cache").glob("*.wav"))) == 4
     # Back to the classic voice: the classic files play again.
     voice.use_natural(False)
-    assert say(voice, player, LINES[0]) == CLASSIC_RATE
+    assert say(voice, player, LINES[0]) == CLASSIC
 
 
 def test_a_line_not_yet_rendered_naturally_is_spoken_at_once_in_the_classic_voice(
@@ -113,7 +118,7 @@ def test_a_line_not_yet_rendered_naturally_is_spoken_at_once_in_the_classic_voic
     voice.prepare(LINES)
     assert voice.wait_until_prepared(WAIT)
     assert not voice.wait_until_natural(0.1)  # still rendering the first line
-    assert say(voice, player, LINES[0]) == CLASSIC_RATE
+    assert say(voice, player, LINES[0]) == CLASSIC
 
 
 @pytest.mark.parametrize(
@@ -139,7 +144,7 @@ def test_a_broken_natural_voice_leaves_the_classic_one_speaking_and_warns_once(
     voice.use_natural(True)
     voice.prepare(LINES)
     assert voice.wait_until_natural(WAIT)  # every natural render has been tried, and failed
-    assert [say(voice, player, text) for text in LINES * 2] == [CLASSIC_RATE] * 4
+    assert [say(voice, player, text) for text in LINES * 2] == [CLASSIC] * 4
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1, warnings
     assert problem in warnings[0] and "the classic voice speaks instead" in warnings[0]
@@ -155,7 +160,7 @@ def test_choosing_natural_without_it_installed_warns_once_and_stays_classic(
     voice.use_natural(True)
     voice.use_natural(True)
     voice.prepare(LINES)
-    assert say(voice, player, LINES[0]) == CLASSIC_RATE
+    assert say(voice, player, LINES[0]) == CLASSIC
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == ["the natural voice is not installed; the classic voice speaks"]
 
@@ -169,5 +174,5 @@ def test_without_the_natural_engine_chosen_no_worker_is_started(
     voices.append(voice)
     voice.prepare(LINES)
     assert voice.wait_until_prepared(WAIT) and voice.wait_until_natural(WAIT)
-    assert say(voice, player, LINES[0]) == CLASSIC_RATE
+    assert say(voice, player, LINES[0]) == CLASSIC
     assert natural._worker is None and natural._failures == 0
