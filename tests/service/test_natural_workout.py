@@ -1,6 +1,8 @@
 """A whole workout of the shipped routine with the natural voice chosen, in the real daemon:
 once its lines are rendered, every line known ahead plays in the natural voice and the
 lines only known at the moment (the summary, the week) play at once in the classic one.
+And the routine's lines reach the voice in the order a workout needs them, so the slow
+natural voice renders first what is heard first.
 
 Real store, engine, voice, cache and natural worker (hibari-tts); the classic engine is a
 tone writer and the speaker a recorder. Which voice a played file is in is told by its
@@ -9,11 +11,12 @@ name in the cache, a hash of the line, the settings and the engine.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-from device.engine.phrases import routine_lines
+from device.engine.phrases import preview_script, routine_lines
 from device.events import Action, State
 from device.service.worker import Spotter
 from device.voice.cache import WavCache
@@ -27,7 +30,7 @@ from tests.fakes import FakeClock
 ROOT = Path(__file__).resolve().parents[2]
 MAX_PRESSES = 500
 
-pytestmark = pytest.mark.skipif(
+needs_engine = pytest.mark.skipif(
     not natural_installed(), reason="the natural-voice extra (hibari-tts) is not installed"
 )
 
@@ -60,6 +63,7 @@ def voice_of(cache: Path, text: str, path: str) -> str:
     return names.get(path, f"neither: {path}")
 
 
+@needs_engine
 def test_a_workout_plays_its_lines_in_the_natural_voice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,3 +106,38 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
     assert {engine for text, engine in played if text in ahead} == {"natural"}
     moment = [engine for text, engine in played if text not in ahead]
     assert moment and set(moment) == {"classic"}
+
+
+class PreparingVoice(Voice):
+    """The real voice; also notes what it was asked to prepare, in order."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.prepared: list[list[str]] = []
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        texts = list(texts)
+        self.prepared.append(texts)
+        super().prepare(texts)
+
+
+def test_the_lines_are_rendered_in_the_order_a_workout_needs_them(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    voice = PreparingVoice(tmp_path / "cache", renderer=ToneRenderer(), player=RecordingPlayer())
+    spotter = Spotter(store, voice, clock=FakeClock())
+    try:
+        spotter.drain()
+        active = store.active_routine()
+        assert active is not None
+        [order] = voice.prepared
+        assert sorted(order) == sorted(routine_lines(active.routine))
+        script = preview_script(active.routine)
+        assert order[0] == script[0]
+        exercises = [
+            order.index(f"Exercise {n} of 4: {e.name}.")
+            for n, e in enumerate(active.routine.exercises, start=1)
+        ]
+        assert exercises == sorted(exercises)
+    finally:
+        voice.close()
+        store.close()
