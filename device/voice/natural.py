@@ -2,8 +2,8 @@
 
 The daemon never loads the model. A renderer here starts
 ``python -m device.voice.natural_worker`` when there is a line to render, hands it
-one line at a time, and lets it leave by itself once no line has come for a
-few seconds, so the model's memory is only taken while the cache is filling.
+one line at a time, and lets it leave by itself once no line has come for ten
+seconds, so the model's memory is only taken while the cache is filling.
 Any failure of the worker (not installed, crashed, hung, answering nonsense)
 becomes a ``RenderError`` for that line, after which the classic voice goes on
 speaking it; a hung worker is killed.
@@ -12,7 +12,6 @@ speaking it; a hung worker is killed.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import select
 import subprocess
@@ -28,11 +27,6 @@ from typing import IO, Any
 
 from device.voice.tts import RenderError, VoiceSettings
 
-log = logging.getLogger(__name__)
-
-CLASSIC = "classic"
-NATURAL = "natural"
-ENGINES = (CLASSIC, NATURAL)
 PACKAGE = "hibari-tts"
 VOICE = ("heart", "Heart (natural, American English)")
 # The classic voice's default rate is the natural engine's own pace.

@@ -170,3 +170,17 @@ def test_a_worker_that_talks_nonsense_is_stopped(tmp_path: Path) -> None:
 
 def test_the_worker_is_run_by_spotters_own_python() -> None:
     assert worker_command()[:3] == [sys.executable, "-m", "device.voice.natural_worker"]
+
+
+@needs_engine
+def test_the_worker_renders_under_the_services_memory_deny_write_execute(tmp_path: Path) -> None:
+    # spotter.service sets MemoryDenyWriteExecute=yes; the kernel's own switch for the same
+    # rule (PR_SET_MDWE = 65, refuse exec gain = 1) is set before the worker loads anything.
+    mdwe = "import ctypes\nassert ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) == 0, 'no MDWE'"
+    renderer = NaturalRenderer(command=stub_worker(mdwe))
+    try:
+        target = render(renderer, tmp_path)
+    finally:
+        renderer.close()
+    with wave.open(str(target), "rb") as wav:
+        assert wav.getnframes() > 0
