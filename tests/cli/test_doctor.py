@@ -111,6 +111,7 @@ def test_a_healthy_setup_is_all_ok(tmp_path):
         "speaker",
         "data",
         "store",
+        "natural voice",
         "web",
         "address",
     ]
