@@ -25,6 +25,7 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import IO, Any
 
+from device.voice import audio_format as fmt
 from device.voice.tts import RenderError, VoiceSettings
 
 PACKAGE = "hibari-tts"
@@ -170,6 +171,8 @@ class NaturalRenderer:
             "target": str(target),
             "speed": min(2.0, max(0.5, settings.rate / _BASE_RATE)),
             "volume": settings.volume,
+            # Delivered in the cache's own rate, so nothing is resampled in the daemon.
+            "rate": fmt.RATE,
         }
         with self._lock:
             if self._failures >= _GIVE_UP_AFTER and time.monotonic() < self._resting_until:

@@ -8,7 +8,8 @@ line is asked for, and never the daemon's modules.
 The protocol is one JSON object per line. The first line written to stdout says
 whether the engine loaded: ``{"ready": true, "engine": ..., "load_seconds": ...}``
 or ``{"ready": false, "error": ...}`` (then the exit status is 3). Each request
-read from stdin, ``{"text": ..., "target": ..., "speed": ..., "volume": ...}``,
+read from stdin, ``{"text": ..., "target": ..., "speed": ..., "volume": ...,
+"rate": ...}``,
 is answered with ``{"ok": true, "seconds": ..., "audio_seconds": ...,
 "peak_rss_kb": ...}`` once ``target`` holds the WAV, or ``{"ok": false,
 "error": ...}``. The worker leaves when stdin closes or after ``--idle``
@@ -51,20 +52,27 @@ class _Engine:
         self.rate = int(SAMPLE_RATE)
         self._tts = Hibari(model=voice_path(VOICE, download_missing=False), threads=1)
 
-    def render(self, text: str, speed: float, volume: float, target: str) -> float:
+    def render(self, text: str, speed: float, volume: float, rate: int, target: str) -> float:
         import numpy as np
 
         # A fixed seed: the same line always sounds the same, as espeak-ng's does.
         audio = self._tts(text, speed=speed, seed=0) * volume
         if audio.size == 0:
             raise ValueError("the engine produced no audio")
+        seconds = float(audio.size) / self.rate
+        if rate != self.rate:
+            # Band-limited, through the spectrum: here numpy is at hand, and the daemon is
+            # spared resampling in pure Python.
+            count = round(audio.size * rate / self.rate)
+            spectrum = np.fft.rfft(audio)[: count // 2 + 1]
+            audio = np.fft.irfft(spectrum, n=count) * (count / audio.size)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
         with wave.open(target, "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
-            wav.setframerate(self.rate)
+            wav.setframerate(rate)
             wav.writeframes(pcm.tobytes())
-        return float(audio.size) / self.rate
+        return seconds
 
 
 def _requests(fd: int, idle: float) -> Iterator[dict[str, Any]]:
@@ -111,6 +119,7 @@ def serve(source: int, out: IO[str], idle: float) -> int:
                 str(request["text"]),
                 float(request.get("speed", 1.0)),
                 float(request.get("volume", 1.0)),
+                int(request.get("rate", engine.rate)),
                 str(request["target"]),
             )
         except Exception as err:

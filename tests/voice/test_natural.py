@@ -37,7 +37,8 @@ NO_ENGINE = (
     "import device.voice.natural_worker as w\n"
     "class Engine:\n"
     "    version = 'stub'\n"
-    "    def render(self, text, speed, volume, target):\n"
+    "    rate = 22050\n"
+    "    def render(self, text, speed, volume, rate, target):\n"
     "        {body}\n"
     "w._Engine = Engine\n"
 )
@@ -75,7 +76,7 @@ def test_renders_a_line_in_a_worker_that_leaves_when_idle(tmp_path: Path) -> Non
     try:
         target = render(renderer, tmp_path, "Drive your hips up until your knees are bent.")
         with wave.open(str(target), "rb") as wav:
-            assert wav.getframerate() == 24000
+            assert wav.getframerate() == 22050  # the cache's rate, not the engine's 24 kHz
             seconds = wav.getnframes() / wav.getframerate()
         assert 1.0 < seconds < 10.0
         assert renderer.stats.peak_rss_kb > 0

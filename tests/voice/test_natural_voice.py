@@ -40,7 +40,8 @@ def broken_worker(render_body: str = "", setup: str = "") -> list[str]:
         "import device.voice.natural_worker as w\n"
         "class Engine:\n"
         "    version = 'broken'\n"
-        "    def render(self, text, speed, volume, target):\n"
+        "    rate = 22050\n"
+        "    def render(self, text, speed, volume, rate, target):\n"
         f"        {render_body}\n"
         "w._Engine = Engine\n"
     )
