@@ -40,7 +40,7 @@ MOMENT_BUDGET = 0.5
 
 def shipped_lines() -> list[str]:
     """Every line of the shipped routine that Spotter renders ahead."""
-    from device.engine.phrases import routine_lines
+    from device.engine.preview import routine_lines
     from routines.validation import load_library
 
     routine = next(iter(load_library()))

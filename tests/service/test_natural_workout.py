@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from device.engine.phrases import preview_script, routine_lines
+from device.engine.preview import preview_script, routine_lines
 from device.events import Action, State
 from device.service.worker import Spotter
+from device.testing import FakeClock
 from device.voice.cache import WavCache
 from device.voice.natural import NaturalRenderer, natural_installed, natural_version
 from device.voice.speaker import Voice
 from device.voice.tts import VoiceSettings
 from routines.store import Store
 from tests.dummy_voice import ToneRenderer
-from tests.fakes import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_PRESSES = 500
