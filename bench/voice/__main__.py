@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench.cpu_quota import QuotaUnavailable, cpu_quota, slow_down
+from bench.pi_zero import PiZeroQuota, QuotaUnavailable
 from bench.voice import noise
 from bench.voice.audio import RATE, mix, read_wav
 from bench.voice.recognise import whisper_tiny_en
@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="the emulated Pi renders only the first 12 lines"
     )
     parser.add_argument("--no-pi", action="store_true", help="skip the emulated Pi")
+    parser.add_argument(
+        "--speed-only", action="store_true", help="render and time only; transcribe nothing"
+    )
     args = parser.parse_args(argv)
     began = time.monotonic()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engines = [engine for engine in ENGINES if installed(engine)]
     lines = shipped_lines()
-    transcribe, listener = whisper_tiny_en()
+    transcribe, listener = (None, "") if args.speed_only else whisper_tiny_en()
     here: list[Result] = []
     pi: list[Result] = []
     pi_note = ""
@@ -125,26 +128,32 @@ def main(argv: list[str] | None = None) -> int:
         for engine in engines:
             print(f"rendering {len(lines)} lines: {engine}", file=sys.stderr, flush=True)
             here.append(render(engine, lines_file, Path(tmp) / engine))
-            print(f"transcribing: {engine}", file=sys.stderr, flush=True)
-            wer[engine] = heard(lines, Path(tmp) / engine, transcribe)
+            if transcribe is not None:
+                print(f"transcribing: {engine}", file=sys.stderr, flush=True)
+                wer[engine] = heard(lines, Path(tmp) / engine, transcribe)
         if not args.no_pi:
             try:
-                with cpu_quota() as enter:
-                    factor = slow_down(enter)
-                    pi_note = f"emulated Pi: 1/9 of a core, measured {factor:.1f}x slower"
+                with PiZeroQuota() as quota:
+                    factor = quota.calibrate()
+                    pi_note = (
+                        f"emulated Pi Zero 2 W: a CPU quota calibrated to {factor:.1f}x slower "
+                        "than one core here"
+                    )
                     for engine in engines:
                         print(f"rendering on the emulated Pi: {engine}", file=sys.stderr)
-                        pi.append(render(engine, pi_lines, Path(tmp) / f"pi-{engine}", enter))
+                        out = Path(tmp) / f"pi-{engine}"
+                        pi.append(render(engine, pi_lines, out, quota.enter))
             except QuotaUnavailable as err:
                 pi_note = f"emulated Pi skipped: {err}"
 
-    print(f"Listener: {listener}. {len(lines)} lines of the shipped routine.\n")
-    print("Word error rate (sentence accuracy), lower error is better:\n")
-    print("| engine | " + " | ".join(CONDITIONS) + " |")
-    print("|---|" + "---|" * len(CONDITIONS))
-    for r in here:
-        cells = [f"{wer[r.engine][c][0]:.2f} ({wer[r.engine][c][1]:.0%})" for c in CONDITIONS]
-        print(f"| {r.engine}: {r.version} | " + " | ".join(cells) + " |")
+    print(f"{len(lines)} lines of the shipped routine.\n")
+    if wer:
+        print(f"Word error rate (sentence accuracy), lower error is better; {listener}:\n")
+        print("| engine | " + " | ".join(CONDITIONS) + " |")
+        print("|---|" + "---|" * len(CONDITIONS))
+        for r in here:
+            cells = [f"{wer[r.engine][c][0]:.2f} ({wer[r.engine][c][1]:.0%})" for c in CONDITIONS]
+            print(f"| {r.engine}: {r.version} | " + " | ".join(cells) + " |")
     print("\nRendering (per line median / p95; real-time factor = render time / audio time):\n")
     print("| engine | where | per line | RTF | all lines | first line, cold | peak memory |")
     print("|---|---|---|---|---|---|---|")

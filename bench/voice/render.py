@@ -58,6 +58,11 @@ def _duration(path: Path) -> float:
 
 
 def _self_peak_mb() -> float:
+    # VmHWM, not ru_maxrss: the latter keeps the size of the (large) parent this process
+    # was forked from before it ran Python.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

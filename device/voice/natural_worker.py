@@ -27,6 +27,7 @@ import sys
 import time
 import wave
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 # The one voice that ships inside the package: nothing is ever downloaded.
@@ -40,6 +41,14 @@ def _send(out: IO[str], message: dict[str, Any]) -> None:
 
 
 def _peak_rss_kb() -> int:
+    # VmHWM counts this program only; ru_maxrss would also count the process it was
+    # forked from, before it ran this program.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 

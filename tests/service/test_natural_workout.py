@@ -131,13 +131,11 @@ def test_the_lines_are_rendered_in_the_order_a_workout_needs_them(tmp_path: Path
         assert active is not None
         [order] = voice.prepared
         assert sorted(order) == sorted(routine_lines(active.routine))
-        script = preview_script(active.routine)
-        assert order[0] == script[0]
-        exercises = [
-            order.index(f"Exercise {n} of 4: {e.name}.")
-            for n, e in enumerate(active.routine.exercises, start=1)
-        ]
-        assert exercises == sorted(exercises)
+        # Each line of a run comes in the order the run first says it.
+        script = [text for text in dict.fromkeys(preview_script(active.routine)) if text in order]
+        positions = [order.index(text) for text in script]
+        assert positions == sorted(positions)
+        assert len(script) > 40
     finally:
         voice.close()
         store.close()
