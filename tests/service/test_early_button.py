@@ -8,6 +8,11 @@ loading, and must start the workout once it is up.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import threading
 import time
 
 from gpiozero.pins.mock import MockFactory
@@ -16,7 +21,7 @@ from device.engine.gestures import Edge
 from device.hardware.button import ButtonInput
 from device.hardware.edge_relay import EdgeRelay
 from device.service.notify import BUTTON_LIVE
-from tests.service.test_service import NotifySocket, start_spotter, stop
+from tests.service.test_service import SPOTTER, NotifySocket, start_spotter, stop
 
 PIN = 17
 
@@ -73,3 +78,52 @@ def test_a_press_50_ms_after_the_pin_is_set_up_is_answered_once_spotter_is_up(tm
             process.kill()
             process.wait()
         notify_socket.close()
+
+
+def test_a_web_page_that_cannot_start_leaves_the_button_working(tmp_path):
+    notify = NotifySocket(tmp_path / "notify.sock")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "NOTIFY_SOCKET": str(notify.path)}
+        data, address = str(tmp_path / "data"), ["--host", "127.0.0.1", "--port", str(port)]
+        process = subprocess.Popen(
+            [*SPOTTER, "run", "--simulate", "--silent", "--data-dir", data, *address],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        logged: list[str] = []
+        web_failed = threading.Event()
+
+        def read_log() -> None:
+            assert process.stderr is not None
+            for line in process.stderr:
+                logged.append(line)
+                if "the button works without it" in line:
+                    web_failed.set()
+
+        reader = threading.Thread(target=read_log, daemon=True)
+        reader.start()
+        try:
+            assert notify.receive_until(lambda m: any(f == "READY=1" for _, f in m), 30)
+            # The page loads after READY, on its own thread: wait until it has given up.
+            assert web_failed.wait(30), logged
+            assert any(f"cannot serve the web page on 127.0.0.1:{port}" in line for line in logged)
+            assert process.stdin is not None
+            process.stdin.write("\n")
+            process.stdin.flush()
+            assert notify.receive_until(
+                lambda m: any(f.startswith("STATUS=") and "Hip flexor" in f for _, f in m), 30
+            ), notify.messages
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(20) == 0, logged
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            reader.join(5)
+            notify.close()
