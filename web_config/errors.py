@@ -59,13 +59,16 @@ def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
 
 
 def short_fields(fields: Mapping[str, str]) -> dict[str, str]:
-    """At most ``MAX_FIELDS_SHOWN`` problems, each key and message an excerpt."""
-    shown = {
+    """At most ``MAX_FIELDS_SHOWN`` problems, each key and message an excerpt (how many
+    more there were is ``more_problems``: every key here stays a field's name)."""
+    return {
         excerpt(k): excerpt(v, 4 * MAX_EXCERPT) for k, v in list(fields.items())[:MAX_FIELDS_SHOWN]
     }
-    if len(fields) > MAX_FIELDS_SHOWN:
-        shown["…"] = f"and {len(fields) - MAX_FIELDS_SHOWN} more problems"
-    return shown
+
+
+def more_problems(fields: Mapping[str, str]) -> int:
+    """How many problems ``short_fields`` leaves out."""
+    return max(0, len(fields) - MAX_FIELDS_SHOWN)
 
 
 def json_error(
@@ -79,6 +82,7 @@ def json_error(
         {
             "error": excerpt(message, 4 * MAX_EXCERPT),
             "fields": short_fields(fields or {}),
+            **({"more_problems": more} if (more := more_problems(fields or {})) else {}),
             **(extra or {}),
         }
     )

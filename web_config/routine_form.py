@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from routines.model import Exercise, Routine
 from routines.validation import MAX_EXERCISES
-from web_config.errors import short_fields
+from web_config.errors import more_problems, short_fields
 from web_config.parsing import is_whole_number
 
 # One more than a routine may hold, so the editor can show the "too many" error.
@@ -196,8 +196,10 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
 def describe_errors(errors: Mapping[str, str]) -> list[str]:
     """Every validation error as a sentence that names its place in words (the first
     ``MAX_FIELDS_SHOWN``, each an excerpt)."""
-    shown = short_fields(errors)
-    return [f"{_readable(key)}: {message}" for key, message in shown.items()]
+    shown = [f"{_readable(key)}: {message}" for key, message in short_fields(errors).items()]
+    if more := more_problems(errors):
+        shown.append(f"and {more} more problems")
+    return shown
 
 
 def _readable(key: str) -> str:
