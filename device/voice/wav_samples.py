@@ -1,0 +1,70 @@
+"""16-bit PCM WAV files as lists of float channels, and back."""
+
+from __future__ import annotations
+
+import sys
+import wave
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_FULL_SCALE = 32768.0
+
+
+class WavFormatError(Exception):
+    """The file is not 16-bit PCM WAV, the one format Spotter writes."""
+
+
+@dataclass(slots=True)
+class Audio:
+    """Samples in -1..1, one list per channel, at ``rate`` frames a second."""
+
+    channels: list[list[float]]
+    rate: int
+
+    @property
+    def seconds(self) -> float:
+        """How long it plays."""
+        return len(self.channels[0]) / self.rate if self.channels else 0.0
+
+
+def read_wav(path: Path) -> Audio:
+    """The samples of a 16-bit PCM WAV file."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            width, count, rate = wav.getsampwidth(), wav.getnchannels(), wav.getframerate()
+            raw = wav.readframes(wav.getnframes())
+    except (EOFError, wave.Error) as err:
+        raise WavFormatError(f"{path.name} is not a WAV file ({err})") from err
+    if width != 2:
+        raise WavFormatError(f"{path.name} has {8 * width}-bit samples, not 16-bit")
+    pcm = array("h")
+    pcm.frombytes(raw[: len(raw) - len(raw) % 2])
+    if sys.byteorder == "big":
+        pcm.byteswap()
+    scale = 1.0 / _FULL_SCALE
+    return Audio([[s * scale for s in pcm[c::count]] for c in range(count)], rate)
+
+
+def to_pcm16(channels: Sequence[Sequence[float]]) -> bytes:
+    """Interleaved little-endian 16-bit frames, rounded and held inside full scale."""
+    count = len(channels)
+    frames = min((len(ch) for ch in channels), default=0)
+    pcm = array("h", bytes(2 * count * frames))
+    for c, ch in enumerate(channels):
+        pcm[c::count] = array(
+            "h", [max(-32768, min(32767, round(x * _FULL_SCALE))) for x in ch[:frames]]
+        )
+    if sys.byteorder == "big":
+        pcm.byteswap()
+    return pcm.tobytes()
+
+
+def write_wav(path: Path, audio: Audio) -> None:
+    """Write ``audio`` as 16-bit PCM (replacing ``path``; give it a temporary name)."""
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(len(audio.channels))
+        wav.setsampwidth(2)
+        wav.setframerate(audio.rate)
+        wav.writeframes(to_pcm16(audio.channels))
