@@ -21,10 +21,29 @@ class State(StrEnum):
     DONE = "done"
 
 
+class Cue(StrEnum):
+    """A moment a short tone can mark, beside or instead of its words (the voice's setting)."""
+
+    REP = "rep"  # a rep counted
+    HOLD_STARTED = "hold_started"
+    HOLD_ENDED = "hold_ended"
+    REST_OVER = "rest_over"
+    SET_DONE = "set_done"
+    WORKOUT_DONE = "workout_done"
+    PHASE = "phase"  # a paced rep moves to its next phase ("up", "down")
+
+    @property
+    def replaces_words(self) -> bool:
+        """True if the tone says all the line does; the line after a rest says what comes
+        next, so its words stay even when tones are chosen."""
+        return self is not Cue.REST_OVER
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """A sentence to speak. ``interrupt`` lines answer the button and cut speech short;
-    the others were scheduled by time and wait for the sentence in progress."""
+    the others were scheduled by time and wait for the sentence in progress. ``cue``
+    names the moment the line marks, for a tone."""
 
     text: str
     interrupt: bool = False
@@ -32,6 +51,7 @@ class Line:
     # second late, unless ``keep`` (the lines that end a hold or a rest).
     due: float | None = None
     keep: bool = False
+    cue: Cue | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,10 @@ WHOLE_NUMBER_RANGES: Final[Mapping[str, tuple[int, int]]] = {
 PACE_RANGE: Final = (0.75, 1.5)
 VERBOSITIES: Final = ("auto", "full", "brief")
 MAX_PIN_HASH = 512
+# Above 100 % a limiter adds loudness without clipping, up to +9 dB (2.8 = +8.9 dB).
+MAX_VOLUME: Final = 2.8
+# How a rep, a hold, the end of a rest or of a set is marked: words, a tone, or both.
+CUE_SOUNDS: Final = ("words", "tones", "both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,8 @@ class Settings:
 
     voice_id: str = ""  # espeak-ng voice id; "" = the engine's default English
     voice_rate: int = 165  # words per minute
-    voice_volume: float = 1.0
+    voice_volume: float = 1.0  # 1.0 = 100 %
+    cue_sounds: str = "words"
     voice_engine: str = "classic"
     double_press_ms: int = 400
     hold_ms: int = 1000
@@ -124,7 +129,9 @@ def _check(problems: Problems, name: str, value: object, base: Settings) -> obje
         low, high = WHOLE_NUMBER_RANGES[name]
         return problems.whole_number(name, value, low, high)
     if name == "voice_volume":
-        return problems.number(name, value, 0.0, 1.0)
+        return problems.number(name, value, 0.0, MAX_VOLUME)
+    if name == "cue_sounds":
+        return problems.choice(name, value, CUE_SOUNDS)
     if name == "pace":
         return problems.number(name, value, *PACE_RANGE)
     if name == "verbosity":

@@ -11,8 +11,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Cue, Gesture
 from routines.model import Exercise, Side
+
+
+class Cued(str):
+    """A sentence that marks a moment of the workout, which a tone can mark too.
+
+    Still a plain ``str`` everywhere (scripts, previews, what the page shows);
+    the session reads ``cue`` when it turns sentences into lines.
+    """
+
+    cue: Cue
+
+    def __new__(cls, text: str, cue: Cue) -> Cued:
+        cued = super().__new__(cls, text)
+        cued.cue = cue
+        return cued
+
+
+def cue_of(text: str) -> Cue | None:
+    """The moment ``text`` marks, if any."""
+    return text.cue if isinstance(text, Cued) else None
+
 
 _GESTURE_WORDS: dict[Gesture, str] = {
     Gesture.PRESS: "press",
@@ -275,18 +296,23 @@ def count(number: int) -> str:
     return str(number)
 
 
+def rep_counted(number: int) -> str:
+    """The count of a rep just done."""
+    return Cued(count(number), Cue.REP)
+
+
 def set_done() -> str:
-    return "Set done."
+    return Cued("Set done.", Cue.SET_DONE)
 
 
 def paced_rep(number: int, say: str) -> str:
     """A paced rep's count, with the word of its first phase: "3. Up."."""
-    return f"{number}. {_sentence(say)}"
+    return Cued(f"{number}. {_sentence(say)}", Cue.REP)
 
 
 def phase(say: str) -> str:
-    """A later phase of a paced rep ("Squeeze.")."""
-    return _sentence(say)
+    """A later phase of a paced rep ("Squeeze."); a tone can stand for it."""
+    return Cued(_sentence(say), Cue.PHASE)
 
 
 # -- going back ------------------------------------------------------------------------------
@@ -323,7 +349,7 @@ def auto_paused(words: ButtonWords = DEFAULT_WORDS) -> str:
 
 
 def hold_start(seconds: int) -> str:
-    return f"Hold for {seconds} seconds."
+    return Cued(f"Hold for {seconds} seconds.", Cue.HOLD_STARTED)
 
 
 def halfway() -> str:
@@ -331,7 +357,7 @@ def halfway() -> str:
 
 
 def release() -> str:
-    return "And release."
+    return Cued("And release.", Cue.HOLD_ENDED)
 
 
 def keep_holding(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS) -> list[str]:
@@ -407,7 +433,12 @@ def ended() -> str:
 
 
 def complete() -> str:
-    return "Workout complete. Well done."
+    return Cued("Workout complete. Well done.", Cue.WORKOUT_DONE)
+
+
+def rest_over(texts: list[str]) -> list[str]:
+    """What follows a rest, its first sentence marking that the rest is over."""
+    return [Cued(texts[0], Cue.REST_OVER), *texts[1:]] if texts else texts
 
 
 def _plural(number: int, word: str) -> str:

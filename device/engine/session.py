@@ -189,7 +189,7 @@ class WorkoutSession:
             # When several cues fell due together only the newest still makes sense.
             while s.next_cue < len(s.cues) and s.cues[s.next_cue][0] <= due:
                 offset, text = s.cues[s.next_cue]
-                latest = Line(text, due=s.phase_start + offset)
+                latest = Line(text, due=s.phase_start + offset, cue=phrases.cue_of(text))
                 s.next_cue += 1
             if due < s.phase_length:
                 if latest is not None:
@@ -205,9 +205,9 @@ class WorkoutSession:
                 self._record_reps(s.current.reps or 0)
                 texts = self._side_done(end)
             else:
-                texts = self._enter_position(end)
+                texts = phrases.rest_over(self._enter_position(end))
             # The lines that end a hold or a rest are said however late they come.
-            lines.extend(Line(text, due=end, keep=True) for text in texts)
+            lines.extend(Line(text, due=end, keep=True, cue=phrases.cue_of(text)) for text in texts)
             if s.waiting:
                 s.waiting_since, s.reminded = end, False
         lines.extend(self._nobody_pressing(now))
@@ -281,7 +281,10 @@ class WorkoutSession:
     def _lines(self, texts: list[str], *, interrupt: bool) -> list[Line]:
         if texts:
             self._s.last_spoken = texts[-1]
-        return [Line(text, interrupt=interrupt and i == 0) for i, text in enumerate(texts)]
+        return [
+            Line(text, interrupt=interrupt and i == 0, cue=phrases.cue_of(text))
+            for i, text in enumerate(texts)
+        ]
 
     def _act(self, action: Action, now: float) -> list[str]:
         s = self._s
@@ -429,7 +432,7 @@ class WorkoutSession:
         if s.state is State.HOLD:
             return [phrases.release(), *self._side_done(now)]
         if s.state is State.REST:
-            return self._enter_position(now)
+            return phrases.rest_over(self._enter_position(now))
         ex = s.current
         if ex.hold_seconds is not None:
             return self._begin_hold(now, ex.hold_seconds)
@@ -444,7 +447,7 @@ class WorkoutSession:
                 return self._side_done(now)
             return self._start_pacing(now, s.rep + 1)
         s.rep += 1
-        texts = [phrases.count(s.rep)]
+        texts = [phrases.rep_counted(s.rep)]
         if ex.reps is not None and s.rep >= ex.reps:
             self._record_reps(s.rep)
             texts.extend(self._side_done(now))

@@ -21,6 +21,7 @@ from device.hardware.led import StatusLed, open_status_led
 from device.service.config import Config
 from device.service.errors import CommandError
 from device.service.worker import Spotter
+from device.voice.mixer import open_hardware_volume
 from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.player import Player
 from device.voice.speaker import Voice
@@ -105,6 +106,10 @@ def build(
                 audio_device=config.audio_device,
                 # A small object: the engine loads in a worker process, and only when chosen.
                 natural=NaturalRenderer() if natural_installed() else None,
+                # The card's own volume control, where it has one; only for real sound.
+                hardware_volume=open_hardware_volume(config.audio_device)
+                if player is None
+                else None,
             )
         cleanup.callback(voice.close)
         led = open_status_led(config.led_pin, pin_factory=pin_factory)

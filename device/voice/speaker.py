@@ -23,8 +23,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from device.events import Line
+from device.events import Cue, Line
 from device.voice.cache import WavCache
+from device.voice.earcons import EarconRenderer, cue_of, cue_text
+from device.voice.levelling import LevelledRenderer
+from device.voice.mixer import HardwareVolume
 from device.voice.natural_lines import NaturalLines
 from device.voice.output import open_player
 from device.voice.player import Playback, Player
@@ -38,6 +41,11 @@ log = logging.getLogger(__name__)
 # A timed cue that would start later than this after its time is dropped: a countdown
 # number or "Halfway there" said seconds late misleads more than silence does.
 LATE_CUE_SECONDS = 1.0
+
+
+def cached_renderer(speech: Renderer, *, hardware_mixer: bool = False) -> Renderer:
+    """What fills the cache: ``speech`` for lines, tones for cues, both levelled on the way."""
+    return LevelledRenderer(EarconRenderer(speech), hardware_mixer=hardware_mixer)
 
 
 class Voice:
@@ -55,8 +63,14 @@ class Voice:
         render_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         natural: Renderer | None = None,
+        hardware_volume: HardwareVolume | None = None,
     ) -> None:
-        self._renderer = renderer if renderer is not None else Pyttsx3Renderer()
+        self._renderer = cached_renderer(
+            renderer if renderer is not None else Pyttsx3Renderer(),
+            hardware_mixer=hardware_volume is not None,
+        )
+        self._hardware_volume = hardware_volume
+        self._set_hardware_volume(settings.volume)
         self._player = player if player is not None else open_player(audio_device)
         self._echo = echo
         self._render_timeout = render_timeout
@@ -102,12 +116,14 @@ class Voice:
         ``now`` is the time on the clock the lines' ``due`` times are on, when that is not
         the voice's own: a timed cue more than a second late is dropped."""
         shift = 0.0 if now is None else self._clock() - now
-        queued = [
-            (line.text, _drop_after(line, shift), line.keep) for line in lines if line.text.strip()
-        ]
         with self._lock:
             if self._closed:
                 return
+            queued = [
+                (sound, _drop_after(line, shift), line.keep)
+                for line in lines
+                for sound in self._sounds_locked(line)
+            ]
             if lines and lines[0].interrupt:
                 self._silence_locked()
             elif any(line.keep for line in lines):
@@ -135,10 +151,12 @@ class Voice:
         with self._lock:
             if settings == self._settings:
                 return
+            if settings.volume != self._settings.volume:
+                self._set_hardware_volume(settings.volume)
             self._settings = settings
             self._fresh.clear()
             prepared = self._prepared
-        self._prepare(prepared, settings)
+        self._prepare(self._with_tones(prepared, settings), settings)
         self._prepare_natural(prepared, settings)
 
     def use_natural(self, natural: bool) -> None:
@@ -162,12 +180,14 @@ class Voice:
         return self._natural is None or self._natural.wait_idle(timeout)
 
     def prepare(self, texts: Iterable[str]) -> None:
-        """Render these lines in the background, after any line someone is waiting for."""
+        """Render these lines (and the tones, if they are wanted) in the background, after
+        any line someone is waiting for."""
         unique = tuple(dict.fromkeys(text for text in texts if text.strip()))
         with self._lock:
             self._prepared = unique
             settings = self._settings
-            missing = tuple(text for text in unique if text not in self._fresh)
+            wanted = self._with_tones(unique, settings)
+            missing = tuple(text for text in wanted if text not in self._fresh)
         self._prepare(missing, settings)
         self._prepare_natural(unique, settings)
 
@@ -221,6 +241,30 @@ class Voice:
         close_player = getattr(self._player, "close", None)
         if close_player is not None:
             close_player()
+
+    def _sounds_locked(self, line: Line) -> list[str]:
+        """What the queue plays for ``line``: its words, its tone, or the tone then the words."""
+        words = [line.text] if line.text.strip() else []
+        style = self._settings.cue_sounds
+        if line.cue is None or style == "words":
+            return words
+        if style == "tones" and line.cue.replaces_words:
+            return [cue_text(line.cue)]
+        return [cue_text(line.cue), *words]
+
+    @staticmethod
+    def _with_tones(texts: tuple[str, ...], settings: VoiceSettings) -> tuple[str, ...]:
+        if settings.cue_sounds == "words":
+            return texts
+        return tuple(dict.fromkeys([*(cue_text(cue) for cue in Cue), *texts]))
+
+    def _set_hardware_volume(self, volume: float) -> None:
+        if self._hardware_volume is None:
+            return
+        try:
+            self._hardware_volume.set(min(volume, 1.0))
+        except Exception as err:  # the card went away: software gain still works above 100 %
+            log.warning("cannot set the sound card's volume (%s)", err)
 
     def _prepare(self, texts: tuple[str, ...], settings: VoiceSettings) -> None:
         for text in texts:
@@ -294,7 +338,7 @@ class Voice:
         return True
 
     def _echo_locked(self, text: str) -> None:
-        if self._echo is None:
+        if self._echo is None or cue_of(text) is not None:
             return
         try:
             self._echo(text)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from routines.settings import Settings
 
@@ -25,19 +25,28 @@ _WAV_HEADER_BYTES = 44
 _SETTLE_TIMEOUT = 2.0
 
 
+# What marks a rep, a hold, a rest or a set: the words, a tone instead, or a tone before them.
+CueSounds = Literal["words", "tones", "both"]
+
+
 @dataclass(frozen=True, slots=True)
 class VoiceSettings:
-    """How Spotter sounds: espeak-ng voice id ("" = default English), words per minute, 0..1."""
+    """How Spotter sounds: espeak-ng voice id ("" = default English), words per minute,
+    volume (1.0 = 100 %, up to 2.8) and how moments are marked."""
 
     voice_id: str = ""
     rate: int = 165
     volume: float = 1.0
+    cue_sounds: CueSounds = "words"
 
     @classmethod
     def of(cls, settings: Settings) -> VoiceSettings:
         """The voice part of the device's settings."""
         return cls(
-            voice_id=settings.voice_id, rate=settings.voice_rate, volume=settings.voice_volume
+            voice_id=settings.voice_id,
+            rate=settings.voice_rate,
+            volume=settings.voice_volume,
+            cue_sounds=cast(CueSounds, settings.cue_sounds),
         )
 
 

@@ -25,6 +25,7 @@ def test_defaults_match_the_design() -> None:
         "voice_rate": 165,
         "voice_volume": 1.0,
         "voice_engine": "classic",
+        "cue_sounds": "words",
         "double_press_ms": 400,
         "hold_ms": 1000,
         "long_hold_ms": 3000,
@@ -61,8 +62,9 @@ def test_every_setting_can_change_at_once() -> None:
     changes: dict[str, Any] = {
         "voice_id": "en-gb",
         "voice_rate": 200,
-        "voice_volume": 0.5,
         "voice_engine": "natural",
+        "voice_volume": 2.5,
+        "cue_sounds": "both",
         "double_press_ms": 300,
         "hold_ms": 800,
         "long_hold_ms": 2500,
@@ -100,6 +102,8 @@ def test_changes_apply_on_top_of_the_base_and_leave_it_alone() -> None:
 def test_volume_accepts_whole_numbers_at_the_ends() -> None:
     assert parse_settings_changes({"voice_volume": 0}, BASE).voice_volume == 0.0
     assert parse_settings_changes({"voice_volume": 1}, BASE).voice_volume == 1.0
+    # Over 100 %: the limiter adds up to +9 dB.
+    assert parse_settings_changes({"voice_volume": 2.8}, BASE).voice_volume == 2.8
 
 
 def test_gesture_actions_cannot_be_changed_through_the_result() -> None:
@@ -116,11 +120,13 @@ def test_gesture_actions_cannot_be_changed_through_the_result() -> None:
         ("voice_rate", 301, "must be a whole number from 80 to 300"),
         ("voice_rate", 165.0, "must be a whole number from 80 to 300"),
         ("voice_rate", True, "must be a whole number from 80 to 300"),
-        ("voice_volume", 1.1, "must be a number from 0.0 to 1.0"),
-        ("voice_volume", -0.1, "must be a number from 0.0 to 1.0"),
-        ("voice_volume", float("nan"), "must be a number from 0.0 to 1.0"),
-        ("voice_volume", "1", "must be a number from 0.0 to 1.0"),
-        ("voice_volume", False, "must be a number from 0.0 to 1.0"),
+        ("voice_volume", 2.9, "must be a number from 0.0 to 2.8"),
+        ("voice_volume", -0.1, "must be a number from 0.0 to 2.8"),
+        ("voice_volume", float("nan"), "must be a number from 0.0 to 2.8"),
+        ("voice_volume", "1", "must be a number from 0.0 to 2.8"),
+        ("voice_volume", False, "must be a number from 0.0 to 2.8"),
+        ("cue_sounds", "beeps", "must be one of: words, tones, both"),
+        ("cue_sounds", None, "must be one of: words, tones, both"),
         ("double_press_ms", 149, "must be a whole number from 150 to 1500"),
         ("hold_ms", 5001, "must be a whole number from 300 to 5000"),
         ("long_hold_ms", 999, "must be a whole number from 1000 to 10000"),

@@ -15,6 +15,7 @@ import sys
 import threading
 import wave
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from device.events import Line
 from device.voice import tts as tts
 from device.voice.cache import WavCache, is_playable_wav
 from device.voice.player import NullPlayer, PlayerError
-from device.voice.speaker import Voice
+from device.voice.speaker import Voice, cached_renderer
 from device.voice.tts import Pyttsx3Renderer, RenderError, VoiceSettings
 
 WAIT = 5.0  # seconds; a bound for things that take milliseconds
@@ -152,7 +153,8 @@ class Rig:
     def audio(self, text: str, settings: VoiceSettings | None = None) -> str:
         """Where the voice keeps the audio of ``text``."""
         cache = WavCache(self.cache_dir)
-        return str(cache.path_for(text, settings or VoiceSettings(), FakeRenderer.version))
+        version = cached_renderer(FakeRenderer()).version
+        return str(cache.path_for(text, settings or VoiceSettings(), version))
 
     def warm(self, *texts: str) -> None:
         self.voice.prepare(texts)
@@ -409,7 +411,8 @@ def test_new_settings_render_the_prepared_lines_again(rig: Rig) -> None:
     slower = VoiceSettings(voice_id="gmw/en-us", rate=120, volume=0.5)
     rig.voice.configure(slower)
     assert rig.voice.wait_until_prepared(WAIT)
-    assert rig.renderer.rendered == [("Go.", VoiceSettings()), ("Go.", slower)]
+    # The engine always renders at full volume: the volume is applied when levelling.
+    assert rig.renderer.rendered == [("Go.", VoiceSettings()), ("Go.", replace(slower, volume=1))]
     rig.voice.speak([Line("Go.", interrupt=True)])
     assert rig.player.paths == [rig.audio("Go.", slower)]
     assert rig.audio("Go.", slower) != rig.audio("Go.")

@@ -1,0 +1,94 @@
+"""Short tones that mark a moment of the workout, made here from sine waves.
+
+Each moment has its own shape, so it can be told apart without words through
+gym noise: one high blip for a rep, a step up when a hold starts and down when
+it ends, a double beep when the rest is over, a rising chord for a set and a
+longer one for the workout. Notes carry a few harmonics, which small speakers
+reproduce better than a pure tone. They are rendered into the same cache as
+speech, under a text no line can have, and levelled like speech.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from device.events import Cue
+from device.voice.tts import Renderer, VoiceSettings
+from device.voice.wav_samples import Audio, write_wav
+
+RATE = 22050
+# Starts the cache text of a tone: a control character, which no routine or sentence holds.
+_MARK = "\x07"
+_VERSION = "earcons 1"
+_HARMONICS = ((1, 1.0), (2, 0.35), (3, 0.15))
+_ATTACK = 0.005
+_RELEASE = 0.012
+
+# (frequency in Hz, seconds) per note; a frequency of 0 is a gap.
+Note = tuple[float, float]
+SHAPES: dict[Cue, tuple[Note, ...]] = {
+    Cue.REP: ((1318.5, 0.07),),
+    Cue.HOLD_STARTED: ((659.3, 0.09), (987.8, 0.14)),
+    Cue.HOLD_ENDED: ((987.8, 0.09), (659.3, 0.14)),
+    Cue.REST_OVER: ((1174.7, 0.08), (0.0, 0.06), (1174.7, 0.08)),
+    Cue.SET_DONE: ((523.3, 0.08), (659.3, 0.08), (784.0, 0.16)),
+    Cue.WORKOUT_DONE: ((523.3, 0.1), (659.3, 0.1), (784.0, 0.1), (1046.5, 0.4)),
+    Cue.PHASE: ((880.0, 0.05),),
+}
+
+
+def cue_text(cue: Cue) -> str:
+    """The text a tone is queued and cached under."""
+    return _MARK + cue.value
+
+
+def cue_of(text: str) -> Cue | None:
+    """The tone a queued text stands for; None for speech."""
+    return Cue(text[len(_MARK) :]) if text.startswith(_MARK) else None
+
+
+def _note(freq: float, seconds: float, rate: int) -> list[float]:
+    count = round(seconds * rate)
+    if freq <= 0.0:
+        return [0.0] * count
+    attack = round(_ATTACK * rate)
+    release = round(_RELEASE * rate)
+    decay = 3.0 / count  # down about 26 dB by the end: a struck sound, not a buzz
+    out = []
+    for i in range(count):
+        phase = 2.0 * math.pi * freq * i / rate
+        wave = sum(level * math.sin(h * phase) for h, level in _HARMONICS)
+        # Ramps in and out, so no note starts or stops with a click.
+        envelope = min(1.0, i / attack, (count - 1 - i) / release) * math.exp(-decay * i)
+        out.append(0.3 * wave * envelope)
+    return out
+
+
+def synthesise(cue: Cue, rate: int = RATE) -> list[float]:
+    """The tone for ``cue`` as mono samples."""
+    return [x for freq, seconds in SHAPES[cue] for x in _note(freq, seconds, rate)]
+
+
+class EarconRenderer:
+    """A renderer that writes tones for cue texts and hands everything else to speech."""
+
+    def __init__(self, speech: Renderer) -> None:
+        self.speech = speech
+
+    @property
+    def version(self) -> str:
+        """The speech engine's version and the tones'."""
+        return f"{self.speech.version}; {_VERSION}"
+
+    def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
+        """Write the tone ``text`` stands for, or speak it."""
+        cue = cue_of(text)
+        if cue is None:
+            self.speech.render(text, settings, target)
+        else:
+            write_wav(target, Audio([synthesise(cue)], RATE))
+
+    def voices(self) -> list[tuple[str, str]]:
+        """The speech engine's voices."""
+        return self.speech.voices()

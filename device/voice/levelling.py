@@ -1,0 +1,75 @@
+"""Every rendered line at one loudness before the cache keeps it, and the volume on top.
+
+A renderer is wrapped, not changed: whatever engine wrote the WAV, the file is
+read back, brought to -16 LUFS with peaks at most -1 dBFS and written again,
+so a count, an instruction, a tone and a line from another engine all sound
+equally loud. The volume setting is applied here too, in software, unless a
+hardware mixer takes care of everything up to 100 %: above that only the
+limiter can add loudness without clipping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from device.voice.loudness import CEILING_DBFS, TARGET_LUFS, db_to_gain, normalise
+from device.voice.tts import Renderer, VoiceSettings
+from device.voice.wav_samples import read_wav, write_wav
+
+# Part of every cache key: audio levelled some other way is never served as this.
+LEVELLING = f"levelled to {TARGET_LUFS:g} LUFS, peaks {CEILING_DBFS:g} dBFS"
+# The ceiling on the 16-bit step at or just under it, so rounding to 16 bits can't cross it.
+_CEILING_16BIT_DBFS = 20.0 * math.log10(math.floor(db_to_gain(CEILING_DBFS) * 32768) / 32768)
+
+
+def software_gain_db(volume: float, *, hardware_mixer: bool = False) -> float:
+    """How far above (or below) the target a line is rendered for ``volume`` (1.0 = 100 %).
+
+    With a hardware mixer the card turns the sound down, so only what is above
+    100 % is left for the render; without one the render does it all.
+    """
+    if hardware_mixer:
+        volume = max(volume, 1.0)
+    return 20.0 * math.log10(volume) if volume > 0.0 else -math.inf
+
+
+def level_wav(path: Path, *, gain_db: float = 0.0) -> None:
+    """Rewrite the 16-bit WAV at ``path`` at the target loudness plus ``gain_db``."""
+    audio = read_wav(path)
+    if gain_db == -math.inf:
+        audio.channels = [[0.0] * len(ch) for ch in audio.channels]
+    else:
+        audio.channels = normalise(
+            audio.channels,
+            audio.rate,
+            target_lufs=TARGET_LUFS + gain_db,
+            ceiling_dbfs=_CEILING_16BIT_DBFS,
+        )
+    write_wav(path, audio)
+
+
+class LevelledRenderer:
+    """A renderer whose every file comes out levelled, at the volume in its settings."""
+
+    def __init__(self, inner: Renderer, *, hardware_mixer: bool = False) -> None:
+        self.inner = inner
+        self.hardware_mixer = hardware_mixer
+
+    @property
+    def version(self) -> str:
+        """The engine's version and how its audio is levelled."""
+        return f"{self.inner.version}; {LEVELLING}"
+
+    def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
+        """Render at the engine's full volume, then level it (the volume is applied here)."""
+        self.inner.render(text, dataclasses.replace(settings, volume=1.0), target)
+        level_wav(
+            target,
+            gain_db=software_gain_db(settings.volume, hardware_mixer=self.hardware_mixer),
+        )
+
+    def voices(self) -> list[tuple[str, str]]:
+        """The engine's voices."""
+        return self.inner.voices()

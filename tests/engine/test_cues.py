@@ -1,0 +1,82 @@
+"""The session marks the moments a tone can stand for, and only those."""
+
+from __future__ import annotations
+
+from device.engine.session import WorkoutSession
+from device.events import Cue, Gesture, Line
+from routines.model import Exercise, Routine
+from tests.fakes import FakeClock
+
+ROUTINE = Routine(
+    id="cues",
+    name="Cues",
+    exercises=(
+        Exercise(name="Plank", sets=2, hold_seconds=4, rest_seconds=5),
+        Exercise(name="Squats", sets=1, reps=2, rest_seconds=0),
+    ),
+)
+Said = list[tuple[str, Cue | None]]
+
+
+def cues(lines: list[Line]) -> Said:
+    return [(line.text, line.cue) for line in lines]
+
+
+def start(clock: FakeClock) -> WorkoutSession:
+    session = WorkoutSession(clock, default_rest=30)
+    session.set_routine(ROUTINE, sessions_this_week=0, weekly_goal=None)
+    return session
+
+
+def test_each_moment_of_a_workout_carries_its_cue(clock: FakeClock) -> None:
+    session = start(clock)
+
+    def press() -> Said:
+        clock.advance(1)
+        return cues(session.handle_gesture(Gesture.PRESS))
+
+    def run_out() -> Said:
+        said: Said = []
+        while (due := session.next_deadline()) is not None:
+            clock.now = due
+            said += cues(session.tick())
+        return said
+
+    assert all(cue is None for _, cue in press() + press())  # the intro, set 1
+    assert press() == [("Hold for 4 seconds.", Cue.HOLD_STARTED)]
+    timed = run_out()
+    # Countdown numbers are words only: a tone is for a rep, not for 3, 2, 1.
+    assert ("3", None) in timed
+    assert timed[3:6] == [
+        ("And release.", Cue.HOLD_ENDED),
+        ("Set done.", Cue.SET_DONE),
+        ("Rest for 5 seconds.", None),
+    ]
+    # The rest runs out: the next set's first line marks it.
+    assert timed[-2:] == [
+        ("Final set.", Cue.REST_OVER),
+        ("Press to start the 4 second hold.", None),
+    ]
+    press()
+    assert press()[:2] == [("And release.", Cue.HOLD_ENDED), ("Set done.", Cue.SET_DONE)]
+    # A press that cuts the rest short ends it just the same.
+    assert press()[0] == ("Exercise 2 of 2: Squats.", Cue.REST_OVER)
+    press()
+    assert press() == [("1", Cue.REP)]
+    last = press()
+    assert last[:3] == [
+        ("2", Cue.REP),
+        ("Set done.", Cue.SET_DONE),
+        ("Workout complete. Well done.", Cue.WORKOUT_DONE),
+    ]
+    assert all(cue is None for _, cue in last[3:])  # the summary is words
+
+
+def test_a_workout_ended_early_is_not_marked_as_done(clock: FakeClock) -> None:
+    session = start(clock)
+    session.handle_gesture(Gesture.PRESS)
+    session.handle_gesture(Gesture.LONG_HOLD)  # paused
+    session.handle_gesture(Gesture.LONG_HOLD)  # asked to confirm
+    said = cues(session.handle_gesture(Gesture.LONG_HOLD))
+    assert said[0] == ("Workout ended.", None)
+    assert all(cue is None for _, cue in said)
