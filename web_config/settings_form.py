@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from device.control import EffectiveSettings
 from routines.model import Gesture
-from routines.settings import GESTURES, Settings
+from routines.settings import GESTURES, MAX_VOLUME, Settings
 from web_config.routine_form import number_or_text
 
 NUMBER_FIELDS = (
@@ -20,7 +20,8 @@ NUMBER_FIELDS = (
     "idle_pause_seconds",
     "abandon_after_minutes",
 )
-VOLUME_RULE = "must be a whole percentage from 0 to 100"
+MAX_PERCENT = round(MAX_VOLUME * 100)
+VOLUME_RULE = f"must be a whole percentage from 0 to {MAX_PERCENT}"
 PACE_RULE = "must be a whole percentage from 75 to 150"
 VOICE_RULE = "must be one of the voices installed on this device"
 
@@ -33,6 +34,7 @@ def form_values(settings: Settings) -> dict[str, str]:
     values["voice_volume"] = str(round(settings.voice_volume * 100))
     values["pace"] = str(round(settings.pace * 100))
     values["verbosity"] = settings.verbosity
+    values["cue_sounds"] = settings.cue_sounds
     values["weekly_goal"] = "" if settings.weekly_goal is None else str(settings.weekly_goal)
     for gesture in GESTURES:
         action = settings.gesture_actions.get(Gesture(gesture))
@@ -61,7 +63,7 @@ def changes_from_form(
         changes["weekly_goal"] = number_or_text(form["weekly_goal"])
     if "voice_volume" in form:
         volume = number_or_text(form["voice_volume"])
-        if isinstance(volume, int) and 0 <= volume <= 100:
+        if isinstance(volume, int) and 0 <= volume <= MAX_PERCENT:
             changes["voice_volume"] = volume / 100
         else:
             problems["voice_volume"] = VOLUME_RULE
@@ -75,6 +77,8 @@ def changes_from_form(
         changes["verbosity"] = form["verbosity"]
     if "voice_engine" in form:
         changes["voice_engine"] = form["voice_engine"]
+    if "cue_sounds" in form:
+        changes["cue_sounds"] = form["cue_sounds"]
     if "voice_id" in form:
         voice = form["voice_id"]
         if voice and voice not in voice_ids:

@@ -6,16 +6,18 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from routines.errors import SettingsError
-from routines.settings import ACTIONS, GESTURES, parse_settings_changes
+from routines.settings import ACTIONS, CUE_SOUNDS, GESTURES, parse_settings_changes
 from web_config.access_pin import hash_pin, pin_problem
 from web_config.auth import login_required, pin_checker, start_login_session
 from web_config.context import control, link, store
-from web_config.settings_form import changes_from_form, form_values, form_values_of
+from web_config.settings_form import MAX_PERCENT, changes_from_form, form_values, form_values_of
 from web_config.test_lines import TestLines
+from web_config.voice_list import hidden_count, voice_groups
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-TEST_LINE = "This is how I will sound during your workout."
+# A line as the workout says it: a set, its reps and the press that moves on.
+TEST_LINE = "Set 2 of 3. 10 reps of glute hip thrusts. Press after each rep."
 MAX_TEST_LINE = 200
 
 
@@ -35,14 +37,21 @@ def _page(
     settings = store().settings()
     effective = control().settings()
     shown = {_form_field(k): v for k, v in (errors or {}).items()}
+    values = {**(values or form_values(settings)), **form_values_of(effective)}
+    voices = control().voices()
+    show_all = request.args.get("voices") == "all"
     page = render_template(
         "settings.html",
-        values={**(values or form_values(settings)), **form_values_of(effective)},
+        values=values,
         pinned=effective.pinned,
         errors=shown,
         pin_set=bool(settings.pin_hash),
         pin_short=pin_checker().is_short(settings.pin_hash),
-        voices=control().voices(),
+        voice_groups=voice_groups(voices, show_all=show_all, selected=values.get("voice_id", "")),
+        show_all_voices=show_all,
+        other_voices=hidden_count(voices),
+        max_volume=MAX_PERCENT,
+        cue_sounds=CUE_SOUNDS,
         gestures=GESTURES,
         actions=ACTIONS,
         test_line=TEST_LINE,

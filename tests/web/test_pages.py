@@ -200,6 +200,7 @@ def settings_form(**changes: str) -> dict[str, str]:
         "voice_id": "en-gb",
         "voice_rate": "180",
         "voice_volume": "70",
+        "cue_sounds": "both",
         "gesture-press": "next",
         "gesture-double": "skip",
         "gesture-hold": "repeat",
@@ -232,7 +233,7 @@ def test_saving_settings_stores_them_and_reloads(client, store, control):
     response = post_form(client, "/settings/", settings_form())
     assert response.status_code == 302
     s = store.settings()
-    assert (s.voice_id, s.voice_rate, s.voice_volume) == ("en-gb", 180, 0.7)
+    assert (s.voice_id, s.voice_rate, s.voice_volume, s.cue_sounds) == ("en-gb", 180, 0.7, "both")
     assert (s.double_press_ms, s.hold_ms, s.long_hold_ms, s.debounce_ms) == (350, 900, 2500, 25)
     assert (s.default_rest_seconds, s.weekly_goal) == (45, 4)
     assert (s.pace, s.verbosity) == (1.25, "brief")
@@ -249,8 +250,9 @@ def test_an_empty_weekly_goal_means_none(client, store):
 @pytest.mark.parametrize(
     ("changes", "shown"),
     [
-        ({"voice_volume": "150"}, "must be a whole percentage from 0 to 100"),
-        ({"voice_volume": "loud"}, "must be a whole percentage from 0 to 100"),
+        ({"voice_volume": "281"}, "must be a whole percentage from 0 to 280"),
+        ({"voice_volume": "loud"}, "must be a whole percentage from 0 to 280"),
+        ({"cue_sounds": "beeps"}, "must be one of: words, tones, both"),
         ({"voice_id": "xx-made-up"}, "must be one of the voices installed"),
         ({"voice_rate": ""}, "must be a whole number from 80 to 300"),
         ({"hold_ms": "3000", "long_hold_ms": "2000"}, "must be longer than hold_ms"),
@@ -275,7 +277,7 @@ def test_bad_settings_are_shown_and_nothing_changes(client, store, control, chan
 
 
 def test_every_bad_setting_shows_at_once(client):
-    form = settings_form(voice_volume="150", voice_rate="5", debounce_ms="-1")
+    form = settings_form(voice_volume="300", voice_rate="5", debounce_ms="-1")
     page = post_form(client, "/settings/", form).get_data(as_text=True)
     assert page.count('class="error"') == 3
 
@@ -285,7 +287,8 @@ def test_test_voice_speaks_the_line_or_a_default(client, control):
     post_form(client, "/settings/test-voice", {"text": ""})
     post_form(client, "/settings/test-voice", {"text": "a" * 1000})
     assert control.calls[0] == ("test_voice", "Ready when you are")
-    assert control.calls[1][1].startswith("This is how I will sound")
+    # Left empty, the test says a line the way a workout does.
+    assert control.calls[1][1].startswith("Set 2 of 3. 10 reps of")
     assert control.calls[2] == ("test_voice", "a" * 200)
 
 
