@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import attack, cold_line, idle_cpu, memory, press_latency, startup, web_load
+from bench import attack, cold_line, idle_cpu, loudness, memory, press_latency, startup, web_load
 from bench.pi_zero import PERIOD_US, PiZeroQuota, QuotaUnavailable
 from bench.report import Figure, table
 
@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "memory": memory.run,
     "web": web_load.run,
     "startup": startup.run,
+    "loudness": loudness.run,
 }
 # Not part of the default run: it measures reliability rather than speed.
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {"attack": attack.run}

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _FULL_SCALE = 32768.0
+_LARGEST = 32767 / _FULL_SCALE
+# Samples are written offset by half the range (all positive, so int() rounds them down),
+# then the top bit of each 16-bit word is flipped: that is the signed value, in C loops.
+_OFFSET = _FULL_SCALE + 0.5
+_FLIP_TOP_BIT = bytes(b ^ 0x80 for b in range(256))
 
 
 class WavFormatError(Exception):
@@ -44,21 +49,26 @@ def read_wav(path: Path) -> Audio:
     if sys.byteorder == "big":
         pcm.byteswap()
     scale = 1.0 / _FULL_SCALE
-    return Audio([[s * scale for s in pcm[c::count]] for c in range(count)], rate)
+    return Audio([list(map(scale.__mul__, pcm[c::count])) for c in range(count)], rate)
 
 
 def to_pcm16(channels: Sequence[Sequence[float]]) -> bytes:
     """Interleaved little-endian 16-bit frames, rounded and held inside full scale."""
     count = len(channels)
     frames = min((len(ch) for ch in channels), default=0)
-    pcm = array("h", bytes(2 * count * frames))
+    offset = array("H", bytes(2 * count * frames))
     for c, ch in enumerate(channels):
-        pcm[c::count] = array(
-            "h", [max(-32768, min(32767, round(x * _FULL_SCALE))) for x in ch[:frames]]
+        samples = ch[:frames]
+        if samples and (max(samples) > _LARGEST or min(samples) < -1.0):
+            samples = [max(-1.0, min(_LARGEST, x)) for x in samples]
+        offset[c::count] = array(
+            "H", map(int, map(_OFFSET.__add__, map(_FULL_SCALE.__mul__, samples)))
         )
     if sys.byteorder == "big":
-        pcm.byteswap()
-    return pcm.tobytes()
+        offset.byteswap()
+    raw = bytearray(offset.tobytes())
+    raw[1::2] = raw[1::2].translate(_FLIP_TOP_BIT)
+    return bytes(raw)
 
 
 def write_wav(path: Path, audio: Audio) -> None:
