@@ -7,12 +7,12 @@ from flask.typing import ResponseReturnValue
 
 from routines.errors import SettingsError
 from routines.settings import ACTIONS, CUE_SOUNDS, GESTURES, parse_settings_changes
+from routines.voice_list import hidden_count, voice_groups
 from web_config.access_pin import hash_pin, pin_problem
 from web_config.auth import login_required, pin_checker, start_login_session
 from web_config.context import control, link, store
 from web_config.settings_form import MAX_PERCENT, changes_from_form, form_values, form_values_of
 from web_config.test_lines import TestLines
-from web_config.voice_list import hidden_count, voice_groups
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
     # anything heavy is imported, and ``--help`` needs none of it.
     from routines.model import Routine
     from routines.store import Store
+
+if TYPE_CHECKING:
+    from device.voice.tts import Renderer, VoiceSettings
+
+# The engines `say --engine` accepts (device.voice.engines.ENGINES, without importing it).
+ENGINE_NAMES = ("classic", "natural")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -193,9 +200,13 @@ def cmd_say(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     with _open_store(args) as store:
         settings = store.settings()
+    speech = _engine(args.engine)
+    if args.output is not None:
+        return _say_to_file(text, Path(args.output), speech, VoiceSettings.of(settings))
     voice = Voice(
         config.data_dir / "voice-cache",
         settings=VoiceSettings.of(settings),
+        renderer=speech,
         echo=_print_line,
         audio_device=config.audio_device,
     )
@@ -204,6 +215,56 @@ def cmd_say(args: argparse.Namespace) -> int:
         voice.wait_until_quiet(timeout=60)
     finally:
         voice.close()
+    return EXIT_OK
+
+
+def _engine(name: str) -> Renderer:
+    from device.voice.engines import EngineUnavailable, open_engine
+
+    try:
+        return open_engine(name)
+    except EngineUnavailable as err:
+        raise CommandError(str(err)) from err
+
+
+def _say_to_file(text: str, output: Path, speech: Renderer, settings: VoiceSettings) -> int:
+    """Render ``text`` levelled as the cache keeps it (at 100 %) into the WAV ``output``."""
+    from device.voice.speaker import cached_renderer
+    from device.voice.tts import RenderError
+    from device.voice.wav_samples import WavFormatError
+
+    if not output.parent.is_dir():
+        raise CommandError(f"cannot write {output}: {output.parent} is not a folder")
+    partial = output.with_name(f".{output.name}.part")
+    try:
+        cached_renderer(speech).render(text, dataclasses.replace(settings, volume=1.0), partial)
+        partial.replace(output)
+    except (RenderError, WavFormatError, OSError) as err:
+        raise CommandError(f"cannot write {output}: {err}") from err
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"wrote {output}, levelled to -16 LUFS")
+    return EXIT_OK
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from device.voice.engines import ENGINES, EngineUnavailable, open_engine
+    from device.voice.tts import RenderError
+    from routines.voice_list import english_first, hidden_count
+
+    for name in ENGINES:
+        try:
+            engine = open_engine(name)
+            voices = engine.voices()
+        except (EngineUnavailable, RenderError) as err:
+            print(f"{name}: {err}")
+            continue
+        shown = english_first(voices, show_all=args.all)
+        more = "" if args.all else f"; --all adds {hidden_count(voices)} in other languages"
+        print(f"{name}: {engine.version} ({len(voices)} voices{more})")
+        width = max((len(voice_id) for voice_id, _ in shown), default=0)
+        for voice_id, voice_name in shown:
+            print(f"  {voice_id.ljust(width)}  {voice_name}")
     return EXIT_OK
 
 
@@ -323,7 +384,21 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument(
         "--audio-device", default=None, help="ALSA device to play on (default: the config's)"
     )
+    say.add_argument(
+        "--engine", choices=ENGINE_NAMES, default="classic", help="which voice engine speaks"
+    )
+    say.add_argument(
+        "--output",
+        metavar="FILE.wav",
+        help="write the line to this WAV file (levelled to -16 LUFS) instead of playing it",
+    )
     say.set_defaults(func=cmd_say)
+
+    voices = sub.add_parser("voices", help="list the voice engines and their voices")
+    voices.add_argument(
+        "--all", action="store_true", help="every language, not only English voices"
+    )
+    voices.set_defaults(func=cmd_voices)
 
     from device.cli.fleet import add_commands
 

@@ -185,6 +185,7 @@ def test_activate_changes_what_preview_plays(capsys, tmp_path, data_dir):
         ["routines", "export"],
         ["routines", "activate"],
         ["say"],
+        ["voices"],
         ["doctor"],
         ["config"],
         ["config", "check"],
