@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from device.voice.loudness import CEILING_DBFS, TARGET_LUFS, db_to_gain, normalise
 from device.voice.tts import Renderer, VoiceSettings
-from device.voice.wav_samples import read_wav, write_wav
+from device.voice.wav_samples import Audio, read_wav, write_wav
 
 # Part of every cache key: audio levelled some other way is never served as this.
 LEVELLING = f"levelled to {TARGET_LUFS:g} LUFS, peaks {CEILING_DBFS:g} dBFS"
@@ -39,15 +40,17 @@ def level_wav(path: Path, *, gain_db: float = 0.0) -> None:
     """Rewrite the 16-bit WAV at ``path`` at the target loudness plus ``gain_db``."""
     audio = read_wav(path)
     if gain_db == -math.inf:
-        audio.channels = [[0.0] * len(ch) for ch in audio.channels]
+        levelled: list[Sequence[float]] = [[0.0] * len(ch) for ch in audio.channels]
     else:
-        audio.channels = normalise(
-            audio.channels,
-            audio.rate,
-            target_lufs=TARGET_LUFS + gain_db,
-            ceiling_dbfs=_CEILING_16BIT_DBFS,
+        levelled = list(
+            normalise(
+                audio.channels,
+                audio.rate,
+                target_lufs=TARGET_LUFS + gain_db,
+                ceiling_dbfs=_CEILING_16BIT_DBFS,
+            )
         )
-    write_wav(path, audio)
+    write_wav(path, Audio(levelled, audio.rate))
 
 
 class LevelledRenderer:

@@ -23,9 +23,9 @@ class WavFormatError(Exception):
 
 @dataclass(slots=True)
 class Audio:
-    """Samples in -1..1, one list per channel, at ``rate`` frames a second."""
+    """Samples in -1..1, one sequence per channel, at ``rate`` frames a second."""
 
-    channels: list[list[float]]
+    channels: list[Sequence[float]]
     rate: int
 
     @property
@@ -49,7 +49,7 @@ def read_wav(path: Path) -> Audio:
     if sys.byteorder == "big":
         pcm.byteswap()
     scale = 1.0 / _FULL_SCALE
-    return Audio([list(map(scale.__mul__, pcm[c::count])) for c in range(count)], rate)
+    return Audio([array("d", map(scale.__mul__, pcm[c::count])) for c in range(count)], rate)
 
 
 def to_pcm16(channels: Sequence[Sequence[float]]) -> bytes:

@@ -33,7 +33,9 @@ MAX_GESTURES = 2000  # per workout; the lower-back routine takes about 140 press
 # voice's table of rendered files (about 7 KB in all, measured), nothing more.
 MAX_GROWTH_BYTES = 32 * 1024
 # Renders run on the voice's own thread in real time; memory is compared once it is idle.
-RENDER_WAIT = 60.0
+# Every line is levelled in pure Python when rendered, which tracemalloc slows several
+# times over: the first workout's renders can take minutes on a busy machine.
+RENDER_WAIT = 300.0
 WALL_START = 1_741_176_000.0  # a Wednesday in March 2025
 
 

@@ -87,7 +87,7 @@ def test_no_volume_renders_silence(tmp_path):
     path = tmp_path / "a.wav"
     write_wav(path, Audio([[0.5 * math.sin(i / 5) for i in range(8000)]], 8000))
     level_wav(path, gain_db=software_gain_db(0.0))
-    assert read_wav(path).channels == [[0.0] * 8000]
+    assert [list(ch) for ch in read_wav(path).channels] == [[0.0] * 8000]
 
 
 def test_the_version_names_the_levelling_so_old_audio_is_not_served(renderer):
