@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from bench.report import Figure, p50_p95
-from device.engine.phrases import routine_lines
+from device.engine.preview import routine_lines
 from device.voice import loudness
 from device.voice.levelling import level_wav
 from device.voice.tts import Pyttsx3Renderer, VoiceSettings

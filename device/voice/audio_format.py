@@ -4,7 +4,9 @@ Every file in the speech cache is 16-bit little-endian mono PCM at 22050 Hz
 (espeak-ng's own output), so the sound device is set up once and never
 reconfigured between lines. ``finish_render`` is the hook between a renderer
 and the cache: it takes what the renderer wrote and returns the PCM to store.
-Later steps (loudness, for one) plug in as further ``PcmStep`` functions.
+Loudness is levelled just before, in this format, by ``device.voice.levelling``,
+which wraps the renderer: it needs the line's volume setting, which a step
+does not see.
 """
 
 from __future__ import annotations

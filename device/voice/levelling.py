@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from device.voice import audio_format
 from device.voice.loudness import CEILING_DBFS, TARGET_LUFS, db_to_gain, normalise
 from device.voice.tts import Renderer, VoiceSettings
 from device.voice.wav_samples import Audio, read_wav, write_wav
@@ -68,6 +69,9 @@ class LevelledRenderer:
     def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
         """Render at the engine's full volume, then level it (the volume is applied here)."""
         self.inner.render(text, dataclasses.replace(settings, volume=1.0), target)
+        # In the cache's one format first (mono, its rate, 16-bit, no leading silence), so
+        # what is measured is what the cache keeps.
+        audio_format.write_wav(target, audio_format.finish_render(target))
         level_wav(
             target,
             gain_db=software_gain_db(settings.volume, hardware_mixer=self.hardware_mixer),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from device.engine.session import WorkoutSession
 from device.events import Cue, Gesture, Line
+from device.testing import FakeClock
 from routines.model import Exercise, Routine
-from tests.fakes import FakeClock
 
 ROUTINE = Routine(
     id="cues",

@@ -4,12 +4,13 @@ clipping."""
 from __future__ import annotations
 
 import math
+import wave
 from pathlib import Path
 
 import pytest
 
-from device.engine.phrases import routine_lines
-from device.voice import loudness
+from device.engine.preview import routine_lines
+from device.voice import audio_format, loudness
 from device.voice.levelling import LevelledRenderer, level_wav, software_gain_db
 from device.voice.tts import Pyttsx3Renderer, VoiceSettings
 from device.voice.wav_samples import Audio, read_wav, write_wav
@@ -93,3 +94,35 @@ def test_no_volume_renders_silence(tmp_path):
 def test_the_version_names_the_levelling_so_old_audio_is_not_served(renderer):
     assert renderer.version.startswith(renderer.inner.version)
     assert "-16 LUFS" in renderer.version
+
+
+class ForeignEngine:
+    """An engine that writes 8-bit stereo at 44.1 kHz, after a pause: not the cache's format."""
+
+    version = "foreign 1"
+
+    def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
+        rate = 44100
+        tone = [0.0] * (rate // 5) + [
+            0.05 * math.sin(2 * math.pi * 440 * i / rate) for i in range(rate)
+        ]
+        with wave.open(str(target), "wb") as wav:
+            wav.setnchannels(2)
+            wav.setsampwidth(1)
+            wav.setframerate(rate)
+            wav.writeframes(bytes(round(128 + 127 * x) for x in tone for _ in range(2)))
+
+    def voices(self) -> list[tuple[str, str]]:
+        return []
+
+
+def test_another_engines_format_is_converted_before_it_is_measured(tmp_path):
+    path = tmp_path / "a.wav"
+    LevelledRenderer(ForeignEngine()).render("Go.", VoiceSettings(), path)
+    audio = read_wav(path)
+    assert (len(audio.channels), audio.rate) == (1, audio_format.RATE)
+    level, peak = measure(path)
+    assert level == pytest.approx(loudness.TARGET_LUFS, abs=1.0)
+    assert peak <= loudness.CEILING_DBFS
+    # The pause before the sound is gone, as for every line in the cache.
+    assert audio.seconds < 1.1
