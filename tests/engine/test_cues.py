@@ -5,7 +5,7 @@ from __future__ import annotations
 from device.engine.session import WorkoutSession
 from device.events import Cue, Gesture, Line
 from device.testing import FakeClock
-from routines.model import Exercise, Routine
+from routines.model import Exercise, Routine, TempoPhase
 
 ROUTINE = Routine(
     id="cues",
@@ -37,7 +37,8 @@ def test_each_moment_of_a_workout_carries_its_cue(clock: FakeClock) -> None:
 
     def run_out() -> Said:
         said: Said = []
-        while (due := session.next_deadline()) is not None:
+        # Until the next press is awaited (later deadlines are the idle reminder's).
+        while not session.waiting_for_press() and (due := session.next_deadline()) is not None:
             clock.now = due
             said += cues(session.tick())
         return said
@@ -80,3 +81,26 @@ def test_a_workout_ended_early_is_not_marked_as_done(clock: FakeClock) -> None:
     said = cues(session.handle_gesture(Gesture.LONG_HOLD))
     assert said[0] == ("Workout ended.", None)
     assert all(cue is None for _, cue in said)
+
+
+def test_a_paced_sets_phase_words_are_marked_for_a_tone(clock: FakeClock) -> None:
+    squats = Exercise(
+        name="Squats",
+        sets=1,
+        reps=2,
+        count="paced",
+        tempo=(TempoPhase("Down", 2), TempoPhase("Up", 2)),
+        rest_seconds=0,
+    )
+    session = WorkoutSession(clock)
+    session.set_routine(Routine(id="paced", name="Paced", exercises=(squats,)))
+    said: Said = []
+    for _ in range(3):  # the introduction, the set, then pacing starts
+        clock.advance(1)
+        said = cues(session.handle_gesture(Gesture.PRESS))
+    while not session.waiting_for_press() and (due := session.next_deadline()) is not None:
+        clock.now = due
+        said += cues(session.tick())
+    assert ("1. Down.", Cue.REP) in said
+    assert ("Up.", Cue.PHASE) in said
+    assert ("2. Down.", Cue.REP) in said
