@@ -29,6 +29,10 @@ class Cued(str):
         cued.cue = cue
         return cued
 
+    def __getnewargs__(self) -> tuple[str, Cue]:  # type: ignore[override]
+        # What copy and pickle rebuild it from (a status is deep-copied into JSON).
+        return (str(self), self.cue)
+
 
 def cue_of(text: str) -> Cue | None:
     """The moment ``text`` marks, if any."""

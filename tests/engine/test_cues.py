@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
+from device.engine import phrases
 from device.engine.session import WorkoutSession
-from device.events import Cue, Gesture, Line
+from device.events import Cue, Gesture, Line, Status
 from device.testing import FakeClock
 from routines.model import Exercise, Routine, TempoPhase
 
@@ -104,3 +108,12 @@ def test_a_paced_sets_phase_words_are_marked_for_a_tone(clock: FakeClock) -> Non
     assert ("1. Down.", Cue.REP) in said
     assert ("Up.", Cue.PHASE) in said
     assert ("2. Down.", Cue.REP) in said
+
+
+def test_a_marked_line_copies_and_serialises_like_text() -> None:
+    said = phrases.set_done()
+    assert (
+        copy.deepcopy(said) == "Set done." and phrases.cue_of(copy.deepcopy(said)) is Cue.SET_DONE
+    )
+    assert pickle.loads(pickle.dumps(said)) == said
+    assert Status(last_spoken=said).to_dict()["last_spoken"] == "Set done."
