@@ -17,6 +17,9 @@ SidesMode = Literal["none", "both"]
 SideOrder = Literal["alternate", "one_side_first"]
 Side = Literal["left", "right"]
 CountMode = Literal["per_rep", "per_set", "paced"]
+# What Spotter asks before the first exercise and after the last: nothing, or how much
+# pain the user feels, 0 to 10.
+CheckinMode = Literal["none", "pain"]
 
 OTHER_SIDE: dict[Side, Side] = {"left": "right", "right": "left"}
 
@@ -159,6 +162,7 @@ class Routine:
     exercises: tuple[Exercise, ...]
     description: str = ""
     sessions_per_week: int | None = None
+    checkin: CheckinMode = "none"
 
     @property
     def total_sets(self) -> int:
@@ -171,5 +175,7 @@ class Routine:
             out["description"] = self.description
         if self.sessions_per_week is not None:
             out["sessions_per_week"] = self.sessions_per_week
+        if self.checkin != "none":
+            out["checkin"] = self.checkin
         out["exercises"] = [e.to_dict() for e in self.exercises]
         return out

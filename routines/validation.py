@@ -23,6 +23,7 @@ from typing import Final, cast
 from routines.errors import RoutineError
 from routines.fields import Problems, at
 from routines.model import (
+    CheckinMode,
     CountMode,
     Exercise,
     Routine,
@@ -48,7 +49,15 @@ MAX_COUNTED_REPS = 3000
 MAX_LIST_ITEMS = 20
 MAX_LIST_ITEM = 300
 
-ROUTINE_FIELDS: Final = ("id", "name", "description", "sessions_per_week", "exercises")
+ROUTINE_FIELDS: Final = (
+    "id",
+    "name",
+    "description",
+    "sessions_per_week",
+    "checkin",
+    "exercises",
+)
+CHECKIN_MODES: Final = ("none", "pain")
 EXERCISE_FIELDS: Final = (
     "name",
     "sets",
@@ -105,6 +114,8 @@ def parse_routine(data: object, *, source: str | None = None, caps: bool = True)
     goal = data.get("sessions_per_week")
     if goal is not None:
         goal = problems.whole_number("sessions_per_week", goal, 1, 14)
+    checkin = data.get("checkin", "none")
+    checkin = problems.choice("checkin", checkin, CHECKIN_MODES)
     exercises = _exercises(problems, data, MAX_EXERCISES if caps else MAX_STORED_EXERCISES)
 
     if problems.errors:
@@ -116,6 +127,7 @@ def parse_routine(data: object, *, source: str | None = None, caps: bool = True)
         exercises=exercises,
         description=description or "",
         sessions_per_week=goal,
+        checkin=cast(CheckinMode, checkin),
     )
     counted = sum(e.sets * (e.reps or 0) * len(e.side_sequence) for e in exercises)
     if caps and counted > MAX_COUNTED_REPS:

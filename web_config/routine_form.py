@@ -105,6 +105,7 @@ class RoutineDraft:
     name: str = ""
     description: str = ""
     sessions_per_week: str = ""
+    checkin: str = ""  # "pain" when the box is ticked
     version: str = ""
     exercises: list[ExerciseDraft] = field(default_factory=lambda: [ExerciseDraft()])
 
@@ -116,6 +117,7 @@ class RoutineDraft:
             name=routine.name,
             description=routine.description,
             sessions_per_week=_text(routine.sessions_per_week),
+            checkin="" if routine.checkin == "none" else routine.checkin,
             version="" if version is None else str(version),
             exercises=[ExerciseDraft.from_exercise(e) for e in routine.exercises],
         )
@@ -136,6 +138,7 @@ class RoutineDraft:
             name=form.get("name", ""),
             description=form.get("description", ""),
             sessions_per_week=form.get("sessions_per_week", ""),
+            checkin=form.get("checkin", ""),
             version=form.get("version", ""),
             exercises=exercises,
         )
@@ -150,6 +153,8 @@ class RoutineDraft:
         goal = number_or_text(self.sessions_per_week)
         if goal is not None:
             data["sessions_per_week"] = goal
+        if self.checkin:
+            data["checkin"] = self.checkin
         data["exercises"] = [e.to_data() for e in self.exercises]
         return data
 
@@ -188,7 +193,7 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
                 part = f" {line.group(2)}" if line.group(2) else ""
                 message = f"line {int(line.group(1)) + 1}{part} {message}"
             by_field.setdefault(name, message)
-        elif key in ("id", "name", "description", "sessions_per_week"):
+        elif key in ("id", "name", "description", "sessions_per_week", "checkin"):
             by_field.setdefault(key, message)
     return by_field
 

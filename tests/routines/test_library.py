@@ -20,6 +20,8 @@ def test_library_holds_the_lower_back_routine() -> None:
     assert routine.name == "Lower-back relief"
     assert routine.sessions_per_week == 3
     assert routine.description
+    # It exists to relieve back pain: it asks how the back feels before and after.
+    assert routine.checkin == "pain"
 
 
 def test_the_four_exercises_in_order_with_their_doses() -> None:

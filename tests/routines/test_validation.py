@@ -300,8 +300,16 @@ def test_missing_required_fields(path: tuple[str | int, ...], field: str, messag
 def test_unknown_field_without_a_close_match_lists_the_known_ones() -> None:
     errors = errors_of(with_change(("colour",), "red"))
     assert errors == {
-        "colour": "unknown field (known: id, name, description, sessions_per_week, exercises)"
+        "colour": "unknown field "
+        "(known: id, name, description, sessions_per_week, checkin, exercises)"
     }
+
+
+def test_checkin_is_none_or_pain() -> None:
+    assert parse_routine(with_change(("checkin",), "pain")).checkin == "pain"
+    assert errors_of(with_change(("checkin",), "mood")) == {"checkin": "must be one of: none, pain"}
+    routine = parse_routine(with_change(("checkin",), "pain"))
+    assert parse_routine(routine.to_dict()) == routine
 
 
 def test_non_text_keys_are_unknown_fields() -> None:

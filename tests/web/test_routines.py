@@ -24,6 +24,11 @@ def editor_fields(page: str) -> dict[str, str]:
     ):
         if value:
             values[name] = kind
+    for name, checked in re.findall(
+        r'<input type="checkbox" name="([^"]+)" value="[^"]*"( checked)?', page
+    ):
+        if not checked:
+            del values[name]  # a browser sends only ticked boxes
     for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
         values[name] = text
     for name, body in re.findall(r'<select[^>]*name="([^"]+)">(.*?)</select>', page, re.S):
@@ -141,6 +146,18 @@ def test_editing_round_trips_every_field_unchanged(client, store):
     saved = store.get_routine("lower-back")
     assert saved.routine == original.routine
     assert saved.version == original.version + 1
+
+
+def test_the_pain_check_in_is_a_box_in_the_editor(client, store):
+    form = editor_fields(client.get("/routines/lower-back/edit").get_data(as_text=True))
+    assert form["checkin"] == "pain"
+    del form["checkin"]
+    client.post("/routines/lower-back/edit", data={**form, "op": "save"})
+    assert store.get_routine("lower-back").routine.checkin == "none"
+    form = editor_fields(client.get("/routines/lower-back/edit").get_data(as_text=True))
+    assert "checkin" not in form
+    client.post("/routines/lower-back/edit", data={**form, "checkin": "pain", "op": "save"})
+    assert store.get_routine("lower-back").routine.checkin == "pain"
 
 
 def test_edit_changes_fields_and_reloads_the_active_routine(client, store, control):
