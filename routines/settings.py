@@ -32,6 +32,7 @@ WHOLE_NUMBER_RANGES: Final[Mapping[str, tuple[int, int]]] = {
     "idle_reminder_seconds": (30, 1800),
     "idle_pause_seconds": (60, 3600),
     "abandon_after_minutes": (10, 1440),
+    "choice_step_ms": (500, 3000),
 }
 PACE_RANGE: Final = (0.75, 1.5)
 VERBOSITIES: Final = ("auto", "full", "brief")
@@ -65,6 +66,9 @@ class Settings:
     idle_reminder_seconds: int = 120
     idle_pause_seconds: int = 600
     abandon_after_minutes: int = 180
+    # When Spotter reads out choices (a pain score, who is training), the time each one
+    # stays open to be picked by a press: the counting speed.
+    choice_step_ms: int = 1000
     weekly_goal: int | None = None  # used when a routine sets no sessions_per_week
     pin_hash: str = ""  # web access PIN, hashed; "" = no PIN
     # With a PIN, the Now page's session buttons still work without it: members press,

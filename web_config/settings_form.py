@@ -19,6 +19,7 @@ NUMBER_FIELDS = (
     "idle_reminder_seconds",
     "idle_pause_seconds",
     "abandon_after_minutes",
+    "choice_step_ms",
 )
 MAX_PERCENT = round(MAX_VOLUME * 100)
 VOLUME_RULE = f"must be a whole percentage from 0 to {MAX_PERCENT}"
