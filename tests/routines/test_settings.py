@@ -135,6 +135,8 @@ def test_gesture_actions_cannot_be_changed_through_the_result() -> None:
         ("debounce_ms", 201, "must be a whole number from 0 to 200"),
         ("debounce_ms", None, "must be a whole number from 0 to 200"),
         ("default_rest_seconds", 601, "must be a whole number from 0 to 600"),
+        ("choice_step_ms", 499, "must be a whole number from 500 to 3000"),
+        ("choice_step_ms", 3001, "must be a whole number from 500 to 3000"),
         ("weekly_goal", 0, "must be a whole number from 1 to 14"),
         ("weekly_goal", 15, "must be a whole number from 1 to 14"),
         ("voice_id", "en us", "must be an espeak-ng voice id such as en-us, or empty"),
