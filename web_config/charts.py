@@ -107,7 +107,7 @@ def weeks_chart(weeks: Sequence[WeekBar], goal: int | None, title: str) -> Marku
             f'<rect class="bar {met}" x="{x}" y="{y}" width="{round(slot * 0.7, 1)}" '
             f'height="{round(HEIGHT - BOTTOM - y, 1)}"/>'
         )
-        if i % 3 == 0 or i == len(weeks) - 1:
+        if i % 4 == 0 or i == len(weeks) - 1:
             parts.append(
                 f'<text class="axis" x="{round(x + slot * 0.35, 1)}" y="{HEIGHT - 6}" '
                 f'text-anchor="middle">{escape(week.label)}</text>'

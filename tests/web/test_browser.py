@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import socket
@@ -66,13 +67,13 @@ class RunningSpotter:
         self.process.stdin.flush()
 
 
-@pytest.fixture
-def spotter(tmp_path: Path) -> Iterator[RunningSpotter]:
-    """A real ``spotter run --simulate`` on a free port, with its own data directory."""
+@contextlib.contextmanager
+def running_spotter(data_dir: Path) -> Iterator[RunningSpotter]:
+    """A real ``spotter run --simulate`` on a free port, keeping its data in ``data_dir``."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "device.cli", "run", "--simulate", "--silent",
-         "--data-dir", str(tmp_path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+         "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -93,6 +94,12 @@ def spotter(tmp_path: Path) -> Iterator[RunningSpotter]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def spotter(tmp_path: Path) -> Iterator[RunningSpotter]:
+    with running_spotter(tmp_path / "data") as running:
+        yield running
 
 
 def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None:
@@ -169,5 +176,103 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             page.get_by_role("button", name="Back", exact=True).tap()
             expect(page.locator("#panel .figures")).to_contain_text("Rep1 of 3")
             expect(page.locator("#panel .spoken")).to_contain_text("1 of 3 done.")
+        finally:
+            browser.close()
+
+
+HISTORY_SCREENSHOT = SCREENSHOT.with_name("history-page.png")
+
+
+def seed_weeks_of_workouts(data_dir: Path, now: float) -> int:
+    """Ten weeks of lower-back workouts for the first profile, three a week but for two weeks
+    of two, pain easing as they go; and a second person. Returns how many were written."""
+    from routines.store import HistoryEntry, SetReps, Store
+    from routines.week import week_start
+
+    written = 0
+    with Store.open(data_dir) as store:
+        store.create_profile({"name": "Alex", "weekly_goal": 2})
+        for week in range(10, 0, -1):
+            monday = week_start(week_start(now) - (week - 1) * 7 * 86400 - 1)
+            for n, day in enumerate((0, 2, 4)[: 2 if week in (7, 8) else 3]):
+                finished = monday + day * 86400 + 18 * 3600
+                before = min(10, 2 + week // 2 + n % 2)
+                store.add_history(
+                    HistoryEntry(
+                        routine_id="lower-back",
+                        routine_name="Lower-back relief",
+                        started_at=finished - 22 * 60,
+                        finished_at=finished,
+                        exercises_done=4,
+                        sets_done=12,
+                        completed=True,
+                        pain_before=before,
+                        pain_after=max(0, before - 2 + (week + n) % 3),
+                        sets_planned=12,
+                        set_reps=(SetReps("Glute hip thrusts", 3, 8, 10),) if week % 4 == 0 else (),
+                    )
+                )
+                written += 1
+    return written
+
+
+def phone(browser: object) -> object:
+    return browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+
+
+def test_a_phone_picks_who_trains_and_reads_their_history(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    data_dir = tmp_path / "data"
+    workouts = seed_weeks_of_workouts(data_dir, time.time())
+    with running_spotter(data_dir) as spotter, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = phone(browser).new_page()  # type: ignore[attr-defined]
+            state = page.locator("#panel .state")
+
+            # Two people: the Now page says who is training and lets the phone change it.
+            page.goto(spotter.url + "/")
+            expect(state).to_contain_text("Me")
+            who = page.get_by_role("group", name="Who's training?")
+            who.get_by_role("button", name="Alex").tap()
+            expect(state).to_contain_text("Alex")
+            expect(who.get_by_role("button", name="Alex")).to_have_attribute("aria-pressed", "true")
+            who.get_by_role("button", name="Me").tap()
+            expect(state).to_contain_text("Me")
+
+            # History opens on the one training, with both charts drawn.
+            page.get_by_role("link", name="History").tap()
+            expect(page.locator("h1")).to_have_text("History · Me")
+            pain = page.get_by_role("img", name="Pain before and after each workout")
+            expect(pain).to_be_visible()
+            assert pain.bounding_box()["height"] > 100
+            # A mark for every workout, and one in the legend.
+            expect(pain.locator("circle.before")).to_have_count(workouts + 1)
+            weeks = page.get_by_role("img", name="Workouts per week against the goal")
+            expect(weeks).to_be_visible()
+            expect(page.locator(".streak")).to_contain_text("Goal met 6 weeks in a row")
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            # From the top of the page to the end of the second chart.
+            bottom = weeks.bounding_box()
+            page.screenshot(
+                path=str(HISTORY_SCREENSHOT),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": 390, "height": bottom["y"] + bottom["height"] + 24},
+                animations="disabled",
+                caret="hide",
+            )
+
+            # The other person's history is one tap away, and empty.
+            page.get_by_role("link", name="Alex").tap()
+            expect(page.locator("h1")).to_have_text("History · Alex")
+            expect(page.get_by_text("No workouts yet")).to_be_visible()
+            download = page.get_by_role("link", name="Download all of Alex's workouts (CSV)")
+            expect(download).to_have_attribute("href", "/api/history.csv?profile=2")
         finally:
             browser.close()
