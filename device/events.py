@@ -70,6 +70,9 @@ class Status:
     reps: int | None = None
     remaining_seconds: int | None = None
     last_spoken: str | None = None
+    # The question Spotter is asking, answered by the button or the page: "who",
+    # "pain_before" or "pain_after" (see device.engine.checkin.Question).
+    question: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``GET /api/status`` body."""
@@ -88,6 +91,15 @@ class Status:
             ),
             **{
                 k: raw[k]
-                for k in ("set", "sets", "side", "rep", "reps", "remaining_seconds", "last_spoken")
+                for k in (
+                    "set",
+                    "sets",
+                    "side",
+                    "rep",
+                    "reps",
+                    "remaining_seconds",
+                    "last_spoken",
+                    "question",
+                )
             },
         }

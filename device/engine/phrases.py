@@ -471,3 +471,71 @@ def weekly_progress(sessions: int, goal: int | None, *, counted: bool) -> str:
     if sessions == goal:
         return f"That is {sessions} of {goal} sessions. This week's goal is met."
     return f"That is {sessions} sessions this week, beyond your goal of {goal}."
+
+
+# -- questions around a workout: who is training, and pain before and after -----------------
+
+
+def who_is_training() -> str:
+    """Two or more profiles, and an idle press: the names are read out next."""
+    return "Who's training? Press when you hear your name, or hold for the last person."
+
+
+def trainee_chosen(name: str) -> str:
+    return f"{name}, let's go."
+
+
+def nobody_chosen() -> str:
+    return "Nobody was chosen. Press when you are ready."
+
+
+def pain_question(*, before: bool) -> str:
+    """The pain check-in; the numbers zero to ten are read out next."""
+    if before:
+        return (
+            "How does your back feel right now? Zero is no pain, ten is the worst. "
+            "Press at your number."
+        )
+    return "And how does your back feel now? Press at your number."
+
+
+def pain_skipped() -> str:
+    return "No score this time. That's fine."
+
+
+def pain_noted(score: int) -> str:
+    return f"Noted: {score}."
+
+
+def pain_worse() -> str:
+    """Two or more points worse than before the workout: plain, gentle, never a diagnosis."""
+    return (
+        "Your back hurts more than when you started. Go gentler next time, and if this keeps "
+        "happening, ask a physiotherapist or doctor."
+    )
+
+
+def pain_better(drop: int) -> str:
+    return f"Down {drop} points since you started. Well done."
+
+
+def worse_last_time() -> str:
+    """Said once, at the start of the workout after one that left the back worse."""
+    return (
+        "Last time your back felt worse afterwards. "
+        "Take it easy today, and stop any move that hurts."
+    )
+
+
+def checkin_lines() -> list[str]:
+    """Every fixed line of the pain check-in, in the order a workout needs them."""
+    return [
+        pain_question(before=True),
+        *(count(n) for n in range(11)),
+        *(pain_noted(n) for n in range(11)),
+        pain_skipped(),
+        worse_last_time(),
+        pain_question(before=False),
+        pain_worse(),
+        *(pain_better(n) for n in range(2, 11)),
+    ]

@@ -102,6 +102,8 @@ def routine_lines(
     workout carries on from and the address are left out: they depend on the day."""
     words = phrases.ButtonWords.for_actions(gesture_actions)
     ordered = [phrases.greeting(routine.name, words)]
+    if routine.checkin == "pain":
+        ordered += phrases.checkin_lines()
     for verbosity in ("full", "brief"):
         spoken, dynamic = _run_through(routine, default_rest, gesture_actions, verbosity)
         left_out = set(dynamic)

@@ -1,0 +1,127 @@
+"""The questions asked around a workout, one at a time: who is training (with two or more
+profiles), and how much pain the user feels before the first exercise and after the last.
+
+Each is a ``Choice`` read out by Spotter; this module knows what each question says and
+what its answer means, and the feedback a pair of pain scores earns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from device.engine import phrases as script
+from device.engine.choice import Answer, Choice, Outcome
+from routines.model import Routine
+
+PAIN_SCORES = tuple(range(11))
+# Rehab practice treats a change of two points on the 0-10 scale as one that matters.
+MEANINGFUL_CHANGE = 2
+
+
+class Question(StrEnum):
+    """What the phone page shows while Spotter asks."""
+
+    WHO = "who"
+    PAIN_BEFORE = "pain_before"
+    PAIN_AFTER = "pain_after"
+
+
+@dataclass(frozen=True, slots=True)
+class Trainee:
+    """A profile as the engine needs it to start their workout without asking the store."""
+
+    id: int
+    name: str
+    routine: Routine | None
+    sessions_this_week: int = 0
+    weekly_goal: int | None = None
+    # Their last workout's pain scores (before, after), when both were given, and its id.
+    last_pain: tuple[int, int] | None = None
+    last_workout: int | None = None
+    # How often they finished this routine before: brief talk comes with practice.
+    finished_before: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PainScore:
+    """A pain check-in answered, for the history."""
+
+    moment: str  # "before" or "after"
+    score: int
+
+
+def worse_last_time(trainee: Trainee) -> bool:
+    """Whether their last workout left them in more pain than it found them."""
+    if trainee.last_pain is None:
+        return False
+    before, after = trainee.last_pain
+    return after - before >= MEANINGFUL_CHANGE
+
+
+def pain_feedback(before: int | None, after: int) -> list[str]:
+    """What Spotter says once the after-score is in: never a diagnosis, two sentences at most."""
+    if before is None:
+        return [script.pain_noted(after)]
+    change = after - before
+    if change >= MEANINGFUL_CHANGE:
+        return [script.pain_worse()]
+    if change <= -MEANINGFUL_CHANGE:
+        return [script.pain_better(-change)]
+    return [script.pain_noted(after)]
+
+
+class Ask:
+    """One question being asked: its ``Choice`` and what it is for."""
+
+    def __init__(self, question: Question, choice: Choice) -> None:
+        self.question = question
+        self.choice = choice
+
+    @classmethod
+    def who(cls, people: Sequence[Trainee], *, start: float, step: float) -> Ask:
+        return cls(
+            Question.WHO,
+            Choice(script.who_is_training(), [p.name for p in people], start=start, step=step),
+        )
+
+    @classmethod
+    def pain(cls, moment: str, *, start: float, step: float) -> Ask:
+        question = Question.PAIN_BEFORE if moment == "before" else Question.PAIN_AFTER
+        return cls(
+            question,
+            Choice(
+                script.pain_question(before=moment == "before"),
+                [script.count(n) for n in PAIN_SCORES],
+                start=start,
+                step=step,
+            ),
+        )
+
+    @property
+    def moment(self) -> str:
+        return "before" if self.question is Question.PAIN_BEFORE else "after"
+
+    @property
+    def answer(self) -> Answer:
+        return self.choice.answer
+
+    def closing(self) -> list[str]:
+        """What to say as a pain question ends without a score (a picked one gets feedback)."""
+        outcome = self.choice.answer.outcome
+        if self.question is Question.WHO or outcome is Outcome.PICKED:
+            return []
+        return [script.pain_skipped()]
+
+
+__all__ = [
+    "Answer",
+    "Ask",
+    "Outcome",
+    "PainScore",
+    "Question",
+    "Trainee",
+    "pain_feedback",
+    "worse_last_time",
+]
