@@ -58,6 +58,12 @@ class SessionControl(Protocol):
         """Every line ``routine`` would speak with the settings in force, in order."""
         ...
 
+    def answer(self, question: str, value: int) -> None:
+        """Answer what Spotter asks (``Status.question``) from the page: a pain score 0-10
+        for ``pain_before``/``pain_after`` (kept for the workout under way when that is not
+        being asked), or a profile's id for ``who``."""
+        ...
+
     def test_voice(self, text: str) -> None:
         """Speak a line now with the current voice settings."""
         ...

@@ -64,6 +64,9 @@ class DummyControl:
     def reload(self) -> None:
         self.calls.append(("reload", None))
 
+    def answer(self, question: str, value: int) -> None:
+        self.calls.append(("answer", (question, value)))
+
     def test_voice(self, text: str) -> None:
         self.calls.append(("test_voice", text))
 

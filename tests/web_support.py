@@ -70,3 +70,13 @@ def simple_routine(name: str = "Quick test", **extra: Any) -> dict[str, Any]:
         ],
         **extra,
     }
+
+
+def weigh(client: FlaskClient, url: str) -> tuple[str, int]:
+    """A page's HTML, and its weight in bytes with the stylesheet and script it loads."""
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert sorted(assets) == ["/static/spotter.css", "/static/spotter.js"]
+    return html, len(page.data) + sum(len(client.get(a).data) for a in assets)

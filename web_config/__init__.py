@@ -65,6 +65,7 @@ def create_app(
 
     from web_config import (
         api,
+        api_checkin,
         api_history,
         api_profiles,
         api_routines,
@@ -86,6 +87,7 @@ def create_app(
         api_profiles,
         api_history,
         backup,
+        api_checkin,
     ):
         app.register_blueprint(module.bp)
     return app

@@ -19,6 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from device.events import Action, Gesture, State
+from web_config.api_checkin import record_pain
 from web_config.auth import is_authorised
 from web_config.context import control, store
 from web_config.csrf import csrf_token
@@ -71,7 +72,8 @@ def _panel_context() -> dict[str, object]:
         "status": status,
         "state_words": STATE_WORDS.get(status.state, str(status.state)),
         "active": active.routine if active is not None else None,
-        "can_start": status.state in STARTABLE,
+        # While Spotter asks something, the button (or the answer here) moves things on.
+        "can_start": status.state in STARTABLE and status.question is None,
         # While idle, saved progress means the engine is offering to resume a workout.
         "resumable": status.state is State.IDLE and store().load_progress() is not None,
     }
@@ -129,10 +131,25 @@ def choose_profile(profile_id: int) -> ResponseReturnValue:
             return jsonify({"error": message, "fields": {}}), 409
         flash(message, "info")
         return redirect(url_for("now.page"))
-    store().set_current_profile(profile_id)
-    control().reload()
+    if control().status().question == "who":
+        # Spotter is asking who is training: this answers it, and the workout starts.
+        control().answer("who", profile_id)
+    else:
+        store().set_current_profile(profile_id)
+        control().reload()
     if wants_json:
         return jsonify({"current": profile_id}), 200
+    return redirect(url_for("now.page"))
+
+
+@bp.route("/now/pain/<any(before, after):moment>/<int:score>", methods=["POST"])
+def pain(moment: str, score: int) -> ResponseReturnValue:
+    """A pain score tapped on the page while Spotter asks (or for the workout under way)."""
+    if score > 10:
+        raise ApiError(404, "A pain score runs from 0 to 10.")
+    record_pain(moment, score)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"moment": moment, "score": score}), 200
     return redirect(url_for("now.page"))
 
 

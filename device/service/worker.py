@@ -19,7 +19,15 @@ from dataclasses import dataclass
 
 from device.control import EffectiveSettings
 from device.engine import phrases
-from device.engine.core import Coaching, Engine, GestureTimings, SavedPosition
+from device.engine.core import (
+    Coaching,
+    Engine,
+    GestureTimings,
+    PainScore,
+    Question,
+    SavedPosition,
+    Trainee,
+)
 from device.engine.gestures import Edge
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.preview import preview_script, routine_lines
@@ -29,6 +37,7 @@ from device.service.config import PinnedSettings
 from device.voice.speaker import Voice
 from device.voice.tts import VoiceSettings
 from routines.model import Routine
+from routines.profiles import Profile
 from routines.settings import Settings
 from routines.store import HistoryEntry, SetReps, Store
 from routines.week import week_start, weekly_goal
@@ -79,7 +88,16 @@ class _Stop:
     pass
 
 
-_Item = Edge | Gesture | Action | _Reload | _Say | _Stop
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    question: Question
+    value: int
+
+
+_Item = Edge | Gesture | Action | _Reload | _Say | _Stop | _Answer
+
+# An after-score from the phone may come this long after the workout ended.
+AFTER_SCORE_WINDOW = 2 * 3600.0
 
 
 class Spotter:
@@ -131,6 +149,9 @@ class Spotter:
         self._status_changed = threading.Condition()
         self._last_snapshot: SavedPosition | None = None
         self._thread: threading.Thread | None = None
+        # Pain scores of the workout under way, and the last workout written (id, when).
+        self._pain: dict[str, int] = {}
+        self._last_written: tuple[int, float] | None = None
         self._apply_settings()
 
     # -- SessionControl: called from any thread, only ever queues --------------------------
@@ -150,6 +171,11 @@ class Spotter:
 
     def test_voice(self, text: str) -> None:
         self._queue.put(_Say(text))
+
+    def answer(self, question: str, value: int) -> None:
+        """An answer from the page: a pain score for ``pain_before``/``pain_after``, or a
+        profile id for ``who``."""
+        self._queue.put(_Answer(Question(question), value))
 
     def voices(self) -> list[tuple[str, str]]:
         return self._voice.voices()
@@ -266,10 +292,18 @@ class Spotter:
             self._apply_settings()
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=True)])
+        elif isinstance(item, _Answer):
+            self._speak(self._engine.answer(item.question, item.value))
         self._speak(self._engine.tick(edges_pending=not self._queue.empty()))
         self._observe()
         # Persisting comes after speaking: the answer to a press must not wait for an fsync.
+        chosen = self._engine.pop_chosen()
+        if chosen is not None:
+            self._store.set_current_profile(chosen)
+        scores = self._engine.pop_scores()
+        self._keep_scores([s for s in scores if s.moment == "before"])
         self._record_finished()
+        self._keep_scores([s for s in scores if s.moment == "after"])
         self._save_progress()
         self._publish()
 
@@ -318,7 +352,8 @@ class Spotter:
                 log.warning("the saved session could not be resumed (%s); starting fresh", err)
                 self._store.save_progress(None)
             else:
-                done, goal = self._week_of(position.routine, self.settings().settings)
+                profile = self._store.current_profile()
+                done, goal = self._week_of(position.routine, profile, self.settings().settings)
                 lines = self._engine.offer_resume(
                     position, sessions_this_week=done, weekly_goal=goal
                 )
@@ -339,45 +374,80 @@ class Spotter:
             default_rest=settings.default_rest_seconds,
             gesture_actions=settings.gesture_actions,
             coaching=coaching_of(settings),
+            choice_step=settings.choice_step_ms / 1000,
         )
         self._voice.configure(VoiceSettings.of(settings))
         self._voice.use_natural(settings.voice_engine == "natural")
-        active = self._store.active_routine()
-        routine = active.routine if active is not None else None
-        if routine is not None:
-            # Render every line of the routine now, so a press never waits for speech
-            # synthesis: in the order a workout needs them, so the first press soon has its,
-            # and each paced set's words before the workout reaches it.
-            self._voice.prepare(
-                routine_lines(
-                    routine,
+        people = self._load_people(settings)
+        # Render every line the next workout can say now, so a press never waits for speech
+        # synthesis, in the order a workout needs them (so the first press soon has its):
+        # the routine of the one training first, then everyone else's.
+        current = self._store.current_profile().id
+        lines: list[str] = []
+        if len(people) > 1:
+            lines += [phrases.who_is_training(), *(p.name for p in people)]
+            lines += [phrases.trainee_chosen(p.name) for p in people]
+        for trainee in sorted(people, key=lambda p: p.id != current):
+            if trainee.routine is not None:
+                lines += routine_lines(
+                    trainee.routine,
                     default_rest=settings.default_rest_seconds,
                     gesture_actions=settings.gesture_actions,
                 )
-            )
-        self._load_routine(routine, settings)
+        if lines:
+            self._voice.prepare(list(dict.fromkeys(lines)))
 
-    def _week_of(self, routine: Routine, settings: Settings) -> tuple[int, int | None]:
-        """Finished sessions of ``routine`` this week, and its weekly goal."""
+    def _week_of(
+        self, routine: Routine, profile: Profile, settings: Settings
+    ) -> tuple[int, int | None]:
+        """Finished sessions of ``routine`` by ``profile`` this week, and the weekly goal."""
         now = self._wall_clock()
-        done = self._store.sessions_since(week_start(now), routine.id, until=now)
-        return done, weekly_goal(routine, settings)
-
-    def _load_routine(self, routine: Routine | None, settings: Settings) -> None:
-        done, goal = (0, None) if routine is None else self._week_of(routine, settings)
-        finished = 0 if routine is None else self._store.sessions_since(0.0, routine.id)
-        self._engine.set_routine(
-            routine, sessions_this_week=done, weekly_goal=goal, finished_before=finished
+        done = self._store.sessions_since(
+            week_start(now), routine.id, profile_id=profile.id, until=now
         )
+        return done, profile.weekly_goal or weekly_goal(routine, settings)
+
+    def _load_people(self, settings: Settings) -> list[Trainee]:
+        """Tell the engine who trains here, with each one's routine, week and last pain."""
+        people = []
+        for profile in self._store.profiles():
+            active = self._store.active_routine(profile.id)
+            routine = active.routine if active is not None else None
+            done, goal = (0, None) if routine is None else self._week_of(routine, profile, settings)
+            last = self._store.history(1, profile_id=profile.id)
+            pain, last_id = None, None
+            if last and last[0].pain_before is not None and last[0].pain_after is not None:
+                pain, last_id = (last[0].pain_before, last[0].pain_after), last[0].id
+            finished = 0
+            if routine is not None:
+                finished = self._store.sessions_since(0.0, routine.id, profile_id=profile.id)
+            people.append(
+                Trainee(profile.id, profile.name, routine, done, goal, pain, last_id, finished)
+            )
+        self._engine.set_people(people, self._store.current_profile().id)
         if self._on_week is not None:
             self._on_week(self._store.sessions_since(week_start(self._wall_clock())))
+        return people
+
+    def _keep_scores(self, scores: list[PainScore]) -> None:
+        """Pain scores go with the workout under way, or (after-scores given once it ended)
+        onto the one just written, if it ended recently."""
+        running = self._engine.status().state not in (State.IDLE, State.DONE)
+        for score in scores:
+            last = self._last_written
+            if running or score.moment == "before" or last is None:
+                self._pain[score.moment] = score.score
+            elif self._wall_clock() - last[1] <= AFTER_SCORE_WINDOW:
+                self._store.set_pain(last[0], "after", score.score)
+                # Their next start may have something to say about it.
+                self._load_people(self.settings().settings)
 
     def _record_finished(self) -> None:
         record = self._engine.pop_finished()
         if record is None:
             return
         finished = self._wall_clock()
-        self._store.add_history(
+        written = self._store.add_history(
             HistoryEntry(
                 routine_id=record.routine_id,
                 routine_name=record.routine_name,
@@ -386,15 +456,19 @@ class Spotter:
                 exercises_done=record.exercises_done,
                 sets_done=record.sets_done,
                 completed=record.completed,
+                profile_id=self._store.current_profile().id,
+                pain_before=self._pain.get("before"),
+                pain_after=self._pain.get("after"),
                 sets_planned=record.sets_planned,
                 set_reps=tuple(
                     SetReps(r.exercise, r.set, r.done, r.planned, r.side) for r in record.set_reps
                 ),
             )
         )
+        self._pain = {}
+        self._last_written = None if written.id is None else (written.id, finished)
         # The week's count feeds the next summary.
-        active = self._store.active_routine()
-        self._load_routine(active.routine if active else None, self.settings().settings)
+        self._load_people(self.settings().settings)
 
     def _save_progress(self) -> None:
         snapshot = self._engine.snapshot()

@@ -111,9 +111,10 @@ def test_ready_watchdog_stopping_and_resume(tmp_path, notify_socket):
         statuses = [f for _, f in notify_socket.messages if f.startswith("STATUS=")]
         assert any("Idle" in s for s in statuses)
 
-        # Start the routine and its first set, so a workout is in progress.
+        # Start the routine (a hold skips the pain check-in) and its first set, so a workout
+        # is in progress.
         assert process.stdin is not None
-        process.stdin.write("\n\n")
+        process.stdin.write("\nh\n\n")
         process.stdin.flush()
         assert notify_socket.receive_until(
             lambda m: any(f.startswith("STATUS=Working") for _, f in m), 15

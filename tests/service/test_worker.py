@@ -27,6 +27,7 @@ from device.voice.speaker import Voice
 from routines.model import Exercise, Routine, TempoPhase
 from routines.store import HistoryEntry, Store
 from routines.week import week_start
+from tests.checkin_support import without_checkins
 from tests.dummy_voice import HeldPlayer, ToneRenderer
 
 WALL_OFFSET = 1_780_000_000.0  # a Wednesday in 2026, so "this week" is well defined
@@ -89,6 +90,11 @@ def make_rig(
         heartbeat=lambda: beats.append(clock()),
         **parts,
     )
+    # These tests are about the button and the voice: the check-in has its own.
+    without_checkins(built.store)
+    built.worker.reload()
+    built.worker.drain()
+    spoken.clear()
     rig = Rig(
         built.store, built.voice, built.worker, clock, factory.pin(17), spoken, renderer, beats
     )

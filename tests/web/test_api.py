@@ -34,6 +34,7 @@ def test_status_is_the_engine_snapshot_with_nulls_where_nothing_applies(client, 
         "reps": None,
         "remaining_seconds": None,
         "last_spoken": None,
+        "question": None,
     }
     control.current = Status(
         state=State.SET,

@@ -124,7 +124,12 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             expect(state).to_contain_text("Ready")
             expect(heading).to_have_text("Lower-back relief")
             page.get_by_role("button", name="Press", exact=True).tap()
+            # The shipped routine first asks about pain: the phone answers, 0 to 10.
+            pain = page.get_by_role("group", name="Before the workout: how much pain?")
+            expect(pain.get_by_role("button")).to_have_count(11)
+            pain.get_by_role("button", name="4", exact=True).tap()
             expect(state).to_contain_text("Getting ready")
+            expect(pain).to_have_count(0)
             expect(heading).to_have_text("Hip flexor wall stretch")
             expect(page.locator("#panel .spoken")).to_contain_text("Press when you are in position")
             # Nothing focused or animating, so the picture only changes when the page does.
@@ -134,6 +139,12 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
 
             page.get_by_role("button", name="End workout").tap()  # confirmed by the dialog
             expect(state).to_contain_text("Finished")
+            # And after: the answer goes with the workout, into the history.
+            after = page.get_by_role("group", name="After the workout: how much pain?")
+            after.get_by_role("button", name="2", exact=True).tap()
+            expect(after).to_have_count(0)
+            page.get_by_role("link", name="History").tap()
+            expect(page.locator(".cards")).to_contain_text("pain 4 → 2")
 
             # Write a routine through the form, with a second exercise added on the page.
             page.get_by_role("link", name="Routines").tap()

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from routines.store import SetReps
-from tests.web_support import WEDNESDAY_NOON, add_workout
+from tests.web_support import WEDNESDAY_NOON, add_workout, weigh
 from web_config.api_history import CSV_HEADER
 from web_config.history import streak, week_counts
 
@@ -187,11 +187,7 @@ def test_the_page_shows_one_profile_and_links_to_the_others(client, store):
 
 def test_a_year_of_three_workouts_a_week_stays_under_40_kb(client, store):
     a_year_of_workouts(store)
-    page = client.get("/history")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
-    weight = len(page.data) + sum(len(client.get(a).data) for a in assets)
+    html, weight = weigh(client, "/history")
     assert weight <= WEIGHT_LIMIT, f"/history weighs {weight} bytes"
     assert "older workouts are in the download" in html
 

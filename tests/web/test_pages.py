@@ -10,7 +10,7 @@ from device.events import Action, Gesture, State, Status
 from routines.store import Store
 from routines.validation import parse_routine
 from tests.dummy_control import DummyControl
-from tests.web_support import WEDNESDAY_NOON, add_workout, contents, csrf, post_form
+from tests.web_support import WEDNESDAY_NOON, add_workout, contents, csrf, post_form, weigh
 from web_config import create_app
 from web_config.access_pin import hash_pin
 
@@ -328,12 +328,7 @@ def test_history_goal_falls_back_to_the_settings(client, store):
 
 @pytest.mark.parametrize("url", PAGES)
 def test_each_page_with_its_css_and_js_stays_under_40_kb(client, url):
-    page = client.get(url)
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
-    assert sorted(assets) == ["/static/spotter.css", "/static/spotter.js"]
-    weight = len(page.data) + sum(len(client.get(a).data) for a in assets)
+    _, weight = weigh(client, url)
     assert weight <= WEIGHT_LIMIT, f"{url} weighs {weight} bytes"
 
 

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.web_support import contents, csrf, post_form, simple_routine
+from tests.web_support import (
+    WEDNESDAY_NOON,
+    add_workout,
+    contents,
+    csrf,
+    post_form,
+    simple_routine,
+)
 from web_config.access_pin import hash_pin, verify_pin
 
 # Every request that changes something, with a body it would accept. A test below checks
@@ -24,6 +31,7 @@ FORM_WRITES: list[tuple[str, dict[str, Any]]] = [
     ("/now/start", {}),
     ("/now/fresh", {}),
     ("/now/profile/2", {}),
+    ("/now/pain/after/3", {}),
     ("/routines/new", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/edit", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/duplicate", {}),
@@ -47,6 +55,7 @@ API_WRITES: list[tuple[str, str, Any]] = [
     ("PUT", "/api/profiles/2", {"name": "Guest two"}),
     ("DELETE", "/api/profiles/2", None),
     ("POST", "/api/profiles/2/choose", None),
+    ("POST", "/api/checkin", {"moment": "after", "score": 3}),
 ]
 ALL_WRITES = [("POST", url, data) for url, data in FORM_WRITES] + API_WRITES
 FORM_IDS = [url for url, _ in FORM_WRITES]
@@ -65,8 +74,10 @@ def api(client: Any, method: str, url: str, body: Any, **headers: str) -> Any:
 
 @pytest.fixture(autouse=True)
 def second_profile(store):
-    """A profile the profile writes above can change and delete."""
+    """A profile the profile writes above can change and delete, and a workout that ended
+    ten minutes ago for a pain score to go on."""
     store.create_profile({"name": "Guest"})
+    add_workout(store, WEDNESDAY_NOON - 600, 20)
 
 
 def test_the_lists_cover_every_write_route(app):

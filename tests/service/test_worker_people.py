@@ -1,0 +1,145 @@
+"""The daemon with people and pain check-ins: who trained is written with the workout, and
+the scores land on it, whether the button or the phone gave them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from device.engine import phrases
+from device.events import Action, Gesture, State
+from device.service.build import build
+from device.service.config import Config
+from device.service.worker import Spotter
+from device.testing import FakeClock
+from device.voice.player import NullPlayer
+from device.voice.speaker import Voice
+from routines.model import Exercise, Routine
+from routines.store import HistoryEntry, Store
+from routines.week import week_start
+from tests.dummy_voice import ToneRenderer
+
+WALL_OFFSET = 1_780_000_000.0  # a Wednesday in 2026
+
+QUICK = Routine(
+    id="quick",
+    name="Quick calves",
+    exercises=(Exercise(name="Calf raises", sets=1, reps=2, count="per_set", rest_seconds=0),),
+)
+
+
+class Daemon:
+    def __init__(
+        self, spotter: Spotter, voice: Voice, store: Store, clock: FakeClock, spoken: list[str]
+    ) -> None:
+        self.spotter, self.voice, self.store = spotter, voice, store
+        self.clock, self.spoken = clock, spoken
+
+    def settle(self) -> None:
+        self.spotter.drain()
+        assert self.voice.wait_until_quiet(timeout=5)
+
+    def do(self, item: Gesture | Action) -> None:
+        if isinstance(item, Gesture):
+            self.spotter.gesture(item)
+        else:
+            self.spotter.act(item)
+        self.settle()
+
+    def until_said(self, text: str, limit: float = 60.0) -> None:
+        """Let time pass, as the worker would, until ``text`` has been spoken."""
+        end = self.clock.now + limit
+        while text not in self.spoken:
+            assert self.clock.now < end, f"never said {text!r}: {self.spoken[-5:]}"
+            self.clock.advance(0.25)
+            self.settle()
+
+    def finish(self) -> None:
+        while self.spotter.status().state is not State.DONE:
+            self.clock.advance(1)
+            self.do(Gesture.PRESS)
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, clock: FakeClock, mock_factory) -> Iterator[Daemon]:
+    spoken: list[str] = []
+    built = build(
+        Config(data_dir=tmp_path / "data", button_pin=17),
+        pin_factory=mock_factory,
+        renderer=ToneRenderer(),
+        player=NullPlayer(),
+        echo=spoken.append,
+        clock=clock,
+        wall_clock=lambda: WALL_OFFSET + clock(),
+    )
+    built.worker.greet()
+    built.worker.drain()
+    yield Daemon(built.worker, built.voice, built.store, clock, spoken)
+    built.close()
+
+
+def test_the_chosen_person_trains_and_only_their_week_counts(daemon: Daemon) -> None:
+    store = daemon.store
+    store.create_routine(QUICK)
+    bea = store.create_profile({"name": "Bea", "routine_id": "quick"}).id
+    # Me did the same routine an hour ago: it must not count in Bea's week.
+    now = WALL_OFFSET + daemon.clock.now
+    store.add_history(
+        HistoryEntry("quick", "Quick calves", now - 4000, now - 3600, 1, 1, completed=True)
+    )
+    daemon.spotter.reload()
+    daemon.do(Gesture.PRESS)
+    assert daemon.spoken[-1] == phrases.who_is_training()
+    assert daemon.spotter.status().question == "who"
+    daemon.until_said("Bea")
+    daemon.do(Gesture.PRESS)
+    assert phrases.trainee_chosen("Bea") in daemon.spoken
+    assert store.current_profile().id == bea
+    assert daemon.spotter.status().routine_id == "quick"
+    daemon.finish()
+    entry = store.history()[0]
+    assert (entry.profile_id, entry.routine_id, entry.sets_planned) == (bea, "quick", 1)
+    since = week_start(WALL_OFFSET + daemon.clock.now)
+    assert store.sessions_since(since, profile_id=bea) == 1
+    assert store.sessions_since(since, profile_id=1) == 1
+    # The summary counted Bea's week, not everyone's.
+    assert phrases.weekly_progress(1, None, counted=True) in daemon.spoken
+
+
+def test_scores_from_the_button_and_the_phone_land_on_the_workout(daemon: Daemon) -> None:
+    daemon.do(Gesture.PRESS)  # the shipped routine asks first
+    assert daemon.spoken[-1] == phrases.pain_question(before=True)
+    daemon.until_said(phrases.count(5))
+    daemon.do(Gesture.PRESS)
+    assert daemon.spotter.status().state is State.INTRO
+    daemon.do(Action.END)
+    daemon.do(Action.NEXT)  # yes, end it
+    assert daemon.spotter.status().state is State.DONE
+    assert daemon.spotter.status().question == "pain_after"
+    [entry] = daemon.store.history()
+    assert (entry.pain_before, entry.pain_after, entry.completed) == (5, None, False)
+    # The phone answers the question; the button cannot answer it again.
+    daemon.spotter.answer("pain_after", 8)
+    daemon.settle()
+    assert phrases.pain_worse() in daemon.spoken
+    assert daemon.spotter.status().question is None
+    [entry] = daemon.store.history()
+    assert (entry.pain_before, entry.pain_after) == (5, 8)
+    # The next start mentions it, once.
+    daemon.do(Action.NEXT)  # back to ready
+    daemon.do(Gesture.PRESS)
+    assert phrases.worse_last_time() in daemon.spoken[-2:]
+
+
+def test_a_score_given_on_the_phone_mid_workout_is_written_with_it(daemon: Daemon) -> None:
+    daemon.store.create_routine(QUICK)
+    daemon.store.set_active_routine("quick")
+    daemon.spotter.reload()
+    daemon.do(Gesture.PRESS)
+    daemon.spotter.answer("pain_before", 3)
+    daemon.settle()
+    daemon.finish()
+    [entry] = daemon.store.history()
+    assert (entry.pain_before, entry.pain_after) == (3, None)
