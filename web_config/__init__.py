@@ -72,6 +72,7 @@ def create_app(
         backup,
         history,
         now,
+        people_pages,
         routine_pages,
         settings_pages,
     )
@@ -81,6 +82,7 @@ def create_app(
         routine_pages,
         settings_pages,
         history,
+        people_pages,
         auth,
         api,
         api_routines,

@@ -24,6 +24,7 @@ PAGES = [
     "/routines/import",
     "/settings/",
     "/history",
+    "/people/",
 ]
 WEIGHT_LIMIT = 40 * 1024
 

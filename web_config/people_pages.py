@@ -1,0 +1,98 @@
+"""The People page: add, rename and remove the profiles of those who train here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from routines.profiles import ProfileError, parse_profile_changes
+from routines.store import ProfileInUse
+from web_config.auth import login_required
+from web_config.context import control, store
+from web_config.errors import ApiError
+from web_config.routine_form import number_or_text
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _page(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+    return (
+        render_template(
+            "people.html",
+            people=store().profiles(),
+            current=store().current_profile().id,
+            workouts=store().workouts_per_profile(),
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+def _fields(*, creating: bool) -> dict[str, object]:
+    data: dict[str, object] = {"name": request.form.get("name", "")}
+    if "weekly_goal" in request.form:
+        goal = request.form["weekly_goal"].strip()
+        data["weekly_goal"] = None if goal == "" else number_or_text(goal)
+    return parse_profile_changes(data, creating=creating)
+
+
+@bp.route("/")
+@login_required
+def page() -> ResponseReturnValue:
+    """Everyone who trains here."""
+    return _page()
+
+
+@bp.route("/", methods=["POST"])
+@login_required
+def add() -> ResponseReturnValue:
+    """Add a person; a bad or taken name is shown beside the field."""
+    try:
+        profile = store().create_profile(_fields(creating=True))
+    except ProfileError as err:
+        return _page({f"new-{k}": v for k, v in err.errors.items()}, 422)
+    control().reload()
+    flash(f"Added {profile.name}.", "ok")
+    return redirect(url_for(".page"))
+
+
+@bp.route("/<int:profile_id>", methods=["POST"])
+@login_required
+def change(profile_id: int) -> ResponseReturnValue:
+    """Rename a person or change their weekly goal."""
+    if store().get_profile(profile_id) is None:
+        raise ApiError(404, "There is no such person.")
+    try:
+        profile = store().update_profile(profile_id, _fields(creating=False))
+    except ProfileError as err:
+        return _page({f"{profile_id}-{k}": v for k, v in err.errors.items()}, 422)
+    control().reload()
+    flash(f"Saved {profile.name}.", "ok")
+    return redirect(url_for(".page"))
+
+
+@bp.route("/<int:profile_id>/delete", methods=["POST"])
+@login_required
+def delete(profile_id: int) -> ResponseReturnValue:
+    """Remove a person; one with workouts only with the box ticked, and it says how many went."""
+    profile = store().get_profile(profile_id)
+    if profile is None:
+        raise ApiError(404, "There is no such person.")
+    try:
+        gone = store().delete_profile(profile_id, with_history="confirm" in request.form)
+    except ProfileInUse as err:
+        if err.workouts:
+            message = (
+                f"{profile.name} has {err.workouts} workout{'' if err.workouts == 1 else 's'}: "
+                "tick the box to delete them too."
+            )
+        else:
+            message = "The last person cannot be removed: rename them instead."
+        return _page({f"{profile_id}-delete": message}, 409)
+    control().reload()
+    flash(
+        f"Removed {profile.name}"
+        + (f" and {gone} workout{'' if gone == 1 else 's'}." if gone else "."),
+        "ok",
+    )
+    return redirect(url_for(".page"))
