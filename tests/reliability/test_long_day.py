@@ -22,6 +22,7 @@ from device.testing import FakeClock
 from device.voice.player import NullPlayer
 from device.voice.speaker import Voice
 from routines.store import Store
+from tests.checkin_support import without_checkins
 
 pytestmark = pytest.mark.slow
 
@@ -112,6 +113,9 @@ def day(tmp_path: Path, mock_factory: MockFactory, clock: FakeClock) -> Iterator
         clock=clock,
         wall_clock=lambda: WALL_START + clock() - 1000.0,
     )
+    # The day is about the button, the voice and the store; the check-in has its own tests.
+    without_checkins(built.store)
+    built.worker.reload()
     built.worker.greet()
     try:
         yield Day(built.worker, built.voice, built.store, clock, mock_factory)
