@@ -200,11 +200,14 @@ def test_the_prerendered_lines_come_in_the_order_a_workout_needs_them():
     lines = preview.routine_lines(routine)
     assert len(lines) == len(set(lines))
     spoken = preview.preview_script(routine)
-    # The greeting, then the run-through's own order, before the lines only some
-    # workouts say.
+    # The greeting, the pain check-in the shipped routine starts with, then the
+    # run-through's own order, before the lines only some workouts say.
     assert lines[0] == phrases.greeting(routine.name)
-    run_through = list(dict.fromkeys(line for line in spoken if line in lines))
-    assert lines[1 : 1 + len(run_through)] == run_through
+    checkin = phrases.checkin_lines()
+    assert lines[1 : 1 + len(checkin)] == checkin
+    rest = lines[1 + len(checkin) :]
+    run_through = list(dict.fromkeys(line for line in spoken if line in rest))
+    assert rest[: len(run_through)] == run_through
     first, second = routine.exercises[0].name, routine.exercises[1]
     assert lines.index(phrases.up_next(second)[0]) > next(
         i for i, line in enumerate(lines) if first in line

@@ -67,7 +67,12 @@ def start_child(module: str, *args: str) -> subprocess.Popen[str]:
             proc.kill()
             proc.wait()
             pytest.fail(f"{module} did not start within {READY_TIMEOUT} s")
-    line = proc.stdout.readline()
+    # Read the line byte by byte from the pipe itself: a buffered readline could take the
+    # lines after it too, where communicate(), which reads the pipe, would never see them.
+    raw = b""
+    while not raw.endswith(b"\n") and (byte := os.read(proc.stdout.fileno(), 1)):
+        raw += byte
+    line = raw.decode()
     if line.strip() != "ready":
         proc.kill()
         _, err = proc.communicate()
