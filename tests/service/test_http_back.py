@@ -79,7 +79,10 @@ def test_back_after_three_counted_reps_leaves_the_status_at_rep_2(page: str) -> 
     def act(action: str) -> None:
         assert call(page + "api/button", {"action": action}) == (202, {"queued": action})
 
-    act("next")  # start: the stretch is introduced
+    act("next")  # start: the shipped routine first asks about pain, answered here
+    status_when(page, lambda s: s["question"] == "pain_before")
+    assert call(page + "api/checkin", {"moment": "before", "score": 3})[0] == 200
+    status_when(page, lambda s: s["state"] == "intro")  # the stretch is introduced
     for _ in range(3):
         act("skip")  # on to the hamstring curls, counted a press at a time
     status_when(page, lambda s: (s["exercise"] or {}).get("index") == 3)
