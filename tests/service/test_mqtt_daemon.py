@@ -16,7 +16,9 @@ import pytest
 
 from device.service.homeassistant import node_id
 from device.service.mdns import host_name
+from routines.store import Store
 from tests import mosquitto
+from tests.checkin_support import without_checkins
 from tests.mosquitto import Listener, free_port
 
 broker = mosquitto.broker
@@ -32,6 +34,9 @@ class Daemon:
     def __init__(self, tmp_path: Path, broker_port: int) -> None:
         config = tmp_path / "spotter.toml"
         config.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker_port}\n')
+        # These tests are about MQTT: the shipped routine starts without its pain check-in.
+        with Store.open(tmp_path / "data") as store:
+            without_checkins(store)
         env = {**os.environ, "SPOTTER_DATA_DIR": str(tmp_path / "data")}
         env.pop("NOTIFY_SOCKET", None)
         self.process = subprocess.Popen(
