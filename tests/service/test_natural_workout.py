@@ -25,6 +25,7 @@ from device.voice.natural import NaturalRenderer, natural_installed, natural_ver
 from device.voice.speaker import Voice
 from device.voice.tts import VoiceSettings
 from routines.store import Store
+from tests.checkin_support import without_checkins
 from tests.dummy_voice import ToneRenderer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,7 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     store = Store.open(tmp_path / "data")
+    without_checkins(store)  # about the voice, not the pain check-in
     store.update_settings({"voice_engine": "natural"})
     player = RecordingPlayer()
     spoken: list[str] = []
@@ -123,6 +125,7 @@ class PreparingVoice(Voice):
 
 def test_the_lines_are_rendered_in_the_order_a_workout_needs_them(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "data")
+    without_checkins(store)  # the workout's own order; the check-in's lines come first
     voice = PreparingVoice(tmp_path / "cache", renderer=ToneRenderer(), player=RecordingPlayer())
     spotter = Spotter(store, voice, clock=FakeClock())
     try:
