@@ -6,6 +6,13 @@ Its schema is versioned (``routines.schema``); an older file is upgraded in plac
 first open, in one transaction.
 WAL with ``synchronous=FULL`` makes each committed transaction survive a pulled plug.
 Values are checked before anything is written, so rejected input leaves the file as it was.
+
+The store also guards against the card itself: it is copied to ``spotter.db.backup``
+after changes (SQLite's online backup API, at most once a minute); a file that fails
+its check at start is set aside and the backup (or a fresh store) takes its place; a
+row that cannot be read is skipped, not raised; a file deleted or replaced under a
+running Spotter is written again from the open connection; and a finished workout
+that cannot be written yet is kept until the store takes writes again.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import dataclasses
 import functools
 import json
 import logging
+import math
 import os
 import secrets
 import sqlite3
@@ -30,11 +38,26 @@ from routines.model import Routine
 from routines.profiles import Profile, ProfileError
 from routines.schema import SCHEMA_VERSION, create, upgrade
 from routines.settings import Settings, parse_settings_changes
+from routines.store_backups import BackupThread
+from routines.store_files import (
+    BACKUP_SUFFIX,
+    PENDING_SUFFIX,
+    SIDE_FILES,
+    check_store_file,
+    copy_database,
+    copy_file,
+    fsync_dir,
+    fsync_file,
+    match_owner,
+    move_aside,
+)
 from routines.validation import load_library, parse_routine
 
 log = logging.getLogger(__name__)
 
 DB_NAME: Final = "spotter.db"
+# How often, at most, the store is copied to its backup while it is being changed.
+BACKUP_INTERVAL: Final = 60.0
 MAX_ID_LEN: Final = 64
 # Enough for any one person's workouts; each routine may take 32 KB (routines.validation).
 MAX_ROUTINES: Final = 100
@@ -137,20 +160,56 @@ class StoreVersionError(RuntimeError):
 class Store:
     """Shared by the web threads and the daemon worker: one connection behind a lock."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path | None = None,
+        *,
+        backup_interval: float = BACKUP_INTERVAL,
+        recovered: str | None = None,
+    ) -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self._closed = False
+        self._file = path
+        self.recovered = recovered
+        """Why the store was restored or made afresh at this start (None if it was not)."""
+        self._identity = _identity(path) if path is not None else None
+        self._pending: list[HistoryEntry] = []
+        self._skipped: set[str] = set()
+        self._write_warned = False
+        self._backups = (
+            BackupThread(self._write_backup, self.check_file, interval=backup_interval)
+            if path is not None
+            else None
+        )
 
     @classmethod
-    def open(cls, data_dir: Path) -> Self:
-        """Open (creating if needed) ``data_dir/spotter.db``; a new one gets the library."""
+    def open(cls, data_dir: Path, *, backup_interval: float = BACKUP_INTERVAL) -> Self:
+        """Open (creating if needed) ``data_dir/spotter.db``; a new one gets the library.
+
+        A file that fails its check is moved aside (never deleted) and replaced by the
+        backup if that passes, else by a new store; ``recovered`` then says what happened.
+        """
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return cls.open_file(data_dir / DB_NAME)
+        path = data_dir / DB_NAME
+        recovered = _recover(path)
+        if not path.exists():
+            _create(path)
+        conn = _connect(path)
+        try:
+            store = cls(conn, path, backup_interval=backup_interval, recovered=recovered)
+            store._migrate()
+            store._import_pending()
+        except BaseException:
+            conn.close()
+            raise
+        return store
 
     @classmethod
     def open_file(cls, path: Path) -> Self:
-        """Open (creating if needed) the store at ``path``."""
+        """Open (creating if needed) the store at ``path`` as it is: no checks, no backups
+        (for a copy being made or checked; the device's own store is ``open``)."""
         # The file holds the web secret and PIN hash: create it readable by its owner only
         # (SQLite gives its -wal and -shm files the same permissions).
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -164,7 +223,12 @@ class Store:
         return store
 
     def close(self) -> None:
-        """Close the connection; later calls fail."""
+        """Close the connection (after a last backup of any change); later calls fail."""
+        with self._lock:
+            if not self._closed:
+                self._flush_pending()
+        if self._backups is not None:
+            self._backups.close()
         with self._lock:
             if not self._closed:
                 self._closed = True
@@ -176,15 +240,37 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- backups and the file itself -----------------------------------------------------------
+
+    def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole store to ``target``, atomically and durably
+        (SQLite's online backup API; the copy is one self-contained file)."""
+        with self._lock:
+            copy_database(self._conn, target)
+
+    def backup_now(self) -> bool:
+        """Bring ``spotter.db.backup`` up to date if anything changed; True if it is."""
+        return self._backups.flush() if self._backups is not None else False
+
+    def check_file(self) -> bool:
+        """Notice a store file deleted or replaced under us and write it again from the
+        open connection; also retry workouts waiting to be written. True if it was rewritten."""
+        with self._lock:
+            if self._closed:
+                return False
+            rewritten = self._watch_file()
+            self._flush_pending()
+            return rewritten
+
     # -- routines ---------------------------------------------------------------------------
 
     def list_routines(self) -> list[StoredRoutine]:
-        """Every routine, in the order they were first stored."""
+        """Every routine that can be read, in the order they were first stored."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT body, version, updated_at FROM routines ORDER BY rowid"
+                "SELECT id, body, version, updated_at FROM routines ORDER BY rowid"
             ).fetchall()
-        return [_stored(row) for row in rows]
+            return [stored for row in rows if (stored := self._readable(row)) is not None]
 
     def each_routine(self) -> Iterator[StoredRoutine]:
         """Every routine, in the order they were first stored, read one at a time: a full
@@ -223,7 +309,9 @@ class Store:
         with self._transaction():
             current = self._get(routine.id)
             if current is None:
-                return self._put(routine, version=1, new=True)
+                # Absent, or a row that could not be read: the edit replaces it.
+                old = self._version_of(routine.id)
+                return self._put(routine, version=(old or 0) + 1, new=old is None)
             if expected_version is not None and expected_version != current.version:
                 raise VersionConflict(current)
             return self._put(routine, version=current.version + 1, new=False)
@@ -245,10 +333,12 @@ class Store:
             chosen = profile.routine_id if profile is not None else None
             if chosen is not None and (stored := self._get(chosen)) is not None:
                 return stored
-            row = self._conn.execute(
-                "SELECT body, version, updated_at FROM routines ORDER BY rowid LIMIT 1"
-            ).fetchone()
-        return None if row is None else _stored(row)
+            for row in self._conn.execute(
+                "SELECT id, body, version, updated_at FROM routines ORDER BY rowid"
+            ):
+                if (stored := self._readable(row)) is not None:
+                    return stored
+        return None
 
     def set_active_routine(self, routine_id: str, profile_id: int | None = None) -> None:
         """Choose the routine a press starts for a profile (default: the current one);
@@ -349,17 +439,25 @@ class Store:
     # -- settings ---------------------------------------------------------------------------
 
     def settings(self) -> Settings:
-        """The current settings (defaults for anything never changed)."""
+        """The current settings (defaults for anything never changed or unreadable)."""
         with self._lock:
             rows = self._conn.execute("SELECT key, value FROM settings").fetchall()
-        saved = {key: json.loads(value) for key, value in rows}
+            saved: dict[str, object] = {}
+            for key, value in rows:
+                try:
+                    saved[str(key)] = json.loads(value)
+                except (TypeError, ValueError):
+                    self._skip(f"setting {key!r}", "its value is not JSON")
         try:
             return parse_settings_changes(saved, Settings())
         except SettingsError as err:
-            # Only possible if a later Spotter narrowed a rule: fall back for those keys.
+            # A later Spotter narrowed a rule, or the row was damaged: fall back for those keys.
             log.warning("ignoring stored settings that are no longer valid: %s", err)
             kept = {k: v for k, v in saved.items() if not _names_key(err, k)}
-            return parse_settings_changes(kept, Settings())
+            try:
+                return parse_settings_changes(kept, Settings())
+            except SettingsError:
+                return Settings()
 
     def update_settings(self, changes: Mapping[str, object]) -> Settings:
         """Apply and keep a change; ``SettingsError`` leaves the store untouched."""
@@ -381,13 +479,24 @@ class Store:
     # -- history ----------------------------------------------------------------------------
 
     def add_history(self, entry: HistoryEntry) -> HistoryEntry:
-        """Record a finished workout; returns it with its ``id``."""
-        with self._transaction():
-            cursor = self._conn.execute(
-                _INSERT_HISTORY,
-                _history_row(entry),
-            )
-            return dataclasses.replace(entry, id=cursor.lastrowid)
+        """Record a finished workout; returns it with its ``id``.
+
+        A workout is never dropped: when the store cannot take the write (a full disk, a
+        read-only or damaged file) it is kept, in memory and in ``spotter.db.pending`` if
+        that can be written, and stored by the first write that works (``id`` stays None).
+        """
+        entry = _checked_entry(entry)
+        with self._lock:
+            if not self._pending:
+                try:
+                    with self._transaction():
+                        return self._insert_history(entry)
+                except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as err:
+                    self._write_failed(err)
+            self._pending.append(entry)
+            self._save_pending()
+            self._flush_pending()
+            return entry
 
     def history(
         self, limit: int = 100, *, profile_id: int | None = None, since: float | None = None
@@ -400,7 +509,11 @@ class Store:
                 f"{_SELECT_HISTORY} {where} ORDER BY finished_at DESC, id DESC LIMIT ?",
                 (*params, max(0, limit)),
             ).fetchall()
-        return [_history_entry(row) for row in rows]
+            entries = [e for row in rows if (e := self._readable_history(row)) is not None]
+            pending = [e for e in self._pending if _matches(e, profile_id, since)]
+        if pending:
+            entries = sorted([*entries, *pending], key=lambda e: e.finished_at, reverse=True)
+        return entries[: max(0, limit)]
 
     def sessions_since(
         self,
@@ -423,6 +536,13 @@ class Store:
             params += (routine_id,)
         with self._lock:
             count: int = self._conn.execute(query, params).fetchone()[0]
+            count += sum(
+                1
+                for e in self._pending
+                if e.completed
+                and _matches(e, profile_id, since)
+                and (routine_id is None or e.routine_id == routine_id)
+            )
         return count
 
     def workouts_per_profile(self) -> dict[int, int]:
@@ -460,23 +580,33 @@ class Store:
                 self._set_state(_PROGRESS, text)
 
     def load_progress(self) -> dict[str, Any] | None:
-        """The last saved snapshot, or ``None``."""
+        """The last saved snapshot, or ``None`` (also when it cannot be read)."""
         with self._lock:
             text = self._state(_PROGRESS)
         if text is None:
             return None
-        value = json.loads(text)
+        try:
+            value = json.loads(text)
+        except ValueError:
+            self._skip("the saved workout in progress", "it is not JSON")
+            return None
         return value if isinstance(value, dict) else None
 
     def secret(self, name: str, nbytes: int = 32) -> bytes:
         """A random secret made on first use and kept (later calls ignore ``nbytes``)."""
         with self._transaction():
             row = self._conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
-            if row is not None:
+            if row is not None and isinstance(row[0], bytes) and row[0]:
                 value: bytes = row[0]
                 return value
+            if row is not None:
+                self._skip(f"secret {name!r}", "it is not a byte string; made a new one")
             value = secrets.token_bytes(nbytes)
-            self._conn.execute("INSERT INTO secrets (name, value) VALUES (?, ?)", (name, value))
+            self._conn.execute(
+                "INSERT INTO secrets (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
             return value
 
     # -- the file as a whole: backup and restore ----------------------------------------------
@@ -486,15 +616,6 @@ class Store:
         with self._lock:
             row = self._conn.execute("PRAGMA database_list").fetchone()
         return Path(row[2])
-
-    def backup_to(self, destination: Path) -> None:
-        """A consistent copy of the whole store at ``destination`` (SQLite's backup API)."""
-        with self._lock:
-            target = sqlite3.connect(destination)
-            try:
-                self._conn.backup(target)
-            finally:
-                target.close()
 
     def secrets_rows(self) -> list[tuple[str, bytes]]:
         """This device's secrets, to carry over into restored data."""
@@ -529,6 +650,8 @@ class Store:
                 _fsync_dir(path.parent)
             finally:
                 self._conn = _connect(path)
+                # The new file is this store's own now, not one that replaced it behind its back.
+                self._identity = _identity(path)
         _parse_body.cache_clear()
 
     # -- internals --------------------------------------------------------------------------
@@ -538,13 +661,137 @@ class Store:
         # IMMEDIATE takes the write lock up front, so a read-then-write (version check,
         # free id) cannot interleave with another process such as the command line.
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            self._watch_file()
+            if self._pending:
+                self._flush_pending()
+            before = self._conn.total_changes
+            with self._begin():
                 yield
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+            if self._write_warned:
+                self._write_warned = False
+                log.info("the store takes writes again")
+            if self._conn.total_changes != before and self._backups is not None:
+                self._backups.changed()
+
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            # A full disk fails the COMMIT itself, which leaves the transaction open.
             self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    def _write_backup(self) -> None:
+        with self._lock:
+            if self._closed or self._file is None:
+                return
+            copy_database(self._conn, self._file.with_name(self._file.name + BACKUP_SUFFIX))
+
+    def _watch_file(self) -> bool:
+        if self._file is None or self._identity is None:
+            return False
+        if _identity(self._file) == self._identity:
+            return False
+        try:
+            self._rewrite_from_memory()
+        except (OSError, sqlite3.Error) as err:
+            self._write_failed(err)
+            return False
+        return True
+
+    def _rewrite_from_memory(self) -> None:
+        """The file under our name is gone or is another one: our connection still reads
+        the one we opened, so it is copied back under the name (a stranger set aside)."""
+        assert self._file is not None
+        path = self._file
+        log.warning("%s was deleted or replaced while Spotter ran; writing it again", path)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = path.with_name(path.name + ".rewrite")
+        copy_database(self._conn, fresh)
+        # Closing the last connection checkpoints into the file we opened and removes its
+        # WAL by name: done before the copy takes the name, so no stale WAL meets it.
+        self._conn.close()
+        if path.exists() or any(path.with_name(path.name + s).exists() for s in SIDE_FILES):
+            kept = move_aside(path, "replaced")
+            log.warning("the file found there was kept as %s", kept.name)
+        fresh.replace(path)
+        fsync_dir(path.parent)
+        self._conn = _connect(path)
+        self._identity = _identity(path)
+        if self._backups is not None:
+            self._backups.changed()
+
+    def _write_failed(self, err: BaseException) -> None:
+        if not self._write_warned:
+            self._write_warned = True
+            log.warning("the store cannot take writes (%s); keeping them until it can", err)
+
+    def _insert_history(self, entry: HistoryEntry) -> HistoryEntry:
+        cursor = self._conn.execute(_INSERT_HISTORY, _history_row(entry))
+        return dataclasses.replace(entry, id=cursor.lastrowid)
+
+    def _pending_path(self) -> Path | None:
+        return (
+            None if self._file is None else self._file.with_name(self._file.name + PENDING_SUFFIX)
+        )
+
+    def _save_pending(self) -> None:
+        """Keep the waiting workouts on disk too, in case the power goes before the store works."""
+        target = self._pending_path()
+        if target is None:
+            return
+        text = "".join(json.dumps(_history_row(e)) + "\n" for e in self._pending)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            match_owner(partial, target.parent)
+            partial.replace(target)
+            fsync_dir(target.parent)
+        except OSError as err:
+            log.info("the waiting workouts are kept in memory only for now: %s", err)
+            partial.unlink(missing_ok=True)
+
+    def _flush_pending(self) -> None:
+        if not self._pending:
+            return
+        waiting = list(self._pending)
+        self._pending.clear()  # _transaction must not try to flush them again
+        try:
+            with self._begin():
+                for entry in waiting:
+                    self._insert_history(entry)
+        except (sqlite3.Error, OSError):
+            self._pending[:0] = waiting
+            return
+        log.info("stored %d workout(s) that had been waiting for the store", len(waiting))
+        if self._backups is not None:
+            self._backups.changed()
+        target = self._pending_path()
+        if target is not None:
+            target.unlink(missing_ok=True)
+
+    def _import_pending(self) -> None:
+        """Workouts left waiting by an earlier run (the power went before the store worked)."""
+        target = self._pending_path()
+        if target is None or not target.exists():
+            return
+        for line in target.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                row = json.loads(line)
+                self._pending.append(_checked_entry(_history_entry((*row, None))))
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+                log.warning("skipping a waiting workout that cannot be read: %s", err)
+        with self._lock:
+            self._flush_pending()
+            if not self._pending:
+                target.unlink(missing_ok=True)
 
     def _migrate(self) -> None:
         with self._transaction():
@@ -595,9 +842,41 @@ class Store:
 
     def _get(self, routine_id: str) -> StoredRoutine | None:
         row = self._conn.execute(
-            "SELECT body, version, updated_at FROM routines WHERE id = ?", (routine_id,)
+            "SELECT id, body, version, updated_at FROM routines WHERE id = ?", (routine_id,)
         ).fetchone()
-        return None if row is None else _stored(row)
+        return None if row is None else self._readable(row)
+
+    def _version_of(self, routine_id: str) -> int | None:
+        """The stored version of a routine's row, readable or not (None: no row)."""
+        row = self._conn.execute(
+            "SELECT version FROM routines WHERE id = ?", (routine_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0] if isinstance(row[0], int) else 0
+
+    def _readable(self, row: tuple[Any, ...]) -> StoredRoutine | None:
+        routine_id, body, version, updated_at = row
+        try:
+            if not isinstance(version, int) or not isinstance(updated_at, int | float):
+                raise TypeError("its version or time is not a number")
+            return StoredRoutine(_parse_body(body), version, float(updated_at))
+        except (RoutineError, ValueError, TypeError) as err:
+            self._skip(f"routine {routine_id!r}", str(err))
+            return None
+
+    def _readable_history(self, row: tuple[Any, ...]) -> HistoryEntry | None:
+        try:
+            return _checked_entry(_history_entry(row))
+        except (TypeError, ValueError, KeyError, AttributeError) as err:
+            self._skip(f"history row {row[-1]}", str(err) or type(err).__name__)
+            return None
+
+    def _skip(self, what: str, why: str) -> None:
+        # Once per row and run: a page polling every second must not flood the log.
+        if what not in self._skipped:
+            self._skipped.add(what)
+            log.warning("skipping %s in the store: %s", what, why)
 
     def _put(self, routine: Routine, *, version: int, new: bool) -> StoredRoutine:
         now = time.time()
@@ -711,6 +990,84 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _create(path: Path) -> None:
+    """Make a new store under a temporary name and rename it into place, so an empty
+    ``spotter.db`` can only ever mean damage, never a store that was about to be made."""
+    partial = path.with_name(path.name + ".new")
+    partial.unlink(missing_ok=True)
+    # The file holds the web secret and PIN hash: readable by its owner only
+    # (SQLite gives its -wal and -shm files the same permissions).
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT, 0o600))
+    conn = sqlite3.connect(partial, isolation_level=None)
+    try:
+        Store(conn)._migrate()
+    finally:
+        conn.close()
+    fsync_file(partial)
+    match_owner(partial, path.parent)
+    partial.replace(path)
+    fsync_dir(path.parent)
+
+
+def _recover(path: Path) -> str | None:
+    """Set a damaged store aside and put the backup (or nothing: a new store) in its place."""
+    problem = check_store_file(path, newest_schema=SCHEMA_VERSION)
+    if problem is None:
+        return None
+    kept = move_aside(path, "damaged")
+    log.error("%s failed its check (%s); it was kept as %s", path, problem, kept.name)
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    backup_problem = (
+        check_store_file(backup, newest_schema=SCHEMA_VERSION)
+        if backup.exists()
+        else "there is none"
+    )
+    if backup_problem is None:
+        copy_file(backup, path)
+        log.warning("restored the store from its backup %s", backup.name)
+        return "restored from its backup"
+    log.warning("the backup cannot be used (%s): starting a new store", backup_problem)
+    return "made afresh"
+
+
+def _checked_entry(entry: HistoryEntry) -> HistoryEntry:
+    """The entry with the types the table holds; ``TypeError``/``ValueError`` if it has none."""
+    for name in ("routine_id", "routine_name"):
+        if not isinstance(getattr(entry, name), str):
+            raise TypeError(f"its {name} is not text")
+    started, finished = float(entry.started_at), float(entry.finished_at)
+    if not (math.isfinite(started) and math.isfinite(finished)):
+        raise ValueError("its times are not finite")
+    counts = []
+    for name in ("exercises_done", "sets_done"):
+        value = getattr(entry, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            raise TypeError(f"its {name} is not a whole number")
+        counts.append(int(value))
+    return dataclasses.replace(
+        entry,
+        started_at=started,
+        finished_at=finished,
+        exercises_done=counts[0],
+        sets_done=counts[1],
+        completed=bool(entry.completed),
+    )
+
+
+def _matches(entry: HistoryEntry, profile_id: int | None, since: float | None) -> bool:
+    return (profile_id is None or entry.profile_id == profile_id) and (
+        since is None or entry.finished_at >= since
+    )
+
+
 def _body(routine: Routine) -> str:
     return json.dumps(routine.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
@@ -719,11 +1076,6 @@ def _valid(routine: Routine) -> Routine:
     """The routine as a routine file would give it: a ``Routine`` built in code skips the
     rules, so it is put through them before it can reach the file (``RoutineError``)."""
     return parse_routine(routine.to_dict())
-
-
-def _stored(row: tuple[str, int, float]) -> StoredRoutine:
-    body, version, updated_at = row
-    return StoredRoutine(_parse_body(body), version, updated_at)
 
 
 # A few: the active routine is what is read again and again, and a full list must not
