@@ -7,16 +7,32 @@ time it was found, so whatever it still holds can be rescued by hand.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import time
 from pathlib import Path
 from typing import Final
 
+log = logging.getLogger(__name__)
+
 BACKUP_SUFFIX: Final = ".backup"
 PENDING_SUFFIX: Final = ".pending"
 # SQLite keeps these beside a WAL database; they belong to it and move with it.
 SIDE_FILES: Final = ("-wal", "-shm")
+
+
+def match_owner(path: Path, like: Path) -> None:
+    """Give ``path`` the owner of ``like`` when root writes it: root running a command on
+    the service's data must not leave files that the service cannot replace or delete."""
+    if os.geteuid() != 0:
+        return
+    try:
+        owner = like.stat()
+        if path.stat().st_uid != owner.st_uid:
+            os.chown(path, owner.st_uid, owner.st_gid)
+    except OSError as err:
+        log.info("could not give %s the owner of %s: %s", path.name, like, err)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -117,6 +133,7 @@ def copy_database(source: sqlite3.Connection, target: Path) -> None:
         finally:
             copy.close()
         fsync_file(partial)
+        match_owner(partial, target.parent)
         partial.replace(target)
         fsync_dir(target.parent)
     finally:

@@ -15,6 +15,7 @@ against the file's size, so a file damaged some other way is thrown away.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from device.voice import audio_format as fmt
 from device.voice.tts import VoiceSettings
+from routines.store_files import match_owner
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,11 @@ _PARTIAL_SUFFIX = ".part"
 _WAV_HEADER_BYTES = 44
 # A partial file this old belongs to a writer that died (a pulled plug, a kill).
 _ABANDONED_AFTER = 600.0
+# When the disk is full, any partial file older than this is a dead writer's.
+_ABANDONED_WHEN_FULL = 60.0
+# Room a render needs: a long line is a few hundred KB.
+ROOM_NEEDED = 1 << 20
+_PROBE_BYTES = 64 * 1024
 
 
 class CacheError(Exception):
@@ -79,6 +86,8 @@ class WavCache:
         self.steps = tuple(steps)
         self._processing = [fmt.FORMAT_TAG, *(step.__name__ for step in self.steps)]
         self._unsynced = False
+        self._total: int | None = None  # bytes of audio, counted once then kept up to date
+        self._seen: int | None = None  # the folder's mtime after our last change to it
 
     def path_for(self, text: str, settings: VoiceSettings, version: str) -> Path:
         """Where the audio of ``text`` with these settings and engine version lives."""
@@ -104,7 +113,10 @@ class WavCache:
     def writing(self, path: Path) -> Iterator[Path]:
         """Yield a temporary file for a renderer's WAV; on success its audio, in the cache's
         format, becomes ``path`` (durable once ``sync_directory`` has run)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        if not self.directory.is_dir():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            match_owner(self.directory, self.directory.parent)
+        before: int | None = self.directory.stat().st_mtime_ns
         fd, name = tempfile.mkstemp(
             dir=self.directory, prefix=f".{path.stem[:16]}-", suffix=_PARTIAL_SUFFIX
         )
@@ -120,10 +132,13 @@ class WavCache:
                 raise CacheError(str(err)) from err
             fmt.write_wav(partial, pcm)
             _fsync_path(partial)
+            match_owner(partial, self.directory)
+            replaced = path.stat().st_size if path.exists() else 0
             partial.replace(path)
             self._unsynced = True
         finally:
             partial.unlink(missing_ok=True)
+        self._written(path, replaced, before)
 
     def sync_directory(self) -> None:
         """Make the renames since the last call durable: one folder sync for a whole batch."""
@@ -131,9 +146,66 @@ class WavCache:
             self._unsynced = False
             _fsync_path(self.directory, os.O_RDONLY | os.O_DIRECTORY)
 
-    def prune(self, keep: Collection[Path] = ()) -> int:
+    def has_room(self) -> bool:
+        """True if a render can be written here now: room on the disk, and a write works."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fs = os.statvfs(self.directory)
+            if fs.f_bavail * fs.f_frsize < ROOM_NEEDED:
+                return False
+            fd, name = tempfile.mkstemp(dir=self.directory, prefix=".room-", suffix=_PARTIAL_SUFFIX)
+            try:
+                os.write(fd, b"\0" * _PROBE_BYTES)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                Path(name).unlink(missing_ok=True)
+        except OSError:
+            return False
+        return True
+
+    def free_space(self, keep: Collection[Path] = ()) -> int:
+        """The disk is full: delete every partial file a live writer cannot still need and
+        all audio not in ``keep``. Returns how many files went."""
+        return self.prune(keep, max_bytes=0, abandoned_after=_ABANDONED_WHEN_FULL)
+
+    def _written(self, path: Path, replaced: int, before: int | None) -> None:
+        """Keep the cap on every write: the least recently wanted files go first."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return
+        if self._total is None or self._seen != before:
+            # First write, or the folder changed since our last one (spotter say, a
+            # damaged file thrown away): count again rather than trust the running sum.
+            self._total = self._audio_bytes()
+        else:
+            self._total += size - replaced
+        if self._total > self.max_bytes:
+            self.prune(keep=(path,))
+        with contextlib.suppress(OSError):
+            self._seen = self.directory.stat().st_mtime_ns
+
+    def _audio_bytes(self) -> int:
+        total = 0
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.directory) as entries:
+            for entry in entries:
+                if entry.name.endswith(_SUFFIX):
+                    with contextlib.suppress(FileNotFoundError):
+                        total += entry.stat().st_size
+        return total
+
+    def prune(
+        self,
+        keep: Collection[Path] = (),
+        *,
+        max_bytes: int | None = None,
+        abandoned_after: float = _ABANDONED_AFTER,
+    ) -> int:
         """Delete abandoned partial files, then the least recently wanted audio not in ``keep``
-        until the cache fits in ``max_bytes``. Returns how many files went."""
+        until the cache fits in ``max_bytes`` (the cache's cap unless given).
+        Returns how many files went."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
         removed = 0
         now = time.time()
         sized: list[tuple[float, int, Path]] = []
@@ -147,7 +219,7 @@ class WavCache:
             except FileNotFoundError:
                 continue
             path = Path(entry.path)
-            if entry.name.endswith(_PARTIAL_SUFFIX) and now - stat.st_mtime > _ABANDONED_AFTER:
+            if entry.name.endswith(_PARTIAL_SUFFIX) and now - stat.st_mtime > abandoned_after:
                 path.unlink(missing_ok=True)
                 removed += 1
             elif entry.name.endswith(_SUFFIX):
@@ -155,11 +227,12 @@ class WavCache:
         total = sum(size for _, size, _ in sized)
         kept = set(keep)
         for _, size, path in sorted(sized):
-            if total <= self.max_bytes:
+            if total <= limit:
                 break
             if path in kept:
                 continue
             path.unlink(missing_ok=True)
             total -= size
             removed += 1
+        self._total = total
         return removed

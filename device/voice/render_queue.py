@@ -4,12 +4,19 @@ espeak-ng is process-global and not thread-safe, so every render, and every
 other call into the renderer, runs on this thread, one at a time. Work for a
 line someone is waiting to hear goes before background pre-rendering. A task
 that runs past its time is reported as failed by the watchdog; until the
-renderer answers again, urgent work fails at once instead of queueing behind it.
+renderer answers again, urgent work fails at once instead of queueing behind it;
+a renderer that can be aborted (the engine's own process) is killed on the spot.
 Whenever the queue runs dry, the cache's folder is synced once for the batch.
+
+The queue heals itself. A line that failed is tried again in the background, after
+a delay that doubles each time. When the disk is full, rendering pauses: the cache
+is asked to free what it may, and the queue looks again, less and less often,
+until a write works; then it carries on with everything that was waiting.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import time
@@ -37,6 +44,22 @@ class RenderJob:
 # Called with the job, the cached file (None if it failed) and what went wrong.
 RenderDone = Callable[[RenderJob, Path | None, str | None], None]
 
+# Retries of a failed line: after 0.5 s, 1 s, 2 s ... at most a minute apart, six times.
+RETRY_FIRST = 0.5
+RETRY_LONGEST = 60.0
+RETRY_ATTEMPTS = 6
+# While the disk is full: look again after 1 s, 2 s, 4 s ... at most every 30 s.
+SPACE_FIRST = 1.0
+SPACE_LONGEST = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderHealth:
+    """How rendering is going: paused for space, and since when nothing has worked."""
+
+    paused_for_space: bool
+    failing_since: float | None  # monotonic time of the first failure since the last success
+
 
 @dataclass(frozen=True, slots=True)
 class _Call:
@@ -51,12 +74,34 @@ class RenderQueue:
     """Runs renders and calls on one thread: urgent first, then background, each in order."""
 
     def __init__(
-        self, renderer: Renderer, cache: WavCache, *, on_done: RenderDone, timeout: float = 5.0
+        self,
+        renderer: Renderer,
+        cache: WavCache,
+        *,
+        on_done: RenderDone,
+        timeout: float = 5.0,
+        on_disk_full: Callable[[], object] | None = None,
+        retry_first: float = RETRY_FIRST,
+        space_first: float = SPACE_FIRST,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``on_disk_full`` is called on the render thread when a write finds no room
+        (to free what may be freed); the retry and space delays start at the given values."""
         self._renderer = renderer
         self._cache = cache
         self._on_done = on_done
         self._timeout = timeout
+        self._on_disk_full = on_disk_full
+        self._retry_first = retry_first
+        self._space_first = space_first
+        self._clock = clock
+        self._attempts: dict[RenderJob, int] = {}
+        self._delayed: list[tuple[float, int, RenderJob]] = []  # (due, order, job)
+        self._order = 0
+        self._paused = False
+        self._space_wait = space_first
+        self._space_check_at = 0.0
+        self._failing_since: float | None = None
         self._cond = threading.Condition()
         self._urgent: deque[_Task] = deque()
         self._background: deque[_Task] = deque()
@@ -77,11 +122,21 @@ class RenderQueue:
         """True while a task has overrun its time and the renderer has not answered since."""
         return self._hung
 
+    @property
+    def paused_for_space(self) -> bool:
+        """True while rendering waits for the disk to take writes again."""
+        return self._paused
+
+    def health(self) -> RenderHealth:
+        """A snapshot of how rendering is going."""
+        with self._cond:
+            return RenderHealth(self._paused, self._failing_since)
+
     def request(self, job: RenderJob, *, urgent: bool) -> bool:
         """Queue ``job`` (once; an urgent request moves a queued background one forward).
         False if it cannot be done soon: closed, or urgent while the renderer is hung."""
         with self._cond:
-            if self._closed or (urgent and self._hung):
+            if self._closed or (urgent and (self._hung or self._paused)):
                 return False
             queued_urgent = self._queued.get(job)
             if queued_urgent is None:
@@ -120,7 +175,11 @@ class RenderQueue:
             self._urgent.clear()
             self._background.clear()
             self._queued.clear()
+            self._delayed.clear()
             self._cond.notify_all()
+        abort = getattr(self._renderer, "abort", None)
+        if abort is not None and self._running is not None:
+            abort()  # a render in progress must not hold the shutdown
         for task in pending:
             if isinstance(task, _Call):
                 task.future.cancel()
@@ -134,11 +193,9 @@ class RenderQueue:
             if idle:
                 self._sync_cache()
             with self._cond:
-                while not self._closed and not (self._urgent or self._background):
-                    self._cond.wait()
-                if self._closed:
+                task = self._next_task()
+                if task is None:
                     return
-                task = (self._urgent or self._background).popleft()
                 if isinstance(task, RenderJob):
                     self._queued.pop(task, None)
                 self._running = task
@@ -151,6 +208,8 @@ class RenderQueue:
                 self._hung = False
                 self._running = None
                 self._cond.notify_all()
+            if isinstance(task, RenderJob):
+                self._after_render(task, outcome[1])
             if late:
                 # The watchdog already reported this task as failed.
                 log.warning(
@@ -165,6 +224,95 @@ class RenderQueue:
             self._cache.sync_directory()
         except OSError as err:
             log.info("could not sync the speech cache's folder: %s", err)
+
+    def _next_task(self) -> _Task | None:
+        """Wait for the next task to run (None once closed); runs the space checks."""
+        while not self._closed:
+            now = self._clock()
+            while self._delayed and self._delayed[0][0] <= now:
+                _, _, job = heapq.heappop(self._delayed)
+                if job not in self._queued:
+                    self._background.append(job)
+                    self._queued[job] = False
+            if self._paused and now >= self._space_check_at:
+                self._cond.release()
+                try:
+                    room = self._cache.has_room()
+                finally:
+                    self._cond.acquire()
+                if room:
+                    self._resume_locked()
+                else:
+                    self._space_wait = min(self._space_wait * 2, SPACE_LONGEST)
+                    self._space_check_at = self._clock() + self._space_wait
+                continue
+            calls = [t for t in (*self._urgent, *self._background) if isinstance(t, _Call)]
+            if self._paused and calls:
+                # Calls (the voice list, tidying the cache) still run while renders wait.
+                task: _Task = calls[0]
+                (self._urgent if task in self._urgent else self._background).remove(task)
+                return task
+            if not self._paused and (self._urgent or self._background):
+                return (self._urgent or self._background).popleft()
+            waits = [self._delayed[0][0] - now] if self._delayed else []
+            if self._paused:
+                waits.append(self._space_check_at - now)
+            self._cond.wait(max(0.0, min(waits)) if waits else None)
+        return None
+
+    def _after_render(self, job: RenderJob, error: BaseException | None) -> None:
+        """Note a success, or plan the line's retry (at once when the disk had no room)."""
+        if error is None:
+            with self._cond:
+                self._attempts.pop(job, None)
+                self._failing_since = None
+            return
+        room = self._cache.has_room()
+        if not room and self._on_disk_full is not None:
+            try:
+                self._on_disk_full()
+            except Exception:
+                log.exception("could not free space in the speech cache")
+            room = self._cache.has_room()
+        with self._cond:
+            if self._failing_since is None:
+                self._failing_since = self._clock()
+            if self._closed:
+                return
+            if not room:
+                if not self._paused:
+                    log.warning(
+                        "the disk is full: speech rendering is paused until writes work again"
+                        " (cached lines still play)"
+                    )
+                    self._paused = True
+                    self._space_wait = self._space_first
+                    self._space_check_at = self._clock() + self._space_wait
+                # Not the line's fault: it goes back, without using up a retry.
+                self._delay_locked(job, self._space_check_at)
+                return
+            attempts = self._attempts.get(job, 0) + 1
+            if attempts > RETRY_ATTEMPTS:
+                self._attempts.pop(job, None)
+                log.info("giving up on rendering %r for now", job.text[:60])
+                return
+            self._attempts[job] = attempts
+            wait = min(self._retry_first * 2 ** (attempts - 1), RETRY_LONGEST)
+            self._delay_locked(job, self._clock() + wait)
+
+    def _delay_locked(self, job: RenderJob, due: float) -> None:
+        self._order += 1
+        heapq.heappush(self._delayed, (due, self._order, job))
+        self._cond.notify_all()
+
+    def _resume_locked(self) -> None:
+        self._paused = False
+        self._space_wait = self._space_first
+        log.warning("the disk takes writes again: speech rendering carries on")
+        # Everything that waited for space is due now.
+        self._delayed = [(0.0, order, job) for _, order, job in self._delayed]
+        heapq.heapify(self._delayed)
+        self._cond.notify_all()
 
     def _run(self, task: _Task) -> tuple[Any, BaseException | None]:
         try:
@@ -203,7 +351,12 @@ class RenderQueue:
                 for task in dropped:
                     if isinstance(task, RenderJob):
                         self._queued.pop(task, None)
+                        self._delay_locked(task, self._clock() + self._retry_first)
                 self._cond.notify_all()
+            abort = getattr(self._renderer, "abort", None)
+            if abort is not None:
+                # The engine's own process: kill it, so the render thread is free again.
+                abort()
             error = TimeoutError(f"the speech engine took more than {self._timeout:g} s")
             for task in [overrun, *dropped]:
                 self._report(task, None, error)

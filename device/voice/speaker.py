@@ -31,8 +31,9 @@ from device.voice.mixer import HardwareVolume
 from device.voice.natural_lines import NaturalLines
 from device.voice.output import open_player
 from device.voice.player import Playback, Player
-from device.voice.render_queue import RenderJob, RenderQueue
-from device.voice.tts import Pyttsx3Renderer, Renderer, VoiceSettings
+from device.voice.render_process import ProcessRenderer
+from device.voice.render_queue import RETRY_FIRST, SPACE_FIRST, RenderJob, RenderQueue
+from device.voice.tts import Renderer, VoiceSettings
 
 __all__ = ["Voice", "VoiceSettings"]
 
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 # A timed cue that would start later than this after its time is dropped: a countdown
 # number or "Halfway there" said seconds late misleads more than silence does.
 LATE_CUE_SECONDS = 1.0
+# Failing this long without one line rendered, the voice counts as silent.
+SILENT_AFTER = 120.0
 
 
 def cached_renderer(speech: Renderer, *, hardware_mixer: bool = False) -> Renderer:
@@ -64,11 +67,20 @@ class Voice:
         clock: Callable[[], float] = time.monotonic,
         natural: Renderer | None = None,
         hardware_volume: HardwareVolume | None = None,
+        retry_first: float | None = None,
+        space_first: float | None = None,
+        silent_after: float = SILENT_AFTER,
     ) -> None:
-        self._renderer = cached_renderer(
-            renderer if renderer is not None else Pyttsx3Renderer(),
-            hardware_mixer=hardware_volume is not None,
-        )
+        """The renderer defaults to espeak-ng in its own process; the retry and space
+        delays are the render queue's (shorter in tests)."""
+        watchdog = render_timeout
+        if renderer is None:
+            process = ProcessRenderer(timeout=render_timeout)
+            # It ends its own overruns; the queue's watchdog only backs that up.
+            watchdog = process.longest_call + 1.0
+            renderer = process
+        self._renderer = cached_renderer(renderer, hardware_mixer=hardware_volume is not None)
+        self._silent_after = silent_after
         self._hardware_volume = hardware_volume
         self._set_hardware_volume(settings.volume)
         self._player = player if player is not None else open_player(audio_device)
@@ -95,7 +107,13 @@ class Voice:
         self._degraded = False
         self._closed = False
         self._renders = RenderQueue(
-            self._renderer, self._cache, on_done=self._rendered, timeout=render_timeout
+            self._renderer,
+            self._cache,
+            on_done=self._rendered,
+            timeout=watchdog,
+            on_disk_full=self._free_space,
+            retry_first=RETRY_FIRST if retry_first is None else retry_first,
+            space_first=SPACE_FIRST if space_first is None else space_first,
         )
         self._natural = NaturalLines(natural, self._cache) if natural is not None else None
         self._speaks_natural = False
@@ -108,6 +126,22 @@ class Voice:
     def degraded(self) -> bool:
         """True once rendering or playing has failed (and been logged)."""
         return self._degraded
+
+    def health(self) -> str | None:
+        """What keeps the voice from making new speech, or None when it can."""
+        health = self._renders.health()
+        if health.paused_for_space:
+            return "paused, the disk is full"
+        if health.failing_since is not None:
+            silent = time.monotonic() - health.failing_since
+            if silent >= self._silent_after:
+                return f"silent for {silent:.0f} s, the speech engine keeps failing"
+        return None
+
+    @property
+    def renderer(self) -> Renderer:
+        """The speech engine in use."""
+        return self._renderer
 
     def speak(self, lines: Sequence[Line], *, now: float | None = None) -> None:
         """Speak ``lines`` in order. If the first interrupts, whatever is being said stops and
@@ -241,6 +275,9 @@ class Voice:
         close_player = getattr(self._player, "close", None)
         if close_player is not None:
             close_player()
+        close_renderer = getattr(self._renderer, "close", None)
+        if close_renderer is not None:
+            close_renderer()
 
     def _sounds_locked(self, line: Line) -> list[str]:
         """What the queue plays for ``line``: its words, its tone, or the tone then the words."""
@@ -293,6 +330,12 @@ class Voice:
             return
         if removed:
             log.info("removed %d old files from the speech cache", removed)
+
+    def _free_space(self) -> None:
+        with self._lock:
+            keep = {Path(path) for path in self._ready.values()}
+        removed = self._cache.free_space(keep)
+        log.warning("the disk is full: removed %d speech files not needed now", removed)
 
     def _silence_locked(self) -> None:
         self._queue.clear()

@@ -288,7 +288,8 @@ def test_without_pyttsx3_lines_are_still_echoed_and_one_warning_logged(
     monkeypatch.setitem(sys.modules, "pyttsx3", None)  # import pyttsx3 now fails
     monkeypatch.setattr(tts, "_sessions", [])  # as in a process that has not spoken yet
     echoed: list[str] = []
-    voice = Voice(tmp_path, player=NullPlayer(), echo=echoed.append)
+    # In this process, where the import fails (the engine's own process is tested apart).
+    voice = Voice(tmp_path, renderer=tts.Pyttsx3Renderer(), player=NullPlayer(), echo=echoed.append)
     try:
         voice.speak([Line("Ready.", interrupt=True), Line("Press to start.")])
         voice.speak([Line("Set one.")])

@@ -1,0 +1,206 @@
+"""The renderer the daemon uses: pyttsx3 and espeak-ng in a child process it can kill.
+
+espeak-ng is one synthesiser per process and cannot be interrupted: a render stuck
+in it (a full disk under its WAV, a wedged driver) would hold a thread for good.
+Out of process, a render that runs past its time is ended with SIGKILL and the next
+render starts a fresh child. The child is started on first use and kept: a line
+costs a pipe round trip, not a process start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from device.voice.tts import RenderError, VoiceSettings
+
+log = logging.getLogger(__name__)
+
+CHILD_MODULE = "device.voice.render_child"
+
+
+class RenderTimeout(RenderError):
+    """The engine took longer than its limit and was killed."""
+
+
+class ProcessRenderer:
+    """A ``Renderer`` that talks to ``python -m device.voice.render_child`` over its pipes."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 5.0,
+        start_timeout: float = 30.0,
+        command: list[str] | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self._command = command or [sys.executable, "-m", CHILD_MODULE]
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+        self._version: str | None = None
+        self._lock = threading.Lock()  # the child's lifecycle; renders come from one thread
+        self.starts = 0
+
+    @property
+    def longest_call(self) -> float:
+        """The most a call can take (a start-up and a render): beyond it, something else hangs."""
+        return self.start_timeout + self.timeout
+
+    @property
+    def version(self) -> str:
+        """pyttsx3's and espeak-ng's versions, as the child reports them."""
+        if self._version is None:
+            try:
+                self._ensure_started()
+            except RenderError as err:
+                return f"unavailable ({err})"
+        return self._version or "unknown"
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
+        """Have the child write ``text`` to ``target``; ``RenderTimeout`` if it had to be killed."""
+        if not text.strip():
+            raise RenderError("there is nothing to say in an empty line")
+        self._call(
+            {
+                "op": "render",
+                "text": text,
+                "voice_id": settings.voice_id,
+                "rate": settings.rate,
+                "volume": settings.volume,
+                "target": str(target),
+            }
+        )
+
+    def voices(self) -> list[tuple[str, str]]:
+        """Every voice espeak-ng has installed, sorted by id."""
+        answer = self._call({"op": "voices"})
+        return [(str(v[0]), str(v[1])) for v in answer["voices"]]
+
+    def abort(self) -> None:
+        """Kill the child (a render in progress fails at once); the next call starts another."""
+        with self._lock:
+            proc = self._proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGKILL)
+
+    def close(self) -> None:
+        """End the child: closing its input lets it finish the line in hand and exit."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        proc = self._ensure_started()
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            proc.stdin.flush()
+        except OSError as err:
+            self._discard(proc)
+            raise RenderError(f"the speech engine's process has gone ({err})") from err
+        answer = self._read_answer(proc, self.timeout)
+        if "error" in answer:
+            raise RenderError(str(answer["error"]))
+        return answer
+
+    def _ensure_started(self) -> subprocess.Popen[bytes]:
+        with self._lock:
+            proc = self._proc
+            if proc is not None and proc.poll() is None:
+                return proc
+        if proc is not None:
+            self._discard(proc)
+        try:
+            proc = subprocess.Popen(
+                self._command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # Its warnings go where the daemon's go: the journal.
+                stderr=None,
+                close_fds=True,
+                start_new_session=True,  # a Ctrl-C in a terminal is the daemon's to handle
+            )
+        except OSError as err:
+            raise RenderError(f"cannot start the speech engine's process ({err})") from err
+        with self._lock:
+            self._proc = proc
+            self._buffer = b""
+            self.starts += 1
+        answer = self._read_answer(proc, self.start_timeout)
+        if "ready" not in answer:
+            self._discard(proc)
+            raise RenderError(str(answer.get("error", "the speech engine did not start")))
+        self._version = str(answer["ready"])
+        return proc
+
+    def _read_answer(self, proc: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._discard(proc)
+                raise RenderTimeout(f"the speech engine took more than {timeout:g} s; restarted")
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                code = self._discard(proc)
+                raise RenderError(f"the speech engine's process ended (exit status {code})")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            answer = json.loads(line)
+        except ValueError as err:
+            self._discard(proc)
+            raise RenderError(f"the speech engine's process answered nonsense ({err})") from err
+        if not isinstance(answer, dict):
+            self._discard(proc)
+            raise RenderError("the speech engine's process answered nonsense")
+        return answer
+
+    def _discard(self, proc: subprocess.Popen[bytes]) -> int | None:
+        """Kill and reap ``proc``: no zombie, and the next call starts a fresh one."""
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        code = proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        with self._lock:
+            if self._proc is proc:
+                self._proc = None
+                self._buffer = b""
+        return code
