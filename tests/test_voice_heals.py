@@ -19,13 +19,14 @@ from device.events import Line
 from device.voice.cache import WavCache, is_playable_wav
 from device.voice.player import NullPlayer
 from device.voice.render_process import ProcessRenderer
-from device.voice.speaker import Voice
+from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
 from tests.small_disk import fill, small_disk
 
 pytestmark = pytest.mark.attack
 
 WAIT = 30.0  # a bound for what takes milliseconds; only a broken voice takes this long
+NONE = VoiceProblem("", restart_helps=True)
 LINES = [f"Set {n} of twelve. Ten slow reps, then rest." for n in range(1, 13)]
 
 
@@ -116,7 +117,9 @@ def test_a_full_disk_pauses_rendering_and_it_resumes_when_space_returns(tmp_path
             filler = fill(disk)
             with caplog.at_level(logging.WARNING):
                 voice.prepare(LINES)
-                assert eventually(lambda: voice.health() == "paused, the disk is full")
+                assert eventually(
+                    lambda: (voice.health() or NONE).text == "paused, the disk is full"
+                )
                 # A line asked for meanwhile is printed at once, never waited for.
                 voice.speak([Line("Rest now.", interrupt=True)])
                 assert voice.wait_until_quiet(WAIT)

@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from device.hardware.gpio import NoGpioError, make_pin_factory
 from device.service.config import Config
 from device.service.network import page_url
+from device.service.notify import VOICE_PROBLEM
 from routines.store import DB_NAME
 
 # BCM number -> physical pin on the 40-pin header, so a message can say where to look.
@@ -99,6 +100,8 @@ def run_doctor(
     results.append(check_data_dir(data_dir))
     results.append(check_store(data_dir))
     results.append(check_natural_voice(chosen_voice_engine(data_dir) == "natural"))
+    if (voice := check_service_voice(run)) is not None:
+        results.append(voice)
     results.extend(check_web(config))
     return results
 
@@ -337,14 +340,41 @@ def check_data_dir(data_dir: Path) -> CheckResult:
     return CheckResult("data", Level.OK, f"{data_dir} is writable")
 
 
+def check_service_voice(run: Run = subprocess.run) -> CheckResult | None:
+    """What the running service says of its voice (its STATUS line); None if not running."""
+    if shutil.which("systemctl") is None:
+        return None
+    try:
+        result = run(
+            ["systemctl", "show", "spotter", "--property=ActiveState,StatusText"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    fields = dict(line.partition("=")[::2] for line in result.stdout.splitlines())
+    if fields.get("ActiveState") != "active":
+        return None
+    status = fields.get("StatusText", "")
+    if VOICE_PROBLEM not in status:
+        return CheckResult("voice", Level.OK, "the running service makes speech")
+    problem = status.split(VOICE_PROBLEM, 1)[1]
+    if "disk is full" in problem:
+        fix = "make room on the SD card (df -h /var/lib/spotter); speech carries on by itself"
+    else:
+        fix = "see why: journalctl -u spotter -e; then sudo systemctl restart spotter"
+    return CheckResult("voice", Level.FAIL, f"the running service's voice is {problem}", fix)
+
+
 def check_store(data_dir: Path) -> CheckResult:
     """SQLite's own integrity check on the store, opened read-only."""
     path = data_dir / DB_NAME
     if not path.exists():
         return CheckResult("store", Level.OK, "no store yet: the first start makes one")
     fix = (
-        "stop Spotter (sudo systemctl stop spotter), keep a copy of the file, then rescue it: "
-        f"sqlite3 {path} .recover | sqlite3 recovered.db"
+        "restart Spotter (sudo systemctl restart spotter): it sets the damaged file aside and "
+        f"restores its backup; to rescue more by hand: sqlite3 {path} .recover | sqlite3 new.db"
     )
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)

@@ -96,6 +96,13 @@ def no_routine() -> str:
     return "There is no routine to start yet. Choose one on the web page."
 
 
+def data_restored(how: str) -> str:
+    """Once, at the start after the store was found damaged: ``how`` is what was done."""
+    if how == "restored from its backup":
+        return "My saved data was damaged, so I restored it from my last backup."
+    return "My saved data was damaged and there was no good backup, so I started afresh."
+
+
 def address(urls: Sequence[str] | str | None) -> str:
     """Where the phone page lives, read out the way it is typed into a phone's browser:
     the first address (the ``.local`` name), then the next one in case names do not work."""

@@ -24,7 +24,7 @@ from device.service.worker import Spotter
 from device.voice.mixer import open_hardware_volume
 from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.player import Player
-from device.voice.speaker import Voice
+from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import Renderer, VoiceSettings
 from routines.store import Store
 
@@ -78,6 +78,7 @@ def build(
     on_gesture: Callable[[Gesture], object] | None = None,
     on_week: Callable[[int], object] | None = None,
     pin_recovery: bool = False,
+    on_voice_problem: Callable[[VoiceProblem | None], object] | None = None,
 ) -> Assembly:
     """Spotter on ``config``'s pin and data directory; not started (see ``Assembly.worker``).
 
@@ -128,6 +129,7 @@ def build(
             on_gesture=on_gesture,
             on_week=on_week,
             pin_recovery=pin_recovery,
+            on_voice_problem=on_voice_problem,
         )
         cleanup.callback(worker.stop)
         if button is None:

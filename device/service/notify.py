@@ -125,8 +125,17 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def describe_status(status: Status) -> str:
-    """What Spotter is doing, in one short line for ``STATUS=`` (``systemctl status``)."""
+VOICE_PROBLEM = "; voice "
+
+
+def describe_status(status: Status, voice_problem: str | None = None) -> str:
+    """What Spotter is doing, in one short line for ``STATUS=`` (``systemctl status``),
+    and what is wrong with the voice, if anything."""
+    text = _describe(status)
+    return text if voice_problem is None else f"{text}{VOICE_PROBLEM}{voice_problem}"
+
+
+def _describe(status: Status) -> str:
     if status.state == State.IDLE:
         return f"Idle, ready to start {status.routine_name}" if status.routine_name else "Idle"
     if status.state == State.DONE:

@@ -31,6 +31,7 @@ from device.service.notify import BUTTON_LIVE, default_notifier, describe_status
 if TYPE_CHECKING:
     from device.service.build import Assembly
     from device.service.mqtt import MqttBridge
+    from device.voice.speaker import VoiceProblem
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,21 @@ def run_daemon(args: argparse.Namespace) -> int:
 
     bridge = _start_mqtt(config, command)
 
+    # STATUS= says what Spotter is doing and, when it has one, the voice's problem
+    # (``systemctl status`` shows it; ``spotter doctor`` reads it back).
+    shown: list[Status] = []
+    voice_problem: list[str] = []
+
     def on_status(status: Status) -> None:
-        notifier.status(describe_status(status))
+        shown[:] = [status]
+        notifier.status(describe_status(status, voice_problem[0] if voice_problem else None))
         if bridge is not None:
             bridge.status_changed(status)
+
+    def on_voice_problem(problem: VoiceProblem | None) -> None:
+        voice_problem[:] = [] if problem is None else [problem.text]
+        if shown:
+            on_status(shown[0])
 
     try:
         spotter = build(
@@ -149,6 +161,7 @@ def run_daemon(args: argparse.Namespace) -> int:
             heartbeat=notifier.watchdog,
             heartbeat_interval=notifier.watchdog_interval(),
             on_status=on_status,
+            on_voice_problem=on_voice_problem,
             button=(early_button, relay),
             on_gesture=bridge.gesture_made if bridge is not None else None,
             on_week=bridge.sessions_this_week if bridge is not None else None,

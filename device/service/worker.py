@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import math
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from device.engine.preview import preview_script, routine_lines
 from device.events import Action, Gesture, Line, State, Status
 from device.service import progress
 from device.service.config import PinnedSettings
-from device.voice.speaker import Voice
+from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
 from routines.model import Routine
 from routines.profiles import Profile
@@ -47,6 +48,11 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 _COUNTING = frozenset({State.HOLD, State.REST})
+# Between workouts a restart costs the user nothing: the only states where a silent
+# voice may be left to the watchdog.
+_RESTARTABLE = frozenset({State.IDLE, State.DONE})
+# How often the voice's health is looked at when nothing else wakes the worker.
+HEALTH_EVERY = 30.0
 # Previews run a whole routine through the engine: keep the last few, by routine and settings.
 _PREVIEWS_KEPT = 8
 
@@ -118,6 +124,7 @@ class Spotter:
         on_gesture: Callable[[Gesture], object] | None = None,
         on_week: Callable[[int], object] | None = None,
         pin_recovery: bool = False,
+        on_voice_problem: Callable[[VoiceProblem | None], object] | None = None,
     ) -> None:
         """``address_lookup`` gives the page's URLs, the best first (asked again whenever
         they are to be spoken: Wi-Fi often comes up after Spotter); ``pinned`` are the
@@ -125,7 +132,10 @@ class Spotter:
         called from the worker loop at least every ``heartbeat_interval`` seconds (the
         systemd watchdog). ``on_gesture`` hears each gesture of the real button and
         ``on_week`` the week's finished sessions (the MQTT bridge); ``pin_recovery`` offers
-        to clear the web PIN after a long hold in the first minute."""
+        to clear the web PIN after a long hold in the first minute. The heartbeat is held
+        back while the voice has made nothing for too long and Spotter is between workouts,
+        so that systemd restarts it; ``on_voice_problem`` hears of each change in the
+        voice's health."""
         self._store = store
         self._voice = voice
         self._clock = clock
@@ -137,6 +147,9 @@ class Spotter:
         self._on_status = on_status
         self._on_gesture = on_gesture
         self._on_week = on_week
+        self._on_voice_problem = on_voice_problem
+        self._voice_problem: VoiceProblem | None = None
+        self._store_warned = False
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         # Only the daemon offers it: it answers the power cycle that started this process.
         recovery = PinRecovery(clock(), armed=pin_recovery and bool(store.settings().pin_hash))
@@ -267,9 +280,26 @@ class Spotter:
         except Exception:
             # One bad event must not take the button away from the user.
             log.exception("error while handling %r", item)
-        if self._heartbeat is not None:
+        problem = self._voice.health()
+        if problem != self._voice_problem:
+            self._voice_problem = problem
+            if problem is None:
+                log.info("the voice makes speech again")
+            else:
+                log.warning("the voice is %s", problem.text)
+            if self._on_voice_problem is not None:
+                self._on_voice_problem(problem)
+        if self._heartbeat is not None and not self._restart_wanted(problem):
             self._heartbeat()
         return True
+
+    def _restart_wanted(self, problem: VoiceProblem | None) -> bool:
+        """True when the voice is silent for good and a restart (the watchdog's) may heal it."""
+        return (
+            problem is not None
+            and problem.restart_helps
+            and self._engine.status().state in _RESTARTABLE
+        )
 
     # -- the worker's own methods -------------------------------------------------------------
 
@@ -279,6 +309,8 @@ class Spotter:
         waits = [] if deadline is None else [deadline - self._clock()]
         if self._heartbeat_interval is not None:
             waits.append(self._heartbeat_interval)
+        if self._on_voice_problem is not None:
+            waits.append(HEALTH_EVERY)
         return max(0.0, min(waits)) if waits else None
 
     def _step(self, item: _Item | None) -> None:
@@ -350,7 +382,7 @@ class Spotter:
                 position = progress.decode(stored)
             except ValueError as err:
                 log.warning("the saved session could not be resumed (%s); starting fresh", err)
-                self._store.save_progress(None)
+                self._write_progress(None)
             else:
                 profile = self._store.current_profile()
                 done, goal = self._week_of(position.routine, profile, self.settings().settings)
@@ -360,6 +392,8 @@ class Spotter:
                 self._last_snapshot = position
         if lines is None:
             lines = self._engine.greeting()
+        if self._store.recovered is not None:
+            lines = [Line(phrases.data_restored(self._store.recovered)), *lines]
         if self._address_lookup is not None:
             urls = self._address_lookup()
             log.info("the phone page is at %s", " or ".join(urls) or "(no network address yet)")
@@ -474,5 +508,18 @@ class Spotter:
         snapshot = self._engine.snapshot()
         if snapshot == self._last_snapshot:
             return
-        self._store.save_progress(None if snapshot is None else progress.encode(snapshot))
-        self._last_snapshot = snapshot
+        if self._write_progress(None if snapshot is None else progress.encode(snapshot)):
+            self._last_snapshot = snapshot
+
+    def _write_progress(self, encoded: dict[str, object] | None) -> bool:
+        """Save the position; a full or failing card is logged once and tried again at the
+        next step, and the workout goes on."""
+        try:
+            self._store.save_progress(encoded)
+        except (sqlite3.Error, OSError) as err:
+            if not self._store_warned:
+                self._store_warned = True
+                log.warning("cannot save the workout in progress (%s); will keep trying", err)
+            return False
+        self._store_warned = False
+        return True

@@ -21,6 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from device.events import Cue, Line
@@ -49,6 +50,14 @@ SILENT_AFTER = 120.0
 def cached_renderer(speech: Renderer, *, hardware_mixer: bool = False) -> Renderer:
     """What fills the cache: ``speech`` for lines, tones for cues, both levelled on the way."""
     return LevelledRenderer(EarconRenderer(speech), hardware_mixer=hardware_mixer)
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceProblem:
+    """Why the voice makes no new speech; ``restart_helps`` is False for a full disk."""
+
+    text: str
+    restart_helps: bool
 
 
 class Voice:
@@ -127,15 +136,19 @@ class Voice:
         """True once rendering or playing has failed (and been logged)."""
         return self._degraded
 
-    def health(self) -> str | None:
+    def health(self) -> VoiceProblem | None:
         """What keeps the voice from making new speech, or None when it can."""
         health = self._renders.health()
         if health.paused_for_space:
-            return "paused, the disk is full"
+            return VoiceProblem("paused, the disk is full", restart_helps=False)
         if health.failing_since is not None:
             silent = time.monotonic() - health.failing_since
             if silent >= self._silent_after:
-                return f"silent for {silent:.0f} s, the speech engine keeps failing"
+                minutes = max(1, round(silent / 60))
+                return VoiceProblem(
+                    f"silent for {minutes} min, the speech engine keeps failing",
+                    restart_helps=True,
+                )
         return None
 
     @property
