@@ -42,8 +42,9 @@ DEBS="python3 python3-venv python3-yaml python3-alsaaudio espeak-ng libespeak-ng
 PI_DEBS="python3-lgpio"
 # Extras pip installs with Spotter ("[natural-voice]" with --natural-voice).
 EXTRAS=
-# What pip builds Spotter from.
+# What pip builds Spotter from, and the exact versions of what it pulls in.
 SOURCES="pyproject.toml README.md LICENSE device routines web_config"
+PINS=systemd/constraints.txt
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -81,7 +82,7 @@ missing_debs() {
 source_fingerprint() {
     (
         cd "$SRC"
-        for path in $SOURCES; do
+        for path in $SOURCES $PINS; do
             if [ -e "$path" ]; then
                 find "$path" -type f ! -path '*/__pycache__/*' ! -name '*.pyc'
             fi
@@ -144,7 +145,8 @@ install_program() {
             cp -R "$SRC/$path" "$build/"
         fi
     done
-    run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check "$build$EXTRAS"
+    run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        --constraint "$SRC/$PINS" "$build$EXTRAS"
     rm -rf "$build"
     if [ "$DRY_RUN" != 1 ]; then
         printf '%s\n' "$fingerprint" >"$ROOT$STAMP"

@@ -68,7 +68,24 @@ def _start_web(spotter: Assembly, config: Config) -> tuple[Callable[[], None], i
         ) from err
     thread = threading.Thread(target=server.run, name="spotter-web", daemon=True)
     thread.start()
-    return server.close, int(server.effective_port)
+    return lambda: _stop_web(server, thread), int(server.effective_port)
+
+
+def _stop_web(server: Any, thread: threading.Thread) -> None:
+    """Close the server from its own loop: closed from here, its sockets could vanish under
+    the loop's select() (EBADF, a traceback at stop)."""
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    try:
+        server.trigger.pull_trigger(close_all)
+    except OSError:
+        return  # the loop is gone already
+    # With nothing left to watch, the loop returns; then the request threads end.
+    thread.join(timeout=5.0)
+    server.task_dispatcher.shutdown(timeout=5.0)
 
 
 def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> MqttBridge | None:

@@ -144,6 +144,7 @@ def _fake(tool: str, args: list[str]) -> int:
         _wrapper(bin_dir / "pip", "pip")
         return 0
     if tool == "pip":
+        assert args[args.index("--constraint") + 1].endswith("systemd/constraints.txt"), args
         # The last argument is the source folder, and the extras in brackets, if any.
         folder, _, extras = args[-1].partition("[")
         source = Path(folder)
@@ -289,11 +290,20 @@ def test_a_fresh_install_puts_everything_in_place(pi):
             "spotter",
         ],
         ["python3", "-m", "venv", "--system-site-packages", str(pi.file("/opt/spotter/venv"))],
-        ["pip", "install", "--quiet", "--disable-pip-version-check", pi.changes()[5][-1]],
+        [
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--constraint",
+            pi.changes()[5][-2],
+            pi.changes()[5][-1],
+        ],
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "spotter"],
         ["systemctl", "start", "spotter"],
     ]
+    assert pi.changes()[5][-2].endswith("/systemd/constraints.txt")
     unit = pi.file("/etc/systemd/system/spotter.service")
     assert unit.read_text() == (REPO / "systemd/spotter.service").read_text()
     assert oct(unit.stat().st_mode & 0o777) == "0o644"
@@ -490,3 +500,33 @@ def test_help_describes_the_options(pi):
     assert "--uninstall" in result.stdout
     assert "--purge" in result.stdout
     assert "set -eu" not in result.stdout
+
+
+@pytest.mark.attack
+def test_every_package_pip_installs_on_the_device_is_pinned():
+    import tomllib
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    pins = {}
+    for line in (REPO / "systemd/constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"{line!r} is not an exact pin"
+            pins[name.strip().lower()] = version.strip()
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(r) for r in project["dependencies"]]
+    from_elsewhere = {"pyyaml", "setuptools"}  # Debian's, and the one every venv has
+    seen: set[str] = set()
+    while wanted:
+        requirement = wanted.pop()
+        name = requirement.name.lower()
+        if name in seen or name in from_elsewhere:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        seen.add(name)
+        assert name in pins, f"{name} is installed on the device but not pinned"
+        assert requirement.specifier.contains(pins[name]), (name, pins[name])
+        wanted += [Requirement(r) for r in metadata.requires(name) or []]
