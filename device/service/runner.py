@@ -72,20 +72,31 @@ def _start_web(spotter: Assembly, config: Config) -> tuple[Callable[[], None], i
 
 
 def _stop_web(server: Any, thread: threading.Thread) -> None:
-    """Close the server from its own loop: closed from here, its sockets could vanish under
-    the loop's select() (EBADF, a traceback at stop)."""
+    """Stop the page in an order that never pulls a socket from under a running thread:
+    stop accepting, let the requests in hand finish, then drop every connection, each
+    step on the server's own loop (closed from here, a socket could vanish under the
+    loop's select(): EBADF and a traceback at stop)."""
+    from waitress import wasyncore
 
-    def close_all() -> None:
+    def stop_accepting() -> None:
+        wasyncore.dispatcher.close(server)  # the listening socket only
+
+    def drop_connections() -> None:
         for channel in list(server._map.values()):
-            channel.close()
+            if channel is server.trigger:
+                # Out of the loop but left open: a reply still being written may pull it.
+                channel.del_channel()
+            else:
+                channel.close()
 
     try:
-        server.trigger.pull_trigger(close_all)
+        server.trigger.pull_trigger(stop_accepting)
+        server.task_dispatcher.shutdown(timeout=5.0)
+        server.trigger.pull_trigger(drop_connections)
     except OSError:
         return  # the loop is gone already
-    # With nothing left to watch, the loop returns; then the request threads end.
+    # With nothing left to watch, the loop returns.
     thread.join(timeout=5.0)
-    server.task_dispatcher.shutdown(timeout=5.0)
 
 
 def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> MqttBridge | None:

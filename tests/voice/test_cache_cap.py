@@ -11,7 +11,7 @@ import pytest
 
 from device.voice.cache import WavCache
 from device.voice.tts import VoiceSettings
-from tests.test_speech_cache import write_wav
+from tests.voice.test_cache import write_wav
 
 pytestmark = pytest.mark.attack
 

@@ -20,9 +20,9 @@ from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import RenderError, VoiceSettings
 from routines.store import DB_NAME, Store
 from tests.dummy_voice import ToneRenderer
+from tests.service.test_service import SPOTTER, NotifySocket, start_spotter, stop
+from tests.service.test_worker import QUICK, Rig, make_rig, use_quick_routine
 from tests.small_disk import fill, small_disk
-from tests.test_daemon import QUICK, Rig, make_rig, use_quick_routine
-from tests.test_service import SPOTTER, NotifySocket, start_spotter, stop
 
 pytestmark = pytest.mark.attack
 
