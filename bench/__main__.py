@@ -2,7 +2,8 @@
 print one table.
 
 ``--attack`` runs the reliability figures instead (``bench.attack``): a daemon under bad
-input, idle connections and PIN guessing.
+input, idle connections and PIN guessing; then ``bench.faults``: damaged, deleted and
+full stores, a hung or killed speech engine, and stops while clients poll.
 
 ``--pi-zero`` runs the start-up and press figures on an emulated Raspberry Pi
 Zero 2 W instead (``bench.pi_zero``: a CPU quota calibrated against this
@@ -23,7 +24,17 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import attack, cold_line, idle_cpu, loudness, memory, press_latency, startup, web_load
+from bench import (
+    attack,
+    cold_line,
+    faults,
+    idle_cpu,
+    loudness,
+    memory,
+    press_latency,
+    startup,
+    web_load,
+)
 from bench.pi_zero import PERIOD_US, PiZeroQuota, QuotaUnavailable
 from bench.report import Figure, table
 
@@ -37,7 +48,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "loudness": loudness.run,
 }
 # Not part of the default run: it measures reliability rather than speed.
-EXTRA: dict[str, Callable[[bool], list[Figure]]] = {"attack": attack.run}
+EXTRA: dict[str, Callable[[bool], list[Figure]]] = {"attack": attack.run, "faults": faults.run}
 
 
 def machine() -> str:
@@ -78,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return pi_zero_main(args.quick)
     names = args.only or list(BENCHMARKS)
     if args.attack:
-        names = ["attack"]
+        names = ["attack", "faults"]
     print(f"Before: {machine()}", file=sys.stderr, flush=True)
     began = time.monotonic()
     figures: list[Figure] = []

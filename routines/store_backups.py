@@ -23,7 +23,9 @@ class BackupPolicy:
     def __init__(self, interval: float, clock: Clock = time.monotonic) -> None:
         self.interval = interval
         self._clock = clock
-        self._last: float | None = None
+        # Counted from the start: a process that writes and is gone within the minute
+        # backs up as it closes, and start-up is not slowed by a copy.
+        self._last = clock()
         self._dirty = False
 
     @property
@@ -38,8 +40,6 @@ class BackupPolicy:
         """Seconds until a backup is due (0 = now), or None when nothing changed."""
         if not self._dirty:
             return None
-        if self._last is None:
-            return 0.0
         return max(0.0, self._last + self.interval - self._clock())
 
     def done(self) -> None:

@@ -47,11 +47,18 @@ def serve(requests: TextIO, out: TextIO) -> None:
             _answer(out, {"error": str(err) or type(err).__name__})
 
 
+def _one_line(unraisable: Any) -> None:
+    # The driver raises inside espeak-ng's callback (a full disk under the WAV): Python
+    # can only print that, so print one line of it, not a traceback in the journal.
+    print(f"speech engine: {unraisable.exc_value}", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     # The answers need a clean channel: keep the pipe on a fd of its own and send
     # anything the libraries print to stdout into stderr (the daemon's log) instead.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.unraisablehook = _one_line
     serve(sys.stdin, out)
 
 

@@ -345,7 +345,13 @@ class Voice:
             log.info("removed %d old files from the speech cache", removed)
 
     def _free_space(self) -> None:
+        """The disk is full: keep the audio of the routine and of what is being said, and
+        let the cache delete the rest (forgotten here, so nothing plays a deleted file)."""
         with self._lock:
+            needed = {*self._prepared, *self._queue, self._current}
+            for text in [t for t in self._ready if t not in needed]:
+                del self._ready[text]
+                self._fresh.discard(text)
             keep = {Path(path) for path in self._ready.values()}
         removed = self._cache.free_space(keep)
         log.warning("the disk is full: removed %d speech files not needed now", removed)

@@ -205,8 +205,11 @@ def test_backups_come_at_most_once_per_interval():
     clock = FakeClock()
     policy = BackupPolicy(60.0, clock)
     assert policy.due_in() is None  # nothing changed: nothing to do
+    clock.advance(1)
     policy.changed()
-    assert policy.due_in() == 0.0  # the first change is backed up at once
+    assert policy.due_in() == 59.0  # a minute from the start
+    clock.advance(59)
+    assert policy.due_in() == 0.0
     policy.done()
     clock.advance(5)
     policy.changed()
