@@ -744,7 +744,7 @@ class Store:
         target = self._pending_path()
         if target is None:
             return
-        text = "".join(json.dumps(_history_row(e)) + "\n" for e in self._pending)
+        text = "".join(json.dumps(_pending_record(e)) + "\n" for e in self._pending)
         partial = target.with_name(target.name + ".partial")
         try:
             with partial.open("w", encoding="utf-8") as out:
@@ -784,8 +784,7 @@ class Store:
             return
         for line in target.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                row = json.loads(line)
-                self._pending.append(_checked_entry(_history_entry((*row, None))))
+                self._pending.append(_checked_entry(_from_pending_record(json.loads(line))))
             except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
                 log.warning("skipping a waiting workout that cannot be read: %s", err)
         with self._lock:
@@ -1060,6 +1059,27 @@ def _checked_entry(entry: HistoryEntry) -> HistoryEntry:
         sets_done=counts[1],
         completed=bool(entry.completed),
     )
+
+
+_PENDING_DEFAULTS: Final[dict[str, object]] = {
+    "profile_id": 1,
+    "pain_before": None,
+    "pain_after": None,
+    "sets_planned": None,
+    "set_reps": "[]",
+}
+
+
+def _pending_record(entry: HistoryEntry) -> dict[str, object]:
+    """A waiting workout as one JSON object, named by the history table's columns."""
+    names = [name.strip() for name in _HISTORY_COLUMNS.split(",")]
+    return dict(zip(names, _history_row(entry), strict=True))
+
+
+def _from_pending_record(record: dict[str, Any]) -> HistoryEntry:
+    names = [name.strip() for name in _HISTORY_COLUMNS.split(",")]
+    row = [record[n] if n in record else _PENDING_DEFAULTS[n] for n in names]
+    return _history_entry((*row, None))
 
 
 def _matches(entry: HistoryEntry, profile_id: int | None, since: float | None) -> bool:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from device.testing import FakeClock
 from routines.settings import Settings
 from routines.store import DB_NAME, HistoryEntry, Store
 from routines.store_backups import BackupPolicy
 from routines.store_files import check_store_file
 from routines.validation import load_library, parse_routine
-from tests.fakes import FakeClock
 from tests.small_disk import fill, small_disk
 
 pytestmark = pytest.mark.attack

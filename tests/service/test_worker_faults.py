@@ -55,7 +55,7 @@ def test_after_a_damaged_store_spotter_says_once_it_restored_its_data(
         store.set_active_routine("quick")
         assert store.backup_now()
     (data_dir / DB_NAME).write_bytes(b"")  # what a power cut leaves on some SD cards
-    rig, button = make_rig(data_dir, tmp_path / "cache", clock, mock_factory, NullPlayer())
+    rig, built = make_rig(data_dir, clock, mock_factory, NullPlayer())
     try:
         rig.spotter.greet()
         rig.settle()
@@ -64,25 +64,21 @@ def test_after_a_damaged_store_spotter_says_once_it_restored_its_data(
         finish_quick_workout(rig)  # the button works
         assert [e.routine_id for e in rig.store.history()] == ["quick"]
     finally:
-        button.close()
-        rig.voice.close()
-        rig.store.close()
-    rig, button = make_rig(data_dir, tmp_path / "cache", clock, mock_factory, NullPlayer())
+        built.close()
+    rig, built = make_rig(data_dir, clock, mock_factory, NullPlayer())
     try:
         rig.spotter.greet()
         rig.settle()
         assert not any("damaged" in line for line in rig.spoken)  # said once, not every start
     finally:
-        button.close()
-        rig.voice.close()
-        rig.store.close()
+        built.close()
 
 
 def test_a_workout_finished_on_a_full_disk_reaches_history_when_space_returns(
     tmp_path, clock, mock_factory, caplog
 ):
     with small_disk(tmp_path / "disk", "3m") as disk:
-        rig, button = make_rig(disk / "data", tmp_path / "cache", clock, mock_factory, NullPlayer())
+        rig, built = make_rig(disk / "data", clock, mock_factory, NullPlayer())
         try:
             rig.spotter.greet()
             use_quick_routine(rig)
@@ -97,9 +93,7 @@ def test_a_workout_finished_on_a_full_disk_reaches_history_when_space_returns(
             rig.store.check_file()  # what the store's own thread does every minute
             assert all(e.id is not None for e in rig.store.history())
         finally:
-            button.close()
-            rig.voice.close()
-            rig.store.close()
+            built.close()
         with Store.open(disk / "data") as store:
             (entry,) = store.history()
             assert (entry.routine_id, entry.completed) == ("quick", True)
@@ -107,19 +101,22 @@ def test_a_workout_finished_on_a_full_disk_reaches_history_when_space_returns(
 
 
 def voice_rig(tmp_path, clock, mock_factory, renderer, problems):
-    rig, button = make_rig(tmp_path / "data", tmp_path / "cache", clock, mock_factory, NullPlayer())
-    rig.voice.close()
-    rig.voice = Voice(tmp_path / "cache", renderer=renderer, player=NullPlayer(), silent_after=0.0)
-    rig.spotter._voice = rig.voice
-    rig.spotter._on_voice_problem = problems.append
-    return rig, button
+    voice = Voice(tmp_path / "cache", renderer=renderer, player=NullPlayer(), silent_after=0.0)
+    return make_rig(
+        tmp_path / "data",
+        clock,
+        mock_factory,
+        NullPlayer(),
+        voice=voice,
+        on_voice_problem=problems.append,
+    )
 
 
 def test_a_voice_silent_for_too_long_stops_the_watchdog_between_workouts(
     tmp_path, clock, mock_factory
 ):
     problems: list[VoiceProblem | None] = []
-    rig, button = voice_rig(tmp_path, clock, mock_factory, BrokenEngine(), problems)
+    rig, built = voice_rig(tmp_path, clock, mock_factory, BrokenEngine(), problems)
     try:
         use_quick_routine(rig)
         assert rig.voice.wait_until_prepared(10)
@@ -133,14 +130,12 @@ def test_a_voice_silent_for_too_long_stops_the_watchdog_between_workouts(
         rig.press()  # mid-workout a restart would cost the user: keep feeding it
         assert rig.beats
     finally:
-        button.close()
-        rig.voice.close()
-        rig.store.close()
+        built.close()
 
 
 def test_a_healthy_voice_keeps_the_watchdog_fed(tmp_path, clock, mock_factory):
     problems: list[VoiceProblem | None] = []
-    rig, button = voice_rig(tmp_path, clock, mock_factory, ToneRenderer(), problems)
+    rig, built = voice_rig(tmp_path, clock, mock_factory, ToneRenderer(), problems)
     try:
         use_quick_routine(rig)
         assert rig.voice.wait_until_prepared(10)
@@ -149,9 +144,7 @@ def test_a_healthy_voice_keeps_the_watchdog_fed(tmp_path, clock, mock_factory):
         assert rig.beats
         assert problems == []
     finally:
-        button.close()
-        rig.voice.close()
-        rig.store.close()
+        built.close()
 
 
 @pytest.mark.parametrize("damage", [b"", b"SQLite format 3\0" + b"\xff" * 5000])
