@@ -43,6 +43,8 @@ _ABANDONED_WHEN_FULL = 60.0
 # Room a render needs: a long line is a few hundred KB.
 ROOM_NEEDED = 1 << 20
 _PROBE_BYTES = 64 * 1024
+# With this much free, the disk is not what failed a render (no test write needed).
+_SURELY_ENOUGH = 16 << 20
 
 
 class CacheError(Exception):
@@ -151,8 +153,11 @@ class WavCache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fs = os.statvfs(self.directory)
-            if fs.f_bavail * fs.f_frsize < ROOM_NEEDED:
+            free = fs.f_bavail * fs.f_frsize
+            if free < ROOM_NEEDED:
                 return False
+            if free >= _SURELY_ENOUGH:
+                return True  # no write needed to tell: the failure was not for space
             fd, name = tempfile.mkstemp(dir=self.directory, prefix=".room-", suffix=_PARTIAL_SUFFIX)
             try:
                 os.write(fd, b"\0" * _PROBE_BYTES)

@@ -27,6 +27,9 @@ from device.voice.tts import RenderError, VoiceSettings
 log = logging.getLogger(__name__)
 
 CHILD_MODULE = "device.voice.render_child"
+# After the engine failed to start (espeak-ng or pyttsx3 missing), calls fail at once for
+# this long instead of starting a process per line; the render queue retries later.
+START_AGAIN_AFTER = 10.0
 
 
 class RenderTimeout(RenderError):
@@ -51,6 +54,7 @@ class ProcessRenderer:
         self._version: str | None = None
         self._lock = threading.Lock()  # the child's lifecycle; renders come from one thread
         self.starts = 0
+        self._start_failed: tuple[float, RenderError] | None = None
 
     @property
     def longest_call(self) -> float:
@@ -139,6 +143,10 @@ class ProcessRenderer:
                 return proc
         if proc is not None:
             self._discard(proc)
+        if self._start_failed is not None:
+            failed_at, error = self._start_failed
+            if time.monotonic() - failed_at < START_AGAIN_AFTER:
+                raise error
         try:
             proc = subprocess.Popen(
                 self._command,
@@ -155,10 +163,15 @@ class ProcessRenderer:
             self._proc = proc
             self._buffer = b""
             self.starts += 1
-        answer = self._read_answer(proc, self.start_timeout)
-        if "ready" not in answer:
-            self._discard(proc)
-            raise RenderError(str(answer.get("error", "the speech engine did not start")))
+        try:
+            answer = self._read_answer(proc, self.start_timeout)
+            if "ready" not in answer:
+                self._discard(proc)
+                raise RenderError(str(answer.get("error", "the speech engine did not start")))
+        except RenderError as err:
+            self._start_failed = (time.monotonic(), err)
+            raise
+        self._start_failed = None
         self._version = str(answer["ready"])
         return proc
 
