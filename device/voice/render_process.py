@@ -32,6 +32,15 @@ CHILD_MODULE = "device.voice.render_child"
 START_AGAIN_AFTER = 10.0
 
 
+def _check_pyttsx3() -> None:
+    """Fail at once, as the in-process engine would, when pyttsx3 cannot even be imported
+    (the module alone is light: espeak-ng itself is only loaded by the engine's process)."""
+    try:
+        import pyttsx3  # noqa: F401
+    except Exception as err:
+        raise RenderError(f"pyttsx3 with espeak-ng is not available ({err})") from err
+
+
 class RenderTimeout(RenderError):
     """The engine took longer than its limit and was killed."""
 
@@ -147,6 +156,12 @@ class ProcessRenderer:
             failed_at, error = self._start_failed
             if time.monotonic() - failed_at < START_AGAIN_AFTER:
                 raise error
+        if self.starts == 0 and self._command[-1] == CHILD_MODULE:
+            try:
+                _check_pyttsx3()
+            except RenderError as err:
+                self._start_failed = (time.monotonic(), err)
+                raise
         try:
             proc = subprocess.Popen(
                 self._command,
