@@ -872,6 +872,10 @@ class Store:
             return None
 
     def _skip(self, what: str, why: str) -> None:
+        if self._file is None:
+            # A copy opened as it is (``open_file``: a backup being checked) must say what
+            # it cannot read, not hide it.
+            raise ValueError(f"{what}: {why}")
         # Once per row and run: a page polling every second must not flood the log.
         if what not in self._skipped:
             self._skipped.add(what)
