@@ -154,7 +154,8 @@ def test_a_full_disk_frees_what_the_cache_may_free(tmp_path):
             fill(disk)
             voice.prepare(LINES)  # the routine changed: the other one's lines are not needed
             # Nobody freed anything by hand: the old routine's audio made room for the new.
-            assert eventually(lambda: cached(cache, voice, LINES, VoiceSettings()) == 12)
+            # (Each render that meets the full disk hangs espeak-ng until it is killed.)
+            assert eventually(lambda: cached(cache, voice, LINES, VoiceSettings()) == 12, 120)
             assert cached(cache, voice, other_routine, VoiceSettings()) < 12
             voice.speak([Line(LINES[0], interrupt=True)])  # and it plays from the cache
             assert voice.wait_until_quiet(WAIT)
