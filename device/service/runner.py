@@ -250,6 +250,7 @@ def _serve_web(
     closers.append(close)
     port.append(effective_port)
     log.info("web page on http://%s:%d/", config.web_host, effective_port)
+    spotter.worker.announce_address()
 
 
 def _simulated_finger(factory: Any, config: Config) -> SimulatedFinger:

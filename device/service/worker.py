@@ -95,12 +95,17 @@ class _Stop:
 
 
 @dataclass(frozen=True, slots=True)
+class _Announce:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class _Answer:
     question: Question
     value: int
 
 
-_Item = Edge | Gesture | Action | _Reload | _Say | _Stop | _Answer
+_Item = Edge | Gesture | Action | _Reload | _Say | _Stop | _Answer | _Announce
 
 # An after-score from the phone may come this long after the workout ended.
 AFTER_SCORE_WINDOW = 2 * 3600.0
@@ -184,6 +189,11 @@ class Spotter:
 
     def test_voice(self, text: str) -> None:
         self._queue.put(_Say(text))
+
+    def announce_address(self) -> None:
+        """The page has just come up (after READY): read its address out, as the greeting
+        would have, unless a workout has begun meanwhile."""
+        self._queue.put(_Announce())
 
     def answer(self, question: str, value: int) -> None:
         """An answer from the page: a pain score for ``pain_before``/``pain_after``, or a
@@ -324,6 +334,8 @@ class Spotter:
             self._apply_settings()
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=True)])
+        elif isinstance(item, _Announce):
+            self._announce()
         elif isinstance(item, _Answer):
             self._speak(self._engine.answer(item.question, item.value))
         self._speak(self._engine.tick(edges_pending=not self._queue.empty()))
@@ -372,6 +384,14 @@ class Spotter:
             self._status_changed.notify_all()
         if self._on_status is not None:
             self._on_status(status)
+
+    def _announce(self) -> None:
+        urls = self._address_lookup() if self._address_lookup is not None else []
+        if not urls:
+            return
+        log.info("the phone page is at %s", " or ".join(urls))
+        if self._engine.status().state is State.IDLE:
+            self._voice.speak([Line(phrases.address(urls))])
 
     def greet(self) -> None:
         """Say Spotter is ready and where its page is; offer to resume a cut-short workout."""

@@ -505,3 +505,30 @@ def test_the_address_is_looked_up_at_start_and_when_idle_only(tmp_path, clock, m
         assert made.spotter.status().state == State.SET
     finally:
         built.close()
+
+
+def test_the_address_is_read_out_once_the_page_is_up_if_no_workout_began(
+    tmp_path, clock, mock_factory
+):
+    # The page starts after READY, so at the greeting its address is not known yet.
+    urls: list[str] = []
+    made, built = make_rig(
+        tmp_path / "data", clock, mock_factory, NullPlayer(), address_lookup=lambda: list(urls)
+    )
+    try:
+        made.spotter.greet()
+        made.settle()
+        assert not any(line.startswith("On your phone") for line in made.spoken)
+        urls.append("http://spotter-corner-2.local:8080/")
+        made.spotter.announce_address()
+        made.settle()
+        said = [line for line in made.spoken if line.startswith("On your phone")]
+        assert len(said) == 1 and "spotter-corner-2 dot local" in said[0]
+        made.press()  # a workout begins: the address must not talk over it
+        made.settle()
+        before = len(made.spoken)
+        made.spotter.announce_address()
+        made.settle()
+        assert not any(line.startswith("On your phone") for line in made.spoken[before:])
+    finally:
+        built.close()
