@@ -21,6 +21,10 @@ def open_engine(name: str) -> Renderer:
     if name == "classic":
         return Pyttsx3Renderer()
     if name == "natural":
+        from device.voice.natural import NaturalRenderer, natural_installed
+
+        if natural_installed():
+            return NaturalRenderer()
         raise EngineUnavailable(
             "the natural voice is not installed here "
             "(install it with: pip install 'spotter-coach[natural-voice]')"

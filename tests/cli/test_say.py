@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import wave
+from pathlib import Path
 
 import pytest
 
 from device.cli.main import main
 from device.voice import loudness
 from device.voice.cache import is_playable_wav
-from device.voice.engines import EngineUnavailable, open_engine
+from device.voice.natural import natural_installed
 from device.voice.wav_samples import read_wav
 
 
@@ -17,14 +18,6 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def natural_installed() -> bool:
-    try:
-        open_engine("natural")
-    except EngineUnavailable:
-        return False
-    return True
 
 
 def test_say_output_writes_a_levelled_wav(capsys, tmp_path):
@@ -93,3 +86,19 @@ def test_the_command_line_knows_every_engine():
     from device.voice.engines import ENGINES
 
     assert ENGINE_NAMES == ENGINES
+
+
+@pytest.mark.skipif(not natural_installed(), reason="the natural-voice extra is not installed")
+def test_say_writes_the_natural_voice_levelled_when_it_is_installed(capsys, tmp_path, monkeypatch):
+    # The worker is started as ``python -m``: it must find this checkout.
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
+    out = tmp_path / "natural.wav"
+    code, _, err = run_cli(
+        capsys, "say", "Set two of three.", "--engine", "natural", "--output", str(out),
+        "--data-dir", str(tmp_path / "d"),
+    )  # fmt: skip
+    assert code == 0, err
+    audio = read_wav(out)
+    assert loudness.integrated_loudness(audio.channels, audio.rate) == pytest.approx(
+        loudness.TARGET_LUFS, abs=1.0
+    )
