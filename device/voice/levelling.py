@@ -80,3 +80,9 @@ class LevelledRenderer:
     def voices(self) -> list[tuple[str, str]]:
         """The engine's voices."""
         return self.inner.voices()
+
+    def close(self) -> None:
+        """Stop the engine's worker, for engines that have one."""
+        stop = getattr(self.inner, "close", None)
+        if stop is not None:
+            stop()

@@ -124,7 +124,13 @@ class Voice:
             retry_first=RETRY_FIRST if retry_first is None else retry_first,
             space_first=SPACE_FIRST if space_first is None else space_first,
         )
-        self._natural = NaturalLines(natural, self._cache) if natural is not None else None
+        self._natural = (
+            NaturalLines(
+                LevelledRenderer(natural, hardware_mixer=hardware_volume is not None), self._cache
+            )
+            if natural is not None
+            else None
+        )
         self._speaks_natural = False
         self._waiter = threading.Thread(
             target=self._wait_for_playbacks, name="spotter-voice", daemon=True

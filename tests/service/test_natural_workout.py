@@ -21,7 +21,8 @@ from device.events import Action, State
 from device.service.worker import Spotter
 from device.testing import FakeClock
 from device.voice.cache import WavCache
-from device.voice.natural import NaturalRenderer, natural_installed, natural_version
+from device.voice.levelling import LevelledRenderer
+from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.speaker import Voice, cached_renderer
 from device.voice.tts import VoiceSettings
 from routines.store import Store
@@ -62,7 +63,7 @@ def voice_of(cache: Path, text: str, path: str) -> str:
         for engine, version in (
             # The classic voice's files are levelled (and tones made) on their way in.
             ("classic", cached_renderer(ToneRenderer()).version),
-            ("natural", natural_version()),
+            ("natural", LevelledRenderer(NaturalRenderer()).version),
         )
     }
     return names.get(path, f"neither: {path}")

@@ -19,9 +19,12 @@ import pytest
 
 from device.events import Line
 from device.voice.cache import WavCache
-from device.voice.natural import NaturalRenderer, natural_installed, natural_version
+from device.voice.levelling import LevelledRenderer
+from device.voice.loudness import CEILING_DBFS, TARGET_LUFS, integrated_loudness, peak_dbfs
+from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.speaker import Voice, cached_renderer
 from device.voice.tts import VoiceSettings
+from device.voice.wav_samples import read_wav
 from tests.dummy_voice import HeldPlayer, ToneRenderer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +82,7 @@ def voice_of(cache: Path, text: str, path: str) -> str:
         for engine, version in (
             # The classic voice's files are levelled (and tones made) on their way in.
             (CLASSIC, cached_renderer(ToneRenderer()).version),
-            (NATURAL, natural_version()),
+            (NATURAL, LevelledRenderer(NaturalRenderer()).version),
         )
     }
     return names.get(path, f"neither: {path}")
@@ -96,21 +99,41 @@ def say(voice: Voice, player: HeldPlayer, text: str) -> str:
     return voice_of(voice._cache.directory, text, playback.path)
 
 
-@needs_engine
-def test_lines_known_ahead_play_in_the_natural_voice_once_rendered(
-    tmp_path: Path, player: HeldPlayer, voices: list[Voice]
-) -> None:
+@pytest.fixture
+def natural_voice(tmp_path: Path, player: HeldPlayer, voices: list[Voice]) -> Voice:
+    """A voice with the real natural engine chosen and LINES rendered in both voices."""
     voice = make_voice(tmp_path, player, NaturalRenderer())
     voices.append(voice)
     voice.use_natural(True)
     voice.prepare(LINES)
     assert voice.wait_until_prepared(WAIT) and voice.wait_until_natural(WAIT)
-    assert [say(voice, player, text) for text in LINES] == [NATURAL, NATURAL]
+    return voice
+
+
+@needs_engine
+def test_lines_known_ahead_play_in_the_natural_voice_once_rendered(
+    tmp_path: Path, player: HeldPlayer, natural_voice: Voice
+) -> None:
+    assert [say(natural_voice, player, text) for text in LINES] == [NATURAL, NATURAL]
     # Both voices' files are in the one cache.
     assert len(list((tmp_path / "cache").glob("*.wav"))) == 4
     # Back to the classic voice: the classic files play again.
-    voice.use_natural(False)
-    assert say(voice, player, LINES[0]) == CLASSIC
+    natural_voice.use_natural(False)
+    assert say(natural_voice, player, LINES[0]) == CLASSIC
+
+
+@needs_engine
+def test_natural_lines_are_cached_at_the_same_loudness_as_classic_ones(
+    player: HeldPlayer, natural_voice: Voice
+) -> None:
+    # hibari-tts writes its lines some 10 LU under the target; the cache keeps them levelled.
+    for text in LINES:
+        assert say(natural_voice, player, text) == NATURAL
+        audio = read_wav(Path(player.playbacks[-1].path))
+        assert integrated_loudness(audio.channels, audio.rate) == pytest.approx(
+            TARGET_LUFS, abs=1.0
+        ), text
+        assert peak_dbfs(audio.channels) <= CEILING_DBFS, text
 
 
 def test_a_line_not_yet_rendered_naturally_is_spoken_at_once_in_the_classic_voice(
