@@ -16,6 +16,8 @@ without natural audio yet is spoken at once in the classic voice.
 
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 import threading
 import time
@@ -100,6 +102,9 @@ class Voice:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._settings = settings
+        # What the audio is rendered with: the same, but with a card's control doing the
+        # volume up to 100 %, every volume up to there renders (and caches) as 100 %.
+        self._render_settings = self._as_rendered(settings)
         # text -> its cached file; after a settings change, the old audio until the new is in.
         self._ready: dict[str, str] = {}
         self._fresh: set[str] = set()  # the texts whose cached file has the current settings
@@ -190,7 +195,7 @@ class Voice:
             # has audio from older settings is played as it is and rendered again behind.
             for text, _, _ in self._queue:
                 if text not in self._fresh and self._natural_path(text) is None:
-                    job = RenderJob(text, self._settings)
+                    job = RenderJob(text, self._render_settings)
                     self._renders.request(job, urgent=text not in self._ready)
 
     def stop(self) -> None:
@@ -207,6 +212,10 @@ class Voice:
             if settings.volume != self._settings.volume:
                 self._set_hardware_volume(settings.volume)
             self._settings = settings
+            rendered = self._as_rendered(settings)
+            if rendered == self._render_settings:
+                return  # only the card's volume changed: the audio stays as it is
+            self._render_settings = settings = rendered
             self._fresh.clear()
             prepared = self._prepared
         self._prepare(self._with_tones(prepared, settings), settings)
@@ -225,7 +234,7 @@ class Voice:
             if natural == self._speaks_natural:
                 return
             self._speaks_natural = natural
-            prepared, settings = self._prepared, self._settings
+            prepared, settings = self._prepared, self._render_settings
         self._prepare_natural(prepared, settings)
 
     def wait_until_natural(self, timeout: float | None = None) -> bool:
@@ -238,7 +247,7 @@ class Voice:
         unique = tuple(dict.fromkeys(text for text in texts if text.strip()))
         with self._lock:
             self._prepared = unique
-            settings = self._settings
+            settings = self._render_settings
             wanted = self._with_tones(unique, settings)
             missing = tuple(text for text in wanted if text not in self._fresh)
         self._prepare(missing, settings)
@@ -314,6 +323,11 @@ class Voice:
             return texts
         return tuple(dict.fromkeys([*(cue_text(cue) for cue in Cue), *texts]))
 
+    def _as_rendered(self, settings: VoiceSettings) -> VoiceSettings:
+        if self._hardware_volume is None or settings.volume >= 1.0:
+            return settings
+        return dataclasses.replace(settings, volume=1.0)
+
     def _set_hardware_volume(self, volume: float) -> None:
         if self._hardware_volume is None:
             return
@@ -383,7 +397,7 @@ class Voice:
             if path is not None and self._play_locked(path):
                 self._echo_locked(text)
                 return
-            job = RenderJob(text, self._settings)
+            job = RenderJob(text, self._render_settings)
             if path is None and self._renders.request(job, urgent=True):
                 self._awaiting = job
                 self._echo_locked(text)
@@ -425,7 +439,7 @@ class Voice:
                 self._fault_locked("hang" if self._renders.hung else "render", error)
             if self._closed:
                 return
-            if path is not None and job.settings == self._settings:
+            if path is not None and job.settings == self._render_settings:
                 self._ready[job.text] = str(path)
                 self._fresh.add(job.text)
             awaiting = self._awaiting

@@ -133,6 +133,29 @@ def test_the_voice_sets_the_card_up_to_100_percent_and_the_render_does_the_rest(
         voice.close()
 
 
+def test_with_a_card_turning_it_down_the_cached_audio_is_not_rendered_again(tmp_path: Path):
+    renderer = ToneRenderer()
+    voice = Voice(
+        tmp_path,
+        settings=VoiceSettings(volume=0.8),
+        renderer=renderer,
+        hardware_volume=RecordingVolume(),
+    )
+    try:
+        voice.prepare(["Set 1 of 3.", "Rest."])
+        assert voice.wait_until_prepared(10)
+        assert sorted(renderer.rendered) == ["Rest.", "Set 1 of 3."]
+        voice.configure(VoiceSettings(volume=0.3))  # the card does it
+        voice.configure(VoiceSettings(volume=1.0))
+        assert voice.wait_until_prepared(10)
+        assert len(renderer.rendered) == 2
+        voice.configure(VoiceSettings(volume=1.5))  # over 100 %: the render's limiter does it
+        assert voice.wait_until_prepared(10)
+        assert sorted(renderer.rendered[2:]) == ["Rest.", "Set 1 of 3."]
+    finally:
+        voice.close()
+
+
 def test_a_card_that_fails_is_logged_and_the_voice_carries_on(tmp_path, caplog):
     spoken: list[str] = []
     voice = Voice(
