@@ -136,3 +136,29 @@ def test_a_full_disk_pauses_rendering_and_it_resumes_when_space_returns(tmp_path
             assert not list(disk.glob("cache/*.part"))
         finally:
             voice.close()
+
+
+def test_a_full_disk_frees_what_the_routine_does_not_need(tmp_path):
+    with small_disk(tmp_path / "disk", "16m") as disk:
+        cache = WavCache(disk / "cache")
+        # Longer lines than the new routine's, so what they free is enough for it.
+        other_routine = [
+            f"Another routine, move {n}: lie on your side, lift the top leg slowly, "
+            "hold it for a breath, and lower it again without letting it drop."
+            for n in range(1, 13)
+        ]
+        voice = Voice(disk / "cache", player=NullPlayer(), retry_first=0.05, space_first=0.05)
+        try:
+            voice.prepare(other_routine)
+            assert eventually(lambda: cached(cache, voice, other_routine, VoiceSettings()) == 12)
+            fill(disk)
+            voice.prepare(LINES)  # the routine changed: the other one's lines are not needed
+            # Nobody freed anything by hand: the old routine's audio made room for the new.
+            # (Each render that meets the full disk hangs espeak-ng until it is killed.)
+            assert eventually(lambda: cached(cache, voice, LINES, VoiceSettings()) == 12, 120)
+            assert cached(cache, voice, other_routine, VoiceSettings()) < 12
+            voice.speak([Line(LINES[0], interrupt=True)])  # and it plays from the cache
+            assert voice.wait_until_quiet(WAIT)
+            assert not voice.degraded or voice.health() is None
+        finally:
+            voice.close()
