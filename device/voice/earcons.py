@@ -89,6 +89,16 @@ class EarconRenderer:
         else:
             write_wav(target, Audio([synthesise(cue)], RATE))
 
+    def render_levelled(
+        self, text: str, settings: VoiceSettings, target: Path, gain_db: float
+    ) -> bool:
+        """Speech rendered and levelled by the engine, where it can (see ``LevelledRenderer``);
+        a tone is small enough to level where it is made, in the daemon."""
+        elsewhere = getattr(self.speech, "render_levelled", None)
+        if cue_of(text) is not None or elsewhere is None:
+            return False
+        return bool(elsewhere(text, settings, target, gain_db))
+
     def voices(self) -> list[tuple[str, str]]:
         """The speech engine's voices."""
         return self.speech.voices()

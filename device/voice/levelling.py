@@ -3,9 +3,11 @@
 A renderer is wrapped, not changed: whatever engine wrote the WAV, the file is
 read back, brought to -16 LUFS with peaks at most -1 dBFS and written again,
 so a count, an instruction, a tone and a line from another engine all sound
-equally loud. The volume setting is applied here too, in software, unless a
-hardware mixer takes care of everything up to 100 %: above that only the
-limiter can add loudness without clipping.
+equally loud. An engine that runs in a process of its own levels there
+(``render_levelled``): the samples of a long line then never take up the
+daemon's memory, nor its time on the CPU. The volume setting is applied here
+too, in software, unless a hardware mixer takes care of everything up to
+100 %: above that only the limiter can add loudness without clipping.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ def software_gain_db(volume: float, *, hardware_mixer: bool = False) -> float:
     if hardware_mixer:
         volume = max(volume, 1.0)
     return 20.0 * math.log10(volume) if volume > 0.0 else -math.inf
+
+
+def finish_and_level(path: Path, *, gain_db: float = 0.0) -> None:
+    """Bring a WAV just rendered into the cache's one format (mono, its rate, 16-bit, no
+    leading silence), so what is measured is what the cache keeps, then level it."""
+    audio_format.write_wav(path, audio_format.finish_render(path))
+    level_wav(path, gain_db=gain_db)
 
 
 def level_wav(path: Path, *, gain_db: float = 0.0) -> None:
@@ -67,15 +76,17 @@ class LevelledRenderer:
         return f"{self.inner.version}; {LEVELLING}"
 
     def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
-        """Render at the engine's full volume, then level it (the volume is applied here)."""
-        self.inner.render(text, dataclasses.replace(settings, volume=1.0), target)
-        # In the cache's one format first (mono, its rate, 16-bit, no leading silence), so
-        # what is measured is what the cache keeps.
-        audio_format.write_wav(target, audio_format.finish_render(target))
-        level_wav(
-            target,
-            gain_db=software_gain_db(settings.volume, hardware_mixer=self.hardware_mixer),
-        )
+        """Render at the engine's full volume, then level it (the volume is applied here),
+        in the engine's own process when it has one."""
+        full = dataclasses.replace(settings, volume=1.0)
+        gain_db = software_gain_db(settings.volume, hardware_mixer=self.hardware_mixer)
+        # ``render_levelled(text, settings, target, gain_db) -> bool``: True once the engine
+        # has rendered and levelled the line itself, False if it leaves levelling to us.
+        elsewhere = getattr(self.inner, "render_levelled", None)
+        if elsewhere is not None and elsewhere(text, full, target, gain_db):
+            return
+        self.inner.render(text, full, target)
+        finish_and_level(target, gain_db=gain_db)
 
     def voices(self) -> list[tuple[str, str]]:
         """The engine's voices."""

@@ -164,6 +164,18 @@ class NaturalRenderer:
 
     def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
         """Have the worker write ``text`` to the WAV ``target``; RenderError if it cannot."""
+        self._render(text, settings, target, None)
+
+    def render_levelled(
+        self, text: str, settings: VoiceSettings, target: Path, gain_db: float
+    ) -> bool:
+        """Have the worker write ``text`` and level it to the target loudness plus ``gain_db``."""
+        self._render(text, settings, target, gain_db)
+        return True
+
+    def _render(
+        self, text: str, settings: VoiceSettings, target: Path, level_db: float | None
+    ) -> None:
         if not text.strip():
             raise RenderError("there is nothing to say in an empty line")
         request = {
@@ -174,6 +186,8 @@ class NaturalRenderer:
             # Delivered in the cache's own rate, so nothing is resampled in the daemon.
             "rate": fmt.RATE,
         }
+        if level_db is not None:
+            request["level_db"] = level_db
         with self._lock:
             if self._failures >= _GIVE_UP_AFTER and time.monotonic() < self._resting_until:
                 raise RenderError(f"the natural voice failed {self._failures} times in a row")

@@ -3,13 +3,15 @@
 A separate, short-lived process, so that the model (about 200 MB resident while
 it works) never lives in the daemon, and a crash or a hang here costs the
 daemon nothing but this process. It imports only the standard library until a
-line is asked for, and never the daemon's modules.
+line is asked for; of the daemon's modules, only the levelling (pure Python),
+so that a line's samples are levelled here and never held by the daemon.
 
 The protocol is one JSON object per line. The first line written to stdout says
 whether the engine loaded: ``{"ready": true, "engine": ..., "load_seconds": ...}``
 or ``{"ready": false, "error": ...}`` (then the exit status is 3). Each request
 read from stdin, ``{"text": ..., "target": ..., "speed": ..., "volume": ...,
-"rate": ...}``,
+"rate": ..., "level_db": ...}`` (``level_db``, if given, levels the WAV to the
+target loudness plus that gain),
 is answered with ``{"ok": true, "seconds": ..., "audio_seconds": ...,
 "peak_rss_kb": ...}`` once ``target`` holds the WAV, or ``{"ok": false,
 "error": ...}``. The worker leaves when stdin closes or after ``--idle``
@@ -131,6 +133,10 @@ def serve(source: int, out: IO[str], idle: float) -> int:
                 int(request.get("rate", engine.rate)),
                 str(request["target"]),
             )
+            if request.get("level_db") is not None:
+                from device.voice.levelling import finish_and_level
+
+                finish_and_level(Path(request["target"]), gain_db=float(request["level_db"]))
         except Exception as err:
             _send(out, {"ok": False, "error": str(err) or type(err).__name__})
             continue

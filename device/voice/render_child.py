@@ -2,9 +2,11 @@
 
 Run as ``python -m device.voice.render_child``. It answers one JSON line on stdout for each
 JSON line on stdin: ``{"op": "render", "text", "voice_id", "rate", "volume", "target"}``
-writes a WAV; ``{"op": "voices"}`` lists the voices. The first line it writes says it is
-ready and names the engine's version. A render that hangs is ended by killing this
-process, which a thread inside the daemon could never do.
+writes a WAV, and with ``"level_db"`` also levels it to the target loudness plus that
+gain (so the daemon never holds a line's samples); ``{"op": "voices"}`` lists the
+voices. The first line it writes says it is ready and names the engine's version. A
+render that hangs is ended by killing this process, which a thread inside the daemon
+could never do.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from device.voice.audio_format import FormatError
+from device.voice.levelling import finish_and_level
 from device.voice.tts import Pyttsx3Renderer, RenderError, VoiceSettings
+from device.voice.wav_samples import WavFormatError
 
 
 def _answer(out: TextIO, message: dict[str, Any]) -> None:
@@ -41,9 +46,14 @@ def serve(requests: TextIO, out: TextIO) -> None:
             settings = VoiceSettings(
                 str(request["voice_id"]), int(request["rate"]), float(request["volume"])
             )
-            renderer.render(str(request["text"]), settings, Path(request["target"]))
+            target = Path(request["target"])
+            renderer.render(str(request["text"]), settings, target)
+            if request.get("level_db") is not None:
+                finish_and_level(target, gain_db=float(request["level_db"]))
             _answer(out, {"ok": True})
         except (RenderError, OSError, KeyError, TypeError, ValueError) as err:
+            _answer(out, {"error": str(err) or type(err).__name__})
+        except (FormatError, WavFormatError) as err:
             _answer(out, {"error": str(err) or type(err).__name__})
 
 

@@ -101,6 +101,25 @@ class ProcessRenderer:
             }
         )
 
+    def render_levelled(
+        self, text: str, settings: VoiceSettings, target: Path, gain_db: float
+    ) -> bool:
+        """Have the child write ``text`` and level it to the target loudness plus ``gain_db``."""
+        if not text.strip():
+            raise RenderError("there is nothing to say in an empty line")
+        self._call(
+            {
+                "op": "render",
+                "text": text,
+                "voice_id": settings.voice_id,
+                "rate": settings.rate,
+                "volume": settings.volume,
+                "target": str(target),
+                "level_db": gain_db,
+            }
+        )
+        return True
+
     def voices(self) -> list[tuple[str, str]]:
         """Every voice espeak-ng has installed, sorted by id."""
         answer = self._call({"op": "voices"})

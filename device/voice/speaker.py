@@ -16,14 +16,12 @@ without natural audio yet is spoken at once in the classic voice.
 
 from __future__ import annotations
 
-import dataclasses
-
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from device.events import Cue, Line
@@ -47,6 +45,11 @@ log = logging.getLogger(__name__)
 LATE_CUE_SECONDS = 1.0
 # Failing this long without one line rendered, the voice counts as silent.
 SILENT_AFTER = 120.0
+
+
+# A line's render and its levelling, in the engine's process: about 2 s for the routine's
+# longest line on a Pi Zero 2 W; past this the engine is taken to be hung and restarted.
+RENDER_TIMEOUT = 10.0
 
 
 def cached_renderer(speech: Renderer, *, hardware_mixer: bool = False) -> Renderer:
@@ -74,7 +77,7 @@ class Voice:
         player: Player | None = None,
         echo: Callable[[str], None] | None = None,
         audio_device: str = "default",
-        render_timeout: float = 5.0,
+        render_timeout: float = RENDER_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         natural: Renderer | None = None,
         hardware_volume: HardwareVolume | None = None,
@@ -326,7 +329,7 @@ class Voice:
     def _as_rendered(self, settings: VoiceSettings) -> VoiceSettings:
         if self._hardware_volume is None or settings.volume >= 1.0:
             return settings
-        return dataclasses.replace(settings, volume=1.0)
+        return replace(settings, volume=1.0)
 
     def _set_hardware_volume(self, volume: float) -> None:
         if self._hardware_volume is None:
