@@ -235,6 +235,10 @@ class Spotter:
                 )
                 if len(self._previews) >= _PREVIEWS_KEPT:
                     self._previews.pop(next(iter(self._previews)))
+                # A long script says the same few hundred lines thousands of times: kept as
+                # one string each, the largest routine's takes 0.1 MB instead of 0.6 MB.
+                said: dict[str, str] = {}
+                script = [said.setdefault(line, line) for line in script]
                 self._previews[key] = script
         return list(script)
 
