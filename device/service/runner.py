@@ -25,6 +25,7 @@ from device.events import Action, Gesture, Status
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
 from device.service.errors import CommandError
+from device.service.malloc import limit_arenas
 from device.service.mdns import device_name, host_name
 from device.service.notify import BUTTON_LIVE, default_notifier, describe_status
 
@@ -121,6 +122,7 @@ def run_daemon(args: argparse.Namespace) -> int:
     """Run Spotter until ``q`` (simulation), end of input, SIGTERM or Ctrl-C."""
     config = config_from_args(args)
     logging.getLogger().setLevel(config.log_level.upper())
+    limit_arenas()  # before any thread starts, so none takes an arena of its own
     notifier = default_notifier()
     stop = threading.Event()
 
