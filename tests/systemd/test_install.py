@@ -503,7 +503,7 @@ def test_help_describes_the_options(pi):
 
 
 @pytest.mark.attack
-def test_every_package_pip_installs_on_the_device_is_pinned():
+def test_every_package_pip_installs_on_the_device_is_pinned_natural_voice_included():
     import tomllib
     from importlib import metadata
 
@@ -516,7 +516,11 @@ def test_every_package_pip_installs_on_the_device_is_pinned():
             assert version, f"{line!r} is not an exact pin"
             pins[name.strip().lower()] = version.strip()
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = [Requirement(r) for r in project["dependencies"]]
+    # What install.sh installs, with --natural-voice too.
+    wanted = [
+        Requirement(r)
+        for r in [*project["dependencies"], *project["optional-dependencies"]["natural-voice"]]
+    ]
     # Debian's (python3-yaml, python3-alsaaudio), and the setuptools every venv has.
     from_elsewhere = {"pyyaml", "pyalsaaudio", "setuptools"}
     seen: set[str] = set()
