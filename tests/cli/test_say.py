@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import wave
 from pathlib import Path
 
@@ -102,3 +103,18 @@ def test_say_writes_the_natural_voice_levelled_when_it_is_installed(capsys, tmp_
     assert loudness.integrated_loudness(audio.channels, audio.rate) == pytest.approx(
         loudness.TARGET_LUFS, abs=1.0
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can write files another user owns")
+def test_root_saying_a_line_on_the_services_data_leaves_it_all_the_services(capsys, tmp_path):
+    # `sudo spotter say ...` on the device, where the service's user owns the data.
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chown(data, 4321, 4321)
+    code, _, _ = run_cli(
+        capsys, "say", "Said by root.", "--data-dir", str(data), "--audio-device", "null"
+    )
+    assert code == 0
+    made = list(data.rglob("*"))
+    assert any(p.suffix == ".wav" for p in made)  # it went through the cache
+    assert [str(p) for p in made if (p.stat().st_uid, p.stat().st_gid) != (4321, 4321)] == []
