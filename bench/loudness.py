@@ -6,7 +6,9 @@ Every line of the lower-back routine is rendered by espeak-ng through pyttsx3
 cache does it, and measured before and after with the project's BS.1770 meter.
 With the natural-voice extra installed its lines are rendered and levelled too,
 and the spread is taken over both voices' lines together: a workout can play
-one voice's line after the other's.
+one voice's line after the other's. Last, the lines go the way the daemon
+renders them: through espeak-ng's own process, which levels them there, timed
+per line, with that process's peak memory.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from device.engine.preview import routine_lines
 from device.voice import loudness
 from device.voice.levelling import level_wav
 from device.voice.natural import NaturalRenderer, natural_installed
+from device.voice.render_process import ProcessRenderer
+from device.voice.speaker import cached_renderer
 from device.voice.tts import Pyttsx3Renderer, Renderer, VoiceSettings
 from device.voice.wav_samples import read_wav
 from routines.validation import load_library
@@ -76,6 +80,38 @@ def _furthest(name: str, levels: _Levels) -> Figure:
     )
 
 
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+def _through_the_process(lines: list[str], directory: Path) -> Figure:
+    """Each line rendered and levelled in espeak-ng's process, as the daemon has it done."""
+    engine = ProcessRenderer()
+    renderer = cached_renderer(engine)
+    try:
+        renderer.render("Ready.", VoiceSettings(), directory / "warm.wav")  # the start-up
+        times: list[float] = []
+        for n, text in enumerate(lines):
+            started = time.perf_counter()
+            renderer.render(text, VoiceSettings(), directory / f"p{n}.wav")
+            times.append((time.perf_counter() - started) * 1000)
+        assert engine.pid is not None
+        peak = _peak_rss_mb(engine.pid)
+    finally:
+        engine.close()
+    p50, p95 = p50_p95(times)
+    return Figure(
+        "Render and level a line in espeak-ng's process (the daemon's way)",
+        p50,
+        p95,
+        "ms",
+        note=f"that process's peak memory: {peak:.1f} MB",
+    )
+
+
 def run(quick: bool = False) -> list[Figure]:
     (routine,) = [r for r in load_library() if r.id == "lower-back"]
     lines = sorted(routine_lines(routine))
@@ -95,6 +131,7 @@ def run(quick: bool = False) -> list[Figure]:
                 close = getattr(renderer, "close", None)
                 if close is not None:
                     close()
+        through = _through_the_process(lines, Path(tmp))
     classic = measured["espeak-ng"]
     render50, render95 = p50_p95(classic.render_ms)
     level50, level95 = p50_p95(classic.level_ms)
@@ -122,4 +159,5 @@ def run(quick: bool = False) -> list[Figure]:
             passed=spread <= 1.0,
             baseline=f"as rendered: {max(before) - min(before):.1f} LU",
         ),
+        through,
     ]
