@@ -38,7 +38,7 @@ def run(quick: bool = False) -> list[Figure]:
     window = 10.0 if quick else 30.0
     with (
         tempfile.TemporaryDirectory(prefix="spotter-bench-") as tmp,
-        daemon(Path(tmp) / "data") as d,
+        daemon(Path(tmp) / "data", checkins=False) as d,
     ):
         d.wait_until_quiet()
         idle, idle_slices = cpu_over(d, window)

@@ -11,7 +11,6 @@ gesture rules still see them 0.6 s apart.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory
 
+from bench.daemon_proc import without_checkins
 from bench.sound_tap import SoundTap
 from device.events import Action, State
 from device.service.build import build
@@ -138,15 +138,6 @@ class UnpreparedVoice(Voice):
             self._ready.clear()
 
 
-def _without_checkins(store: Store) -> None:
-    """Keep every routine without its pain check-in. The figures are about the button: a
-    check-in's answer waits for its count to come round, which runs on the rig's hand
-    clock, and so would never come."""
-    for stored in store.list_routines():
-        if stored.routine.checkin != "none":
-            store.save_routine(dataclasses.replace(stored.routine, checkin="none"))
-
-
 @contextmanager
 def running_spotter(data_dir: Path, tap: SoundTap, *, prepare: bool = True) -> Iterator[Rig]:
     """Spotter on ``data_dir`` as ``spotter run`` builds it, playing into ``tap``, started,
@@ -156,14 +147,14 @@ def running_spotter(data_dir: Path, tap: SoundTap, *, prepare: bool = True) -> I
     voice = voice_class(data_dir / "voice-cache", player=player)
     clock = FakeClock()
     factory = MockFactory()
-    store = Store.open(data_dir)
-    _without_checkins(store)
+    # The figures are about the button: a check-in's answer waits for its count to come
+    # round, which runs on the rig's hand clock, and so would never come.
+    without_checkins(data_dir)
     built = build(
         Config(data_dir=data_dir, button_pin=PIN),
         pin_factory=factory,
         voice=voice,
         clock=clock,
-        store=store,
     )
     spotter = built.worker
     try:

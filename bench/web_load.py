@@ -116,7 +116,7 @@ def run(quick: bool = False) -> list[Figure]:
     figures: list[Figure] = []
     with (
         tempfile.TemporaryDirectory(prefix="spotter-bench-") as tmp,
-        daemon(Path(tmp) / "data") as d,
+        daemon(Path(tmp) / "data", checkins=False) as d,
     ):
         d.wait_until_quiet()
         for _ in range(3):  # into the first 30-second hold: the status changes every second
