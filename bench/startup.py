@@ -73,6 +73,8 @@ def start_once(
             data_dir,
             env={"NOTIFY_SOCKET": str(sock_path)},
             preexec_fn=quota.enter if quota is not None else None,
+            # The press must start the workout, not the pain check-in (state stays idle).
+            checkins=not press,
         )
         try:
             press_at: float | None = None
