@@ -73,8 +73,6 @@ def start_once(
             data_dir,
             env={"NOTIFY_SOCKET": str(sock_path)},
             preexec_fn=quota.enter if quota is not None else None,
-            # The press must start the workout, not the pain check-in (state stays idle).
-            checkins=not press,
         )
         try:
             press_at: float | None = None
@@ -115,17 +113,25 @@ def start_once(
                     result.filled = time.perf_counter() - d.started_at
             if press:
                 d.wait_for_web()
-                try:
-                    d.wait_for_state("intro", "set", "hold", "rest", "paused", timeout=15)
-                    result.press_kept = True
-                except TimeoutError:
-                    result.press_kept = False
+                result.press_kept = _answered(d, timeout=15)
             if settle:
                 d.wait_for_web()
                 d.wait_until_quiet()
         finally:
             d.stop()
     return result
+
+
+def _answered(d: Daemon, timeout: float) -> bool:
+    """Whether the press was taken: the workout started, or (the shipped routine asks
+    first) Spotter is asking how the back feels."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = d.status()
+        if status["state"] != "idle" or status.get("question") is not None:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def run_starts(quick: bool, quota: PiZeroQuota | None = None) -> list[Figure]:
@@ -166,7 +172,7 @@ def run_starts(quick: bool, quota: PiZeroQuota | None = None) -> list[Figure]:
             target=f"<= {TARGET_LIVE_S:g} s, every press kept",
             passed=max(live) <= TARGET_LIVE_S and kept == starts,
             note="the STATUS= Spotter sends once the pin is set up; a press 50 ms later "
-            "must start the workout",
+            "must start the workout (or its check-in)",
         )
     )
     for label, times in (("empty cache", ready_empty), ("warm cache", ready_warm)):
