@@ -41,6 +41,26 @@ def without_checkins(data_dir: Path) -> None:
         store.close()
 
 
+def _cpu_of(pid: int, *, reaped: bool = False) -> float:
+    """``/proc/<pid>/stat`` utime + stime, and with ``reaped`` cutime + cstime too."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    # utime, stime, cutime, cstime are fields 14-17 of the whole line; 12-15 after "(comm) ".
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLK_TCK
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` has started and not yet reaped."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -109,11 +129,13 @@ class Daemon:
     # -- reading it from outside ----------------------------------------------------------
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time so far (``/proc/<pid>/stat`` utime + stime)."""
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        # utime and stime are fields 14 and 15 of the whole line; 12 and 13 after "(comm) ".
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        """User + system CPU time so far of the daemon and the processes it started: its
+        speech engine renders and levels lines in a process of its own."""
+        total = _cpu_of(self.proc.pid, reaped=True)
+        for child in children(self.proc.pid):
+            with contextlib.suppress(OSError):
+                total += _cpu_of(child)
+        return total
 
     def peak_rss_mb(self) -> float:
         """Peak resident memory (``VmHWM``) in MB."""

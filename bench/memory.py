@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.daemon_proc import Daemon, daemon
+from bench.daemon_proc import Daemon, children, daemon
 from bench.report import Figure
 from device.voice.natural import natural_installed
 from routines.store import Store
@@ -36,15 +36,6 @@ def full_workout(d: Daemon) -> int:
         if status["state"] == "done":
             return presses
     raise RuntimeError(f"the workout did not end after {MAX_PRESSES} presses")
-
-
-def children(pid: int) -> list[int]:
-    """The processes ``pid`` has started and not yet reaped."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError):
-            found += [int(c) for c in (task / "children").read_text().split()]
-    return found
 
 
 def natural_voice_filled(d: Daemon, timeout: float = 600.0) -> float:
