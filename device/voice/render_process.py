@@ -88,37 +88,31 @@ class ProcessRenderer:
 
     def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
         """Have the child write ``text`` to ``target``; ``RenderTimeout`` if it had to be killed."""
-        if not text.strip():
-            raise RenderError("there is nothing to say in an empty line")
-        self._call(
-            {
-                "op": "render",
-                "text": text,
-                "voice_id": settings.voice_id,
-                "rate": settings.rate,
-                "volume": settings.volume,
-                "target": str(target),
-            }
-        )
+        self._render(text, settings, target, None)
 
     def render_levelled(
         self, text: str, settings: VoiceSettings, target: Path, gain_db: float
     ) -> bool:
         """Have the child write ``text`` and level it to the target loudness plus ``gain_db``."""
+        self._render(text, settings, target, gain_db)
+        return True
+
+    def _render(
+        self, text: str, settings: VoiceSettings, target: Path, level_db: float | None
+    ) -> None:
         if not text.strip():
             raise RenderError("there is nothing to say in an empty line")
-        self._call(
-            {
-                "op": "render",
-                "text": text,
-                "voice_id": settings.voice_id,
-                "rate": settings.rate,
-                "volume": settings.volume,
-                "target": str(target),
-                "level_db": gain_db,
-            }
-        )
-        return True
+        request: dict[str, Any] = {
+            "op": "render",
+            "text": text,
+            "voice_id": settings.voice_id,
+            "rate": settings.rate,
+            "volume": settings.volume,
+            "target": str(target),
+        }
+        if level_db is not None:
+            request["level_db"] = level_db
+        self._call(request)
 
     def voices(self) -> list[tuple[str, str]]:
         """Every voice espeak-ng has installed, sorted by id."""
