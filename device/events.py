@@ -8,7 +8,16 @@ from typing import Any
 
 from routines.model import DEFAULT_GESTURE_ACTIONS, Action, Gesture
 
-__all__ = ["DEFAULT_GESTURE_ACTIONS", "Action", "Gesture", "Line", "State", "Status"]
+__all__ = [
+    "DEFAULT_GESTURE_ACTIONS",
+    "Action",
+    "Gesture",
+    "Heard",
+    "Line",
+    "Speech",
+    "State",
+    "Status",
+]
 
 
 class State(StrEnum):
@@ -52,6 +61,27 @@ class Line:
     due: float | None = None
     keep: bool = False
     cue: Cue | None = None
+    # Stamped by the engine, so that the voice can say when this line was heard.
+    id: int | None = None
+
+
+class Heard(StrEnum):
+    """What became of a line at the sound device."""
+
+    STARTED = "started"  # its first sound reached the device
+    ENDED = "ended"  # its last sound has played, or it was cut short
+    DROPPED = "dropped"  # it never sounded (cut before its turn, or too late to say)
+
+
+@dataclass(frozen=True, slots=True)
+class Speech:
+    """The voice's report on line ``line`` (a ``Line.id``): what the trainee heard, and when,
+    on the engine's clock. The engine times everything that depends on what was heard by
+    these reports, not by when it handed the line over."""
+
+    line: int
+    heard: Heard
+    at: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,15 +61,16 @@ def worse_last_time(trainee: Trainee) -> bool:
 
 
 def pain_feedback(before: int | None, after: int) -> list[str]:
-    """What Spotter says once the after-score is in: never a diagnosis, two sentences at most."""
+    """What Spotter adds once an after-score is confirmed (it was said back first, and not
+    corrected): a word on a change that matters, never a diagnosis; nothing otherwise."""
     if before is None:
-        return [script.pain_noted(after)]
+        return []
     change = after - before
     if change >= MEANINGFUL_CHANGE:
         return [script.pain_worse()]
     if change <= -MEANINGFUL_CHANGE:
         return [script.pain_better(-change)]
-    return [script.pain_noted(after)]
+    return []
 
 
 class Ask:
@@ -80,21 +81,20 @@ class Ask:
         self.choice = choice
 
     @classmethod
-    def who(cls, people: Sequence[Trainee], *, start: float, step: float) -> Ask:
+    def who(cls, people: Sequence[Trainee], *, step: float) -> Ask:
         return cls(
             Question.WHO,
-            Choice(script.who_is_training(), [p.name for p in people], start=start, step=step),
+            Choice(script.who_is_training(), [p.name for p in people], step=step),
         )
 
     @classmethod
-    def pain(cls, moment: str, *, start: float, step: float) -> Ask:
+    def pain(cls, moment: str, *, step: float) -> Ask:
         question = Question.PAIN_BEFORE if moment == "before" else Question.PAIN_AFTER
         return cls(
             question,
             Choice(
                 script.pain_question(before=moment == "before"),
                 [script.count(n) for n in PAIN_SCORES],
-                start=start,
                 step=step,
             ),
         )

@@ -13,7 +13,10 @@ the last, for routines that ask for it. While a question is open the button answ
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from device.engine import phrases
 from device.engine.checkin import (
@@ -25,11 +28,22 @@ from device.engine.checkin import (
     pain_feedback,
     worse_last_time,
 )
+from device.engine.choice import QUESTION
 from device.engine.gestures import Edge, GestureDetector, GestureTimings
+from device.engine.heard import SpeechModel
 from device.engine.pin_recovery import PinRecovery, Recovery
-from device.engine.session import Coaching, SessionRecord, WorkoutSession
+from device.engine.session import Coaching, SessionMark, SessionRecord, WorkoutSession
 from device.engine.state import SavedPosition
-from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
+from device.events import (
+    DEFAULT_GESTURE_ACTIONS,
+    Action,
+    Gesture,
+    Heard,
+    Line,
+    Speech,
+    State,
+    Status,
+)
 from routines.model import Routine
 
 __all__ = [
@@ -45,6 +59,21 @@ __all__ = [
 
 # Gestures that pass on a question (a press picks; a double's first press already did).
 _PASS = frozenset({Gesture.HOLD, Gesture.LONG_HOLD})
+# After "Noted: 4." has been heard, a double-press this long re-asks the question; only
+# then is the score kept and advice given on it.
+CORRECT_SECONDS = 4.0
+
+
+@dataclass(slots=True)
+class _Noted:
+    """A pain score said back and not yet confirmed: it can still be corrected."""
+
+    moment: str
+    score: int
+    line: int  # the line that says it back
+    until: float  # the correction window's end (estimated until that line is heard)
+    mark: SessionMark | None  # the session before the workout started (a before-score)
+    start: Action | None
 
 
 def _no_address() -> Sequence[str] | str | None:
@@ -52,7 +81,13 @@ def _no_address() -> Sequence[str] | str | None:
 
 
 class Engine:
-    """One button and one workout: edges, gestures, actions and time in; lines out."""
+    """One button and one workout: edges, gestures, actions, speech reports and time in;
+    lines out.
+
+    Every line out carries an id. With ``speech_reported`` the voice reports each line's
+    start and end (``speech``); without, the engine's own ``SpeechModel`` estimates them
+    from the words, so a device without sound still keeps time.
+    """
 
     def __init__(
         self,
@@ -65,10 +100,12 @@ class Engine:
         address: Callable[[], Sequence[str] | str | None] = _no_address,
         recovery: PinRecovery | None = None,
         choice_step: float = 1.0,
+        speech_reported: bool = False,
     ) -> None:
         """``clock`` is the only time the engine knows; ``address`` gives the phone page's
         URLs, asked only when they are about to be spoken; ``recovery`` watches for the
-        long hold after start that offers to clear the web PIN."""
+        long hold after start that offers to clear the web PIN; ``speech_reported``: the
+        voice reports what was heard (``speech``)."""
         self._clock = clock
         self._recovery = recovery
         self._made: list[Gesture] = []
@@ -83,12 +120,21 @@ class Engine:
         self._running: Routine | None = None  # what the workout under way runs
         self._ask: Ask | None = None
         self._ask_said: str | None = None
+        self._ask_lines: dict[int, int] = {}  # line id -> QUESTION or an option's index
         self._start: Action | None = None  # the start a question before the workout holds up
+        self._start_mark: SessionMark | None = None
         self._pain_before: int | None = None
+        self._answered: set[str] = set()  # the check-ins answered in this workout
+        self._noted: _Noted | None = None
+        self._held_press = False  # a press held back while a correction is possible
         self._scores: list[PainScore] = []
         self._chosen: int | None = None
         self._warned: set[tuple[int, int | None, tuple[int, int]]] = set()
         self._was_done = False
+        self._ids = itertools.count(1)
+        self._reported = speech_reported
+        self._model = SpeechModel()
+        self._recovery_line: int | None = None
         self.configure(
             timings=timings,
             default_rest=default_rest,
@@ -105,13 +151,17 @@ class Engine:
         gesture_actions: Mapping[Gesture, Action],
         coaching: Coaching | None = None,
         choice_step: float | None = None,
+        speech_seconds: Callable[[str], float] | None = None,
     ) -> None:
         """Apply changed settings from the next decision on; ``coaching`` carries the pace,
         verbosity and idle limits (None: as they were); ``choice_step`` is how long each
-        option of a question stays open, from the next question on."""
+        option of a question stays open, from the next question on; ``speech_seconds``
+        says how long a line takes to say (the voice's real lengths where it knows them)."""
         self._actions = {Gesture(g): Action(a) for g, a in gesture_actions.items()}
         if choice_step is not None:
             self._choice_step = choice_step
+        if speech_seconds is not None:
+            self._model.use(speech_seconds)
         self._gestures.configure(
             debounce=timings.debounce,
             double_window=timings.double_window,
@@ -158,16 +208,27 @@ class Engine:
         """A raw edge of the button: the gestures it completes, answered in order."""
         if self._recovery is not None:
             self._recovery.edge(edge.pressed, edge.at)
-        return self._answer(self._gestures.edge(edge.pressed, edge.at))
+        heard = self._catch_up()
+        return self._emit(_joined(heard, self._answer(self._gestures.edge(edge.pressed, edge.at))))
 
     def gesture(self, gesture: Gesture) -> list[Line]:
         """A gesture made elsewhere (the page's "as if the button" buttons)."""
-        return self._on_gesture(gesture)
+        heard = self._catch_up()
+        return self._emit(_joined(heard, self._on_gesture(gesture, at=self._clock())))
 
     def act(self, action: Action) -> list[Line]:
-        """An action that did not come from the button. The page says who is training
-        itself, so its start is never asked that."""
+        """An action that did not come from the button. While a question is asked, next
+        answers it as a press would and skip passes; the page says who is training itself,
+        so its start is never asked that."""
+        heard = self._catch_up()
+        return self._emit(_joined(heard, self._act(action)))
+
+    def _act(self, action: Action) -> list[Line]:
         if self._ask is not None:
+            if action is Action.NEXT:
+                return self._ask_gesture(Gesture.PRESS, self._clock())
+            if action is Action.SKIP:
+                return self._ask_gesture(Gesture.HOLD, self._clock())
             return []
         self._note_resume(action)
         if self._starts_workout(action):
@@ -177,8 +238,14 @@ class Engine:
     def answer(self, question: Question, value: int) -> list[Line]:
         """An answer from the phone: a pain score (0-10) or the id of who is training.
 
-        It answers the question being asked; a pain score that is not being asked for
-        is kept for the workout under way (``pop_scores``); anything else is dropped."""
+        It answers the question being asked; a pain score that is not being asked for is
+        kept for the workout under way (``pop_scores``), unless that check-in was answered
+        already: the first answer counts, on the button or the phone. Anything else is
+        dropped."""
+        heard = self._catch_up()
+        return self._emit(_joined(heard, self._answer_from_phone(question, value)))
+
+    def _answer_from_phone(self, question: Question, value: int) -> list[Line]:
         ask = self._ask
         if ask is not None and ask.question is question:
             if question is Question.WHO:
@@ -188,14 +255,21 @@ class Engine:
                 ask.choice.pick(index)
             else:
                 ask.choice.pick(value)
-            return self._lines(self._end_ask(), interrupt=True)
+            return _answering(self._end_ask())
         running = self._session.status().state not in (State.IDLE, State.DONE)
-        if question is not Question.WHO and running:
-            moment = "before" if question is Question.PAIN_BEFORE else "after"
+        moment = "before" if question is Question.PAIN_BEFORE else "after"
+        if question is not Question.WHO and running and moment not in self._answered:
+            self._answered.add(moment)
             if moment == "before":
                 self._pain_before = value
             self._scores.append(PainScore(moment, value))
         return []
+
+    def speech(self, report: Speech) -> list[Line]:
+        """The voice's report on a line: what the trainee heard, and when."""
+        if not self._reported:
+            return []
+        return self._emit(self._heard(report))
 
     def tick(self, *, edges_pending: bool = False) -> list[Line]:
         """Everything the passing of time has made due by now.
@@ -205,29 +279,46 @@ class Engine:
         measure a late worker's press as a hold.
         """
         now = self._clock()
-        lines = [] if edges_pending else self._answer(self._gestures.poll(now))
+        lines = self._catch_up()
+        if not edges_pending:
+            lines = _joined(lines, self._answer(self._gestures.poll(now)))
+            if self._held_press:
+                until = self._gestures.double_possible_until()
+                if until is None or now >= until:
+                    self._held_press = False
+                    lines = _joined(lines, self._on_gesture(Gesture.PRESS, at=now, held=True))
         if self._recovery is not None and not edges_pending:
-            lines += self._recovery_lines(self._recovery.poll(now))
+            lines = _joined(lines, self._recovery_lines(self._recovery.poll(now)))
+        noted = self._noted
+        if noted is not None and now >= noted.until and not self._held_press:
+            lines = _joined(lines, self._confirm())
         if self._ask is not None:
-            said = self._ask.choice.tick(now)
+            said = [self._option(index, text) for index, text in self._ask.choice.tick(now)]
             if said:
-                self._ask_said = said[-1]
+                self._ask_said = said[-1].text
             if not self._ask.choice.open:
                 said += self._end_ask()
-            lines += self._lines(said, interrupt=False)
-        return lines + self._after(self._session.tick())
+            lines = _joined(lines, said)
+        return self._emit(_joined(lines, self._after(self._session.tick())))
 
     def greeting(self) -> list[Line]:
         """What a press would start, or that there is nothing to start."""
-        return self._session.greeting()
+        return self._emit(self._session.greeting())
 
     def offer_resume(
         self, position: SavedPosition, *, sessions_this_week: int, weekly_goal: int | None
     ) -> list[Line]:
         """Offer to carry on a workout that was cut short."""
-        return self._session.offer_resume(
-            position, sessions_this_week=sessions_this_week, weekly_goal=weekly_goal
+        return self._emit(
+            self._session.offer_resume(
+                position, sessions_this_week=sessions_this_week, weekly_goal=weekly_goal
+            )
         )
+
+    def stamp(self, lines: Sequence[Line]) -> list[Line]:
+        """Give lines made outside the engine (the greeting's address, a restored store's
+        notice) ids of the same series, so their reports are told apart."""
+        return self._emit(list(lines))
 
     # -- outputs ---------------------------------------------------------------------------
 
@@ -236,6 +327,7 @@ class Engine:
         something else happens."""
         recovery = None if self._recovery is None else self._recovery.next_deadline()
         asking = None if self._ask is None else self._ask.choice.next_deadline()
+        held = self._gestures.double_possible_until() if self._held_press else None
         deadlines = [
             d
             for d in (
@@ -243,6 +335,9 @@ class Engine:
                 self._gestures.next_deadline(),
                 recovery,
                 asking,
+                None if self._reported else self._model.next_deadline(),
+                None if self._noted is None else self._noted.until,
+                None if held is None or math.isinf(held) else held,
             )
             if d is not None
         ]
@@ -287,6 +382,78 @@ class Engine:
         done, self._recovered = self._recovered, []
         return done
 
+    # -- what was heard --------------------------------------------------------------------
+
+    def _emit(self, lines: list[Line]) -> list[Line]:
+        """Stamp ids on the lines going out, and start what waits for one to be heard."""
+        want = self._session.take_anchor()
+        if not lines:
+            return lines
+        now = self._clock()
+        lines = [
+            line if line.id is not None else dataclasses.replace(line, id=next(self._ids))
+            for line in lines
+        ]
+        self._model.queue(lines, now)
+        if want is not None:
+            anchored = next(
+                (line for line in reversed(lines) if not want or line.text == want), None
+            )
+            if anchored is not None and anchored.id is not None:
+                expected = self._model.expected_end(anchored.id)
+                self._session.anchor(
+                    anchored.id, now if expected is None else expected, reported=self._reported
+                )
+        recovery = self._recovery
+        if recovery is not None and self._recovery_line in (line.id for line in lines):
+            assert self._recovery_line is not None
+            recovery.heard(self._model.expected_end(self._recovery_line) or now)
+        noted = self._noted
+        if noted is not None and noted.line in (line.id for line in lines):
+            expected = self._model.expected_end(noted.line)
+            noted.until = (now if expected is None else expected) + CORRECT_SECONDS
+        return lines
+
+    def _heard(self, report: Speech) -> list[Line]:
+        lines: list[Line] = []
+        ended = report.heard is not Heard.STARTED
+        if ended:
+            self._session.heard_end(report.line, report.at)
+            noted = self._noted
+            if noted is not None and noted.line == report.line:
+                noted.until = report.at + CORRECT_SECONDS
+            if report.line == self._recovery_line and self._recovery is not None:
+                self._recovery.heard(report.at)
+        ask = self._ask
+        index = self._ask_lines.get(report.line)
+        if ask is not None and index is not None:
+            choice = ask.choice
+            if report.heard is Heard.STARTED:
+                choice.started(index, report.at)
+            elif report.heard is Heard.ENDED:
+                choice.ended(index, report.at)
+            else:
+                choice.dropped(index, report.at)
+            if not choice.open:
+                lines = _answering(self._end_ask())
+        return lines
+
+    def _catch_up(self) -> list[Line]:
+        """Without a voice that reports, what the estimate says was heard by now."""
+        lines: list[Line] = []
+        for report in self._model.due(self._clock()):
+            if not self._reported:
+                lines = _joined(lines, self._heard(report))
+        return lines
+
+    def _option(self, index: int, text: str) -> Line:
+        line = Line(text, id=next(self._ids))
+        assert line.id is not None
+        self._ask_lines[line.id] = index
+        return line
+
+    # -- the button --------------------------------------------------------------------------
+
     def _recovery_lines(self, outcome: Recovery | None) -> list[Line]:
         if outcome is None:
             return []
@@ -296,7 +463,9 @@ class Engine:
             Recovery.CLEARED: phrases.pin_cleared,
             Recovery.KEPT: phrases.pin_kept,
         }[outcome]()
-        return [Line(text, interrupt=True)]
+        line = Line(text, interrupt=True, id=next(self._ids))
+        self._recovery_line = line.id if outcome is Recovery.OFFERED else None
+        return [line]
 
     def _answer(self, gestures: list[Gesture]) -> list[Line]:
         lines: list[Line] = []
@@ -307,49 +476,65 @@ class Engine:
                 outcome = self._recovery.answer(is_press=gesture is Gesture.PRESS)
                 lines = self._recovery_lines(outcome)
                 continue
-            answer = self._on_gesture(gesture)
-            # An answer that interrupts would cut the earlier ones short the moment they
-            # start: say only what the ear would hear.
-            lines = answer if answer and answer[0].interrupt else lines + answer
+            lines = _joined(lines, self._on_gesture(gesture, at=self._gestures.last_down_at))
         return lines
 
-    def _on_gesture(self, gesture: Gesture) -> list[Line]:
+    def _on_gesture(self, gesture: Gesture, *, at: float, held: bool = False) -> list[Line]:
+        """``at``: when the gesture was made (a press: when the button went down)."""
         if self._ask is not None:
-            return self._ask_gesture(gesture)
+            return self._ask_gesture(gesture, at)
         action = self._actions.get(gesture)
+        if self._noted is not None and not held:
+            if self._held_press and gesture is not Gesture.DOUBLE:
+                # Not a double after all: the press held back counts first.
+                self._held_press = False
+                lines = self._on_gesture(Gesture.PRESS, at=at, held=True)
+                return _joined(lines, self._on_gesture(gesture, at=at))
+            if gesture is Gesture.DOUBLE and action is Action.BACK:
+                self._held_press = False
+                return self._reask()
+            if gesture is Gesture.PRESS and self._actions.get(Gesture.DOUBLE) is Action.BACK:
+                # It may be the first half of a double that corrects the answer: wait out
+                # the double-press window before acting on it.
+                self._held_press = True
+                return []
         if action is not None:
             self._note_resume(action)
         if action is not None and self._starts_workout(action):
             if action is Action.NEXT and len(self._people) > 1:
-                return self._open(
-                    Ask.who(self._people, start=self._clock(), step=self._choice_step)
-                )
+                return self._open(Ask.who(self._people, step=self._choice_step))
             return self._before_start(action)
         return self._after(self._session.handle_gesture(gesture))
 
-    def _ask_gesture(self, gesture: Gesture) -> list[Line]:
+    def _ask_gesture(self, gesture: Gesture, at: float) -> list[Line]:
         assert self._ask is not None
         if gesture is Gesture.PRESS:
-            self._ask.choice.press(self._clock())
+            self._ask.choice.press(at)
         elif gesture in _PASS:
             self._ask.choice.hold()
         if self._ask.choice.open:
             return []
-        return self._lines(self._end_ask(), interrupt=True)
+        return _answering(self._end_ask())
 
     def _starts_workout(self, action: Action) -> bool:
-        """Whether ``action`` starts a new workout now (not a resume, not a summary's end)."""
-        if self._session.status().state is not State.IDLE:
+        """Whether ``action`` starts a new workout now (not a resume)."""
+        state = self._session.status().state
+        if state is State.DONE:
+            return action in (Action.NEXT, Action.SKIP)
+        if state is not State.IDLE:
             return False
-        offered = self._session.snapshot() is not None
-        return action is (Action.SKIP if offered else Action.NEXT)
+        if self._session.snapshot() is not None:  # a cut-short workout is offered
+            return action in (Action.SKIP, Action.REPEAT)
+        return action in (Action.NEXT, Action.RESUME, Action.SKIP)
 
     def _note_resume(self, action: Action) -> None:
         """A resumed workout runs the routine it was saved with."""
         offer = self._session.snapshot()
         idle = self._session.status().state is State.IDLE
-        if idle and offer is not None and action is Action.NEXT:
+        if idle and offer is not None and action in (Action.NEXT, Action.RESUME):
             self._running = offer.routine
+
+    # -- the questions -----------------------------------------------------------------------
 
     def _before_start(self, action: Action) -> list[Line]:
         """Start, after the pain check-in when the routine asks for one."""
@@ -361,45 +546,86 @@ class Engine:
                 self._warned.add(key)
                 warn = [phrases.worse_last_time()]
         self._pain_before = None
+        self._answered = set()
+        self._noted = None
         routine = self._running = self._next_routine
         if routine is not None and routine.checkin == "pain":
             self._start = action
-            ask = Ask.pain("before", start=self._clock(), step=self._choice_step)
-            return self._open(ask, before=warn)
-        return self._lines(warn, interrupt=True) + self._after(self._session.handle(action))
+            return self._open(Ask.pain("before", step=self._choice_step), before=warn)
+        return _answering(self._lines(warn) + self._after(self._session.handle(action)))
 
     def _open(self, ask: Ask, *, before: Sequence[str] = ()) -> list[Line]:
+        """Ask ``ask`` now, cutting what is being said."""
+        return _answering(self._lines(before) + self._ask_question(ask))
+
+    def _ask_question(self, ask: Ask) -> list[Line]:
         self._ask = ask
         self._ask_said = None
-        return self._lines([*before, *ask.choice.opening()], interrupt=True)
+        self._ask_lines = {}
+        ask.choice.asked(self._clock())
+        lines = [Line(text, id=next(self._ids)) for text in ask.choice.opening()]
+        last = lines[-1].id
+        assert last is not None
+        self._ask_lines[last] = QUESTION
+        return lines
 
-    def _end_ask(self) -> list[str]:
+    def _end_ask(self) -> list[Line]:
         """What to say and do once the question in hand has its answer."""
         ask, self._ask = self._ask, None
+        self._ask_lines = {}
         assert ask is not None
         answer = ask.answer
-        said = ask.closing()
+        said = self._lines(ask.closing())
         if ask.question is Question.WHO:
             if answer.outcome is Outcome.UNANSWERED:
-                return [phrases.nobody_chosen()]
+                return self._lines([phrases.nobody_chosen()])
             if answer.outcome is Outcome.PICKED and answer.index is not None:
                 self._trainee = self._people[answer.index]
                 self._chosen = self._trainee.id
                 self._use(self._trainee)
             assert self._trainee is not None
-            said.append(phrases.trainee_chosen(self._trainee.name))
-            return said + [line.text for line in self._before_start(Action.NEXT)]
+            said += self._lines([phrases.trainee_chosen(self._trainee.name)])
+            return said + self._before_start(Action.NEXT)
+        start, self._start = self._start, None
+        before = ask.question is Question.PAIN_BEFORE
         if answer.outcome is Outcome.PICKED and answer.index is not None:
-            self._scores.append(PainScore(ask.moment, answer.index))
-            if ask.question is Question.PAIN_BEFORE:
+            self._answered.add(ask.moment)
+            noted = Line(phrases.pain_noted(answer.index), id=next(self._ids))
+            assert noted.id is not None
+            self._noted = _Noted(
+                ask.moment,
+                answer.index,
+                noted.id,
+                self._clock() + CORRECT_SECONDS,
+                self._session.mark() if before else None,
+                start if before else None,
+            )
+            if before:
                 self._pain_before = answer.index
-                said.append(phrases.pain_noted(answer.index))
-            else:
-                said += pain_feedback(self._pain_before, answer.index)
-        if ask.question is Question.PAIN_BEFORE and self._start is not None:
-            start, self._start = self._start, None
-            said += [line.text for line in self._after(self._session.handle(start))]
+            said.append(noted)
+        if before and start is not None:
+            said += self._after(self._session.handle(start))
         return said
+
+    def _reask(self) -> list[Line]:
+        """A double-press just after "Noted: N.": ask again, as if never answered."""
+        noted, self._noted = self._noted, None
+        assert noted is not None
+        self._answered.discard(noted.moment)
+        if noted.mark is not None:
+            self._session.restore(noted.mark)
+            self._start = noted.start
+            self._pain_before = None
+        return self._open(Ask.pain(noted.moment, step=self._choice_step))
+
+    def _confirm(self) -> list[Line]:
+        """The correction window has passed: the score is kept, and advice may follow."""
+        noted, self._noted = self._noted, None
+        assert noted is not None
+        self._scores.append(PainScore(noted.moment, noted.score))
+        if noted.moment == "before":
+            return []
+        return self._lines(pain_feedback(self._pain_before, noted.score))
 
     def _after(self, lines: list[Line]) -> list[Line]:
         """The session's lines, followed by the after-workout check-in once it has ended."""
@@ -408,13 +634,13 @@ class Engine:
         routine = self._running
         if ended:
             self._running = None
+            noted = self._noted
+            if noted is not None and noted.moment == "before":
+                lines = lines + self._confirm()  # the record takes it now
         if ended and routine is not None and routine.checkin == "pain":
-            if any(s.moment == "after" for s in self._scores):
+            if "after" in self._answered:
                 return lines  # given on the phone during the workout
-            ask = Ask.pain("after", start=self._clock(), step=self._choice_step)
-            self._ask = ask
-            self._ask_said = None
-            return lines + self._lines(ask.choice.opening(), interrupt=False)
+            return lines + self._ask_question(Ask.pain("after", step=self._choice_step))
         return lines
 
     def _use(self, trainee: Trainee) -> None:
@@ -427,5 +653,18 @@ class Engine:
         )
 
     @staticmethod
-    def _lines(texts: Sequence[str], *, interrupt: bool) -> list[Line]:
-        return [Line(text, interrupt=interrupt and i == 0) for i, text in enumerate(texts)]
+    def _lines(texts: Sequence[str]) -> list[Line]:
+        return [Line(text) for text in texts]
+
+
+def _answering(lines: list[Line]) -> list[Line]:
+    """``lines`` as the answer to something the trainee did: the first cuts what is said."""
+    if not lines or lines[0].interrupt:
+        return lines
+    return [dataclasses.replace(lines[0], interrupt=True), *lines[1:]]
+
+
+def _joined(said: list[Line], more: list[Line]) -> list[Line]:
+    """Two batches said one after the other. An answer that interrupts would cut the earlier
+    one short the moment it starts: say only what the ear would hear."""
+    return more if more and more[0].interrupt else said + more

@@ -127,6 +127,21 @@ class GestureDetector:
         """Decide whatever is due by ``now`` (a long hold, a settled level after chatter)."""
         return self._advance(max(now, self._now))
 
+    @property
+    def last_down_at(self) -> float:
+        """When the button went down for the gesture decided last: the moment a press was
+        meant, which is what an answer to a question is judged by."""
+        return self._down_at
+
+    def double_possible_until(self) -> float | None:
+        """While a double-press may still follow the last press: when that chance ends
+        (infinity while a second press is down); None when no double can follow."""
+        if self._pairing:
+            return math.inf
+        if self._press_released_at is not None:
+            return self._press_released_at + self._double_window + _TOLERANCE
+        return None
+
     def next_deadline(self) -> float | None:
         """When ``poll`` may next decide something; None when nothing is pending."""
         deadlines = [

@@ -28,7 +28,7 @@ from device.engine.state import (
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
 from routines.model import Exercise, Routine
 
-__all__ = ["Coaching", "SavedPosition", "SessionRecord", "WorkoutSession"]
+__all__ = ["Coaching", "SavedPosition", "SessionMark", "SessionRecord", "WorkoutSession"]
 
 
 def _no_address() -> Sequence[str] | str | None:
@@ -44,6 +44,9 @@ MAX_STEPS = 500
 # While paused the button means something else: a press carries on, a double skips
 # the exercise, a long hold (asked twice) ends.
 _WHILE_PAUSED = {Action.NEXT: Action.RESUME, Action.BACK: Action.SKIP}
+# With a voice that reports, a timed phase waits at most this long past the expected end
+# of the line that announces it for the report that it has been heard; then it goes on.
+ANCHOR_WAIT = 10.0
 # What stays as it is when ``back`` returns to an earlier step: time goes on.
 _KEPT_ON_BACK = (
     "started_at",
@@ -56,6 +59,27 @@ _KEPT_ON_BACK = (
     "record",
     "last_spoken",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMark:
+    """The whole session as it stood at one moment, to go back to (``restore``)."""
+
+    state: SessionState
+    steps: tuple[SessionState, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchor:
+    """A phase waiting to hear the line that announced it: when it was expected to end."""
+
+    line: int
+    expected: float
+    base: float  # when the phase began, before any shift
+    timed: bool  # a hold, rest or paced set (else the wait for a press)
+    state: SessionState
+    value: float  # phase_start or waiting_since after the shift, to know it is unchanged
+    wait: bool  # a report will come: nothing of the phase happens before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +134,11 @@ class WorkoutSession:
         # The states before each step of the current exercise, for ``back``.
         self._steps: list[SessionState] = []
         self._undo: tuple[float, SessionState, list[SessionState]] | None = None
+        # The line a phase just begun waits to be heard (its text, "" for the last line
+        # said; when the phase began; timed or a wait), and the anchor that resulted.
+        self._anchor_want: tuple[str, float, bool] | None = None
+        self._anchor_taken: tuple[str, float, bool] | None = None
+        self._anchor: _Anchor | None = None
 
     @property
     def _default_rest(self) -> int:
@@ -183,7 +212,7 @@ class WorkoutSession:
         now = self._clock()
         s = self._s
         lines: list[Line] = []
-        while s.timed:
+        while s.timed and self._held_for_anchor(now) is None:
             due = now - s.phase_start + EPSILON
             latest: Line | None = None
             # When several cues fell due together only the newest still makes sense.
@@ -210,6 +239,8 @@ class WorkoutSession:
             lines.extend(Line(text, due=end, keep=True, cue=phrases.cue_of(text)) for text in texts)
             if s.waiting:
                 s.waiting_since, s.reminded = end, False
+                if self._anchor_want is None:
+                    self._count_from("", end, timed=False)
         lines.extend(self._nobody_pressing(now))
         if lines:
             self._s.last_spoken = lines[-1].text
@@ -233,13 +264,83 @@ class WorkoutSession:
         self._steps = []
         return self._lines(self._offer_texts(), interrupt=False)
 
+    # -- what was heard --------------------------------------------------------------------
+
+    def take_anchor(self) -> str | None:
+        """The text of the line the phase just begun counts from (a hold or rest from its
+        instruction; the wait for a press from the last line said, ""), once; None: none."""
+        self._anchor_taken, self._anchor_want = self._anchor_want, None
+        return None if self._anchor_taken is None else self._anchor_taken[0]
+
+    def anchor(self, line: int, expected_end: float, *, reported: bool = False) -> None:
+        """Line ``line`` is the one to count from, expected to be heard to its end at
+        ``expected_end``: the phase starts then rather than when it was begun. With
+        ``reported``, the voice will say when it was heard, and a timed phase says nothing
+        and ends nothing before that (for ``ANCHOR_WAIT`` past the expected end at most)."""
+        want, self._anchor_taken = self._anchor_taken, None
+        if want is None:
+            return
+        _, base, timed = want
+        self._anchor = None
+        value = self._shift(timed, max(0.0, expected_end - base))
+        if value is not None:
+            self._anchor = _Anchor(line, expected_end, base, timed, self._s, value, reported)
+
+    def heard_end(self, line: int, at: float) -> None:
+        """The voice says line ``line`` was heard to its end at ``at``."""
+        anchor = self._anchor
+        if anchor is None or anchor.line != line:
+            return
+        self._anchor = None
+        s = self._s
+        current = s.phase_start if anchor.timed else s.waiting_since
+        if anchor.state is not s or current != anchor.value:
+            return  # the phase it announced is over
+        self._shift(anchor.timed, max(at, anchor.base) - anchor.expected)
+
+    def _held_for_anchor(self, now: float) -> float | None:
+        """While a timed phase waits to hear its announcement: until when at most."""
+        anchor = self._anchor
+        if anchor is None or not (anchor.wait and anchor.timed) or anchor.state is not self._s:
+            return None
+        if self._s.phase_start != anchor.value:
+            return None
+        until = anchor.expected + ANCHOR_WAIT
+        return until if now < until else None
+
+    def _shift(self, timed: bool, delta: float) -> float | None:
+        s = self._s
+        if timed and (s.timed or s.paused_from in TIMED):
+            s.phase_start += delta
+            return s.phase_start
+        if not timed and s.waiting:
+            s.waiting_since += delta
+            return s.waiting_since
+        return None
+
+    def _count_from(self, text: str, at: float, *, timed: bool = True) -> None:
+        """The phase begun at ``at`` counts from when ``text`` has been heard."""
+        self._anchor_want = (text, at, timed)
+
+    def mark(self) -> SessionMark:
+        """The session as it stands, to ``restore`` later."""
+        return SessionMark(copy(self._s), tuple(copy(step) for step in self._steps))
+
+    def restore(self, mark: SessionMark) -> None:
+        """Go back to ``mark`` as if nothing had happened since."""
+        self._s = copy(mark.state)
+        self._steps = [copy(step) for step in mark.steps]
+        self._undo = None
+        self._anchor = self._anchor_want = self._anchor_taken = None
+
     # -- outputs ---------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
         """Clock time of the next thing ``tick`` will do; None when nothing is timed."""
         s = self._s
         if s.timed:
-            return s.next_due()
+            held = self._held_for_anchor(self._clock())
+            return s.next_due() if held is None else held
         if s.waiting:
             wait = self._coaching.idle_pause if s.reminded else self._coaching.idle_reminder
             return s.waiting_since + wait
@@ -288,6 +389,7 @@ class WorkoutSession:
 
     def _act(self, action: Action, now: float) -> list[str]:
         s = self._s
+        self._anchor_want = None
         if s.waiting:
             self._someone_pressed(now)
         if action is Action.EXTEND_REST:
@@ -297,7 +399,7 @@ class WorkoutSession:
         elif action is Action.REPEAT:
             texts = self._repeat(now)
         elif s.state is State.DONE:
-            texts = self._act_done(action)
+            texts = self._act_done(action, now)
         elif action is Action.END:
             texts = self._conclude(now, reached_end=False)
         elif s.state is State.PAUSED:
@@ -314,6 +416,9 @@ class WorkoutSession:
             texts = self._skip(now) if action is Action.SKIP else self._next(now)
         if self._s.waiting:
             self._s.waiting_since, self._s.reminded = now, False
+            if self._anchor_want is None:
+                # The wait for a press (and its reminder) starts once the prompt is heard.
+                self._count_from("", now, timed=False)
         return texts
 
     def _act_idle(self, action: Action, now: float) -> list[str]:
@@ -332,10 +437,11 @@ class WorkoutSession:
         # BACK: nothing to step back from; say what a press would do.
         return self._offer_texts() if offer is not None else self._greeting_texts()
 
-    def _act_done(self, action: Action) -> list[str]:
+    def _act_done(self, action: Action, now: float) -> list[str]:
         if action in (Action.NEXT, Action.SKIP):
+            # One press after a workout starts the next one.
             self._s = self._fresh()
-            return self._greeting_texts()
+            return self._start(now)
         if action is Action.PAUSE:
             return [phrases.address(self._address())]
         return []
@@ -460,8 +566,12 @@ class WorkoutSession:
         s.cues = hold_cues(seconds)
         s.next_cue = sum(1 for at, _ in s.cues if at <= offset + EPSILON)
         if offset > 0:
-            return [phrases.hold_remaining(round(seconds - offset))]
-        return [phrases.hold_start(seconds)]
+            text = phrases.hold_remaining(round(seconds - offset))
+        else:
+            text = phrases.hold_start(seconds)
+        # The hold's time runs from the end of the instruction, as the trainee hears it.
+        self._count_from(text, now)
+        return [text]
 
     def _start_pacing(self, now: float, from_rep: int) -> list[str]:
         """Pace the set from ``from_rep`` on: its first word now, the rest on the clock."""
@@ -536,7 +646,9 @@ class WorkoutSession:
         if seconds <= 0:
             return self._enter_position(at)
         self._begin_phase(State.REST, at, seconds)
-        return [phrases.rest(seconds)]
+        text = phrases.rest(seconds)
+        self._count_from(text, at)
+        return [text]
 
     def _enter_position(self, at: float) -> list[str]:
         """After a rest: a new exercise is introduced, a further set announced."""
@@ -621,6 +733,7 @@ class WorkoutSession:
             seconds = int(restored.phase_length)
             self._begin_phase(restored.state, now, seconds)
             opener = phrases.hold_start if restored.state is State.HOLD else phrases.rest
+            self._count_from(opener(seconds), now)
             return [*texts, opener(seconds)]
         if restored.state is State.INTRO:
             return texts + self._intro()

@@ -32,7 +32,7 @@ from device.engine.core import (
 from device.engine.gestures import Edge
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.preview import preview_script, routine_lines
-from device.events import Action, Gesture, Line, State, Status
+from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
 from device.service.config import PinnedSettings
 from device.voice.speaker import Voice, VoiceProblem
@@ -105,7 +105,7 @@ class _Answer:
     value: int
 
 
-_Item = Edge | Gesture | Action | _Reload | _Say | _Stop | _Answer | _Announce
+_Item = Edge | Gesture | Action | _Reload | _Say | _Stop | _Answer | _Announce | Speech
 
 # An after-score from the phone may come this long after the workout ended.
 AFTER_SCORE_WINDOW = 2 * 3600.0
@@ -158,7 +158,14 @@ class Spotter:
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         # Only the daemon offers it: it answers the power cycle that started this process.
         recovery = PinRecovery(clock(), armed=pin_recovery and bool(store.settings().pin_hash))
-        self._engine = Engine(clock, address=self._address, recovery=recovery)
+        # What the trainee hears drives the engine's timing: the voice reports each line's
+        # start and end at the sound device (a stand-in voice that cannot is estimated).
+        report_to = getattr(voice, "report_to", None)
+        if report_to is not None:
+            report_to(self._heard)
+        self._engine = Engine(
+            clock, address=self._address, recovery=recovery, speech_reported=report_to is not None
+        )
         self._preview_lock = threading.Lock()
         self._previews: dict[tuple[Routine, int, frozenset[tuple[Gesture, Action]]], list[str]] = {}
         self._status = self._engine.status()
@@ -186,6 +193,12 @@ class Spotter:
 
     def reload(self) -> None:
         self._queue.put(_Reload())
+
+    def _heard(self, report: Speech) -> None:
+        """The voice's report (on its thread, with its lock held): only queues it, on the
+        engine's clock."""
+        shift = self._clock() - self._voice.clock()
+        self._queue.put(dataclasses.replace(report, at=report.at + shift))
 
     def test_voice(self, text: str) -> None:
         self._queue.put(_Say(text))
@@ -342,6 +355,8 @@ class Spotter:
             self._announce()
         elif isinstance(item, _Answer):
             self._speak(self._engine.answer(item.question, item.value))
+        elif isinstance(item, Speech):
+            self._speak(self._engine.speech(item))
         self._speak(self._engine.tick(edges_pending=not self._queue.empty()))
         self._observe()
         # Persisting comes after speaking: the answer to a press must not wait for an fsync.
@@ -433,6 +448,7 @@ class Spotter:
             gesture_actions=settings.gesture_actions,
             coaching=coaching_of(settings),
             choice_step=settings.choice_step_ms / 1000,
+            speech_seconds=getattr(self._voice, "seconds", None),
         )
         self._voice.configure(VoiceSettings.of(settings))
         self._voice.use_natural(settings.voice_engine == "natural")

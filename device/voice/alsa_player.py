@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 PERIOD_FRAMES = 256  # 11.6 ms at 22050 Hz: a press is heard within this
 PERIODS = 4
+# Never more than this ahead of real time: a device that takes whatever it is given (a
+# Bluetooth sink, a pipe) would otherwise hold seconds of a line, so a cut line would go on
+# sounding, and a line would be heard long after the player said it started.
+MAX_LEAD = 0.1
 FIRST_RETRY = 0.5
 LONGEST_RETRY = 30.0
 
@@ -136,6 +140,11 @@ class AlsaPlayback:
         self._player = player
         self._line = line
 
+    @property
+    def started_at(self) -> float:
+        """When its first frames went to the device (an idle device plays them at once)."""
+        return self._line.started
+
     def wait(self) -> str | None:
         self._line.ended.wait()
         return self._line.problem
@@ -185,11 +194,11 @@ class AlsaPlayer:
             self._line = line
             try:
                 pcm.drop()
+                line.started = self._clock()
                 self._write_locked(pcm, line)
             except OSError as err:
                 self._lost_locked(err)
                 raise PlayerError(f"the sound device {self.device} failed: {err}") from err
-            line.started = self._clock()
             self._cond.notify_all()
         return AlsaPlayback(self, line)
 
@@ -270,6 +279,9 @@ class AlsaPlayer:
     def _write_locked(self, pcm: Pcm, line: _Line) -> None:
         """Write what the device accepts now, refilling from the file; never waits."""
         while True:
+            ahead = line.frames / fmt.RATE - (self._clock() - line.started)
+            if line.frames and ahead > MAX_LEAD:
+                return
             if not line.pending:
                 line.pending = line.source.read(PERIOD_FRAMES * fmt.FRAME_BYTES)
                 if not line.pending:

@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from device.events import Cue, Line
+from device.engine.heard import estimate_seconds
+from device.events import Cue, Heard, Line, Speech
+from device.voice.audio_format import FRAME_BYTES, RATE, WAV_HEADER_BYTES
 from device.voice.cache import WavCache
 from device.voice.earcons import EarconRenderer, cue_of, cue_text
 from device.voice.levelling import LevelledRenderer
@@ -55,6 +57,21 @@ RENDER_TIMEOUT = 10.0
 def cached_renderer(speech: Renderer, *, hardware_mixer: bool = False) -> Renderer:
     """What fills the cache: ``speech`` for lines, tones for cues, both levelled on the way."""
     return LevelledRenderer(EarconRenderer(speech), hardware_mixer=hardware_mixer)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sound:
+    """One sound in the queue: a line's words or its tone, and what it belongs to."""
+
+    text: str
+    drop_after: float | None  # clock time after which it is too late to say
+    keep: bool  # it ends a hold or a rest, and is always said
+    line: int | None = None  # the Line's id, for the reports of what was heard
+    first: bool = True  # the first sound of its line
+    last: bool = True  # the last sound of its line
+
+
+SpeechSink = Callable[[Speech], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +131,14 @@ class Voice:
         self._prepared: tuple[str, ...] = ()
         # Lines waiting their turn, each with the clock time after which it is dropped
         # and whether it ends a hold or a rest (and so is always said).
-        self._queue: deque[tuple[str, float | None, bool]] = deque()
+        self._queue: deque[_Sound] = deque()
         self._current: str | None = None  # the line being spoken, or waiting for its audio
+        self._sound: _Sound | None = None  # what ``_current`` belongs to
+        self._on_speech: SpeechSink | None = None
+        self._sounding: set[int] = set()  # lines whose first sound has started
+        # A line that cannot be played is reported as heard for as long as it would take
+        # to say, one after another, from now on (the voice's own estimate).
+        self._unplayed_until = float("-inf")
         self._awaiting: RenderJob | None = None  # the render the current line waits for
         self._playback: Playback | None = None
         self._started: deque[Playback] = deque()  # for the waiter, which reaps every one
@@ -144,6 +167,29 @@ class Voice:
             target=self._wait_for_playbacks, name="spotter-voice", daemon=True
         )
         self._waiter.start()
+
+    def report_to(self, sink: SpeechSink | None) -> None:
+        """Tell ``sink`` when each line with an id starts and stops being heard (on this
+        voice's clock); it is called with the voice's lock held, so it must only queue."""
+        with self._lock:
+            self._on_speech = sink
+
+    def seconds(self, text: str) -> float:
+        """How long ``text`` takes to say: its cached audio's length, else an estimate."""
+        path = self._ready.get(text)
+        if path is not None:
+            try:
+                size = Path(path).stat().st_size
+            except OSError:
+                pass
+            else:
+                return max(0, size - WAV_HEADER_BYTES) / (RATE * FRAME_BYTES)
+        return estimate_seconds(text, self._settings.rate)
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the voice's reports are on."""
+        return self._clock
 
     @property
     def degraded(self) -> bool:
@@ -180,23 +226,40 @@ class Voice:
         with self._lock:
             if self._closed:
                 return
-            queued = [
-                (sound, _drop_after(line, shift), line.keep)
-                for line in lines
-                for sound in self._sounds_locked(line)
-            ]
+            queued: list[_Sound] = []
+            for line in lines:
+                sounds = self._sounds_locked(line)
+                if not sounds and line.id is not None:
+                    self._unplayed_locked(line.text, line.id, first=True, last=True)
+                queued += [
+                    _Sound(
+                        sound,
+                        _drop_after(line, shift),
+                        line.keep,
+                        line.id,
+                        first=i == 0,
+                        last=i == len(sounds) - 1,
+                    )
+                    for i, sound in enumerate(sounds)
+                ]
             if lines and lines[0].interrupt:
                 self._silence_locked()
             elif any(line.keep for line in lines):
                 # A hold or rest ends now: what was still waiting to be said (the rest of a
                 # repeat) would only push its end later. The sentence in progress finishes.
-                self._queue = deque(entry for entry in self._queue if entry[2])
+                kept: deque[_Sound] = deque()
+                for sound in self._queue:
+                    if sound.keep:
+                        kept.append(sound)
+                    else:
+                        self._discard_locked(sound)
+                self._queue = kept
             self._queue.extend(queued)
             if self._current is None:
                 self._advance_locked()
             # Render what the queue will need while the first line plays; a line that still
             # has audio from older settings is played as it is and rendered again behind.
-            for text, _, _ in self._queue:
+            for text in [sound.text for sound in self._queue]:
                 if text not in self._fresh and self._natural_path(text) is None:
                     job = RenderJob(text, self._render_settings)
                     self._renders.request(job, urgent=text not in self._ready)
@@ -371,7 +434,7 @@ class Voice:
         """The disk is full: keep the audio of the routine and of what is being said, and
         let the cache delete the rest (forgotten here, so nothing plays a deleted file)."""
         with self._lock:
-            needed = {*self._prepared, *self._queue, self._current}
+            needed = {*self._prepared, *(sound.text for sound in self._queue), self._current}
             for text in [t for t in self._ready if t not in needed]:
                 del self._ready[text]
                 self._fresh.discard(text)
@@ -380,22 +443,73 @@ class Voice:
         log.warning("the disk is full: removed %d speech files not needed now", removed)
 
     def _silence_locked(self) -> None:
-        self._queue.clear()
+        queued, self._queue = self._queue, deque()
+        if self._sound is not None:
+            self._discard_locked(self._sound)
+        for sound in queued:
+            self._discard_locked(sound)
         self._current = None
+        self._sound = None
         self._awaiting = None
+        self._unplayed_until = float("-inf")
         if self._playback is not None:
             self._playback.stop()
             self._playback = None
         self._changed.notify_all()
 
+    # -- what was heard ----------------------------------------------------------------------
+
+    def _report_locked(self, line: int, heard: Heard, at: float) -> None:
+        if self._on_speech is None:
+            return
+        try:
+            self._on_speech(Speech(line, heard, at))
+        except Exception:
+            log.exception("a report of what was heard could not be passed on")
+
+    def _started_locked(self, sound: _Sound, at: float) -> None:
+        if sound.line is not None and sound.first:
+            self._sounding.add(sound.line)
+            self._report_locked(sound.line, Heard.STARTED, at)
+
+    def _ended_locked(self, sound: _Sound, at: float) -> None:
+        if sound.line is not None and sound.last:
+            self._sounding.discard(sound.line)
+            self._report_locked(sound.line, Heard.ENDED, at)
+
+    def _discard_locked(self, sound: _Sound) -> None:
+        """``sound`` will not be played (cut, or too late): its line ends, or never sounded."""
+        if sound.line is None or not sound.last:
+            return
+        if sound.line in self._sounding:
+            self._ended_locked(sound, self._clock())
+        else:
+            self._report_locked(sound.line, Heard.DROPPED, self._clock())
+
+    def _unplayed_locked(self, text: str, line: int | None, *, first: bool, last: bool) -> None:
+        """A sound that cannot be played (only printed): reported as heard for as long as
+        its words take to say, after the ones before it, so the count of a question or the
+        start of a rest keeps a speaking pace."""
+        if line is None:
+            return
+        start = max(self._clock(), self._unplayed_until)
+        end = start + estimate_seconds(text, self._settings.rate)
+        self._unplayed_until = end
+        sound = _Sound(text, None, False, line, first=first, last=last)
+        self._started_locked(sound, start)
+        self._ended_locked(sound, end)
+
     def _advance_locked(self) -> None:
         """Start the next queued line: from the cache at once, else once it is rendered."""
         while self._queue:
-            text, drop_after, _ = self._queue.popleft()
-            if drop_after is not None and self._clock() > drop_after:
+            sound = self._queue.popleft()
+            text = sound.text
+            if sound.drop_after is not None and self._clock() > sound.drop_after:
                 log.debug("dropped a cue that came too late: %s", text)
+                self._discard_locked(sound)
                 continue
             self._current = text
+            self._sound = sound
             path = self._natural_path(text) or self._ready.get(text)
             if path is not None and self._play_locked(path):
                 self._echo_locked(text)
@@ -408,7 +522,9 @@ class Voice:
             if path is None:
                 self._fault_locked("hang", "the speech engine is not answering")
             self._echo_locked(text)
+            self._unplayed_locked(text, sound.line, first=sound.first, last=sound.last)
         self._current = None
+        self._sound = None
         self._changed.notify_all()
 
     def _play_locked(self, path: str) -> bool:
@@ -419,6 +535,9 @@ class Voice:
             return False
         self._playback = playback
         self._started.append(playback)
+        if self._sound is not None:
+            self._unplayed_until = float("-inf")
+            self._started_locked(self._sound, getattr(playback, "started_at", self._clock()))
         self._changed.notify_all()
         return True
 
@@ -451,6 +570,11 @@ class Voice:
                 return
             self._awaiting = None
             if path is None or not self._play_locked(str(path)):
+                sound = self._sound
+                if sound is not None:
+                    self._unplayed_locked(
+                        sound.text, sound.line, first=sound.first, last=sound.last
+                    )
                 self._advance_locked()
 
     def _wait_for_playbacks(self) -> None:
@@ -466,6 +590,9 @@ class Voice:
                 if playback is not self._playback:
                     continue  # cut short by speak() or stop()
                 self._playback = None
+                if self._sound is not None:
+                    self._ended_locked(self._sound, self._clock())
+                    self._sound = None
                 if problem is not None:
                     # The file may be what failed: check it again next time.
                     if self._current is not None:

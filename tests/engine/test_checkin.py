@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from device.engine import phrases
-from device.engine.core import Engine, PainScore, Question, Trainee
+from device.engine.core import CORRECT_SECONDS, Engine, PainScore, Question, Trainee
 from device.events import Action, Gesture, Line, State
 from device.testing import FakeClock
 from routines.model import Exercise, Routine
@@ -54,6 +54,11 @@ def run(engine: Engine, clock: FakeClock, until: float) -> list[str]:
     return said + texts(engine.tick())
 
 
+def confirm(engine: Engine, clock: FakeClock) -> list[str]:
+    """Let the window for correcting an answer pass (and anything it brings be said)."""
+    return run(engine, clock, clock.now + 10 + CORRECT_SECONDS)
+
+
 def count_to(engine: Engine, clock: FakeClock, number: int) -> list[str]:
     """Run until Spotter has just said ``number`` in the count of a pain question."""
     said: list[str] = []
@@ -82,6 +87,9 @@ def test_a_press_at_four_answers_the_check_in_and_the_workout_starts(clock, lowe
     assert "Hip flexor wall stretch" in " ".join(answer)
     assert engine.status().state is State.INTRO
     assert engine.status().question is None
+    # Kept once it can no longer be corrected.
+    assert engine.pop_scores() == []
+    confirm(engine, clock)
     assert engine.pop_scores() == [PainScore("before", 4)]
     assert engine.pop_scores() == []
 
@@ -111,11 +119,14 @@ def test_the_count_goes_at_the_speed_set(clock, lower_back):
     engine = Engine(clock, choice_step=2.0)
     engine.set_routine(lower_back, sessions_this_week=0, weekly_goal=3)
     engine.gesture(Gesture.PRESS)
-    first = engine.next_deadline()
-    assert first is not None
-    clock.now = first
-    assert texts(engine.tick()) == [phrases.count(0)]
-    assert engine.next_deadline() == pytest.approx(first + 2.0)
+    said_at = []
+    while len(said_at) < 3:
+        due = engine.next_deadline()
+        assert due is not None
+        clock.now = due
+        said_at += [clock.now for _ in engine.tick()]
+    assert said_at[1] - said_at[0] == pytest.approx(2.0)
+    assert said_at[2] - said_at[1] == pytest.approx(2.0)
 
 
 def test_a_routine_without_check_in_starts_at_once(clock):
@@ -131,7 +142,9 @@ def finish_quick(engine: Engine, clock: FakeClock, before: int | None) -> list[s
         engine.gesture(Gesture.HOLD)
     else:
         count_to(engine, clock, before)
+        clock.advance(0.5)
         engine.gesture(Gesture.PRESS)
+        confirm(engine, clock)
     said: list[str] = []
     while engine.status().state is not State.DONE:
         clock.advance(1)
@@ -144,7 +157,7 @@ def finish_quick(engine: Engine, clock: FakeClock, before: int | None) -> list[s
     [
         (4, 6, [phrases.pain_worse()]),
         (6, 4, [phrases.pain_better(2)]),
-        (4, 5, [phrases.pain_noted(5)]),
+        (4, 5, []),
     ],
 )
 def test_feedback_after_the_workout(clock, before, after, expected):
@@ -153,10 +166,13 @@ def test_feedback_after_the_workout(clock, before, after, expected):
     assert said[-1] == phrases.pain_question(before=False)
     assert engine.status().question == "pain_after"
     count_to(engine, clock, after)
-    feedback = texts(engine.gesture(Gesture.PRESS))
-    assert feedback == expected
-    assert engine.pop_scores() == [PainScore("before", before), PainScore("after", after)]
+    clock.advance(0.5)
+    # The score is said back at once; advice only once it can no longer be corrected.
+    assert texts(engine.gesture(Gesture.PRESS)) == [phrases.pain_noted(after)]
     assert engine.status().question is None
+    assert engine.pop_scores() == [PainScore("before", before)]
+    assert confirm(engine, clock) == expected
+    assert engine.pop_scores() == [PainScore("after", after)]
 
 
 @pytest.mark.parametrize(
@@ -181,9 +197,11 @@ def test_the_phone_answers_the_question_being_asked(clock, lower_back):
     answer = texts(engine.answer(Question.PAIN_BEFORE, 7))
     assert answer[0] == phrases.pain_noted(7)
     assert engine.status().state is State.INTRO
-    # The button cannot answer it a second time.
+    # Neither the button nor the phone can answer it a second time.
     clock.advance(1)
     engine.gesture(Gesture.PRESS)
+    engine.answer(Question.PAIN_BEFORE, 2)
+    confirm(engine, clock)
     assert engine.pop_scores() == [PainScore("before", 7)]
 
 
@@ -211,11 +229,10 @@ def test_after_a_workout_that_hurt_the_next_start_says_so_once(clock):
     first = texts(engine.gesture(Gesture.PRESS))
     assert first[0] == phrases.worse_last_time()
     engine.act(Action.END)
-    engine.act(Action.NEXT)  # confirm ending
-    while engine.status().state is not State.IDLE:
-        engine.act(Action.NEXT)
+    assert engine.status().state is State.DONE
     engine.set_people([me], current=1)
     again = texts(engine.gesture(Gesture.PRESS))
+    assert engine.status().state is State.INTRO
     assert phrases.worse_last_time() not in again
 
 
@@ -271,6 +288,7 @@ def test_a_press_at_a_name_starts_that_persons_routine(clock, count):
         assert due is not None
         clock.now = due
         said += texts(engine.tick())
+    clock.advance(0.5)
     answer = texts(engine.gesture(Gesture.PRESS))
     assert answer[0] == phrases.trainee_chosen(last.name)
     assert engine.status().routine_name == f"{last.name}'s routine"
@@ -298,6 +316,7 @@ def test_the_chosen_person_is_then_asked_about_pain(clock, lower_back):
     run(engine, clock, clock.now + 0.1)
     while "Bea" not in texts(engine.tick()):
         clock.now = engine.next_deadline() or clock.now
+    clock.advance(0.5)
     said = texts(engine.gesture(Gesture.PRESS))
     assert said == [phrases.trainee_chosen("Bea"), phrases.pain_question(before=True)]
     assert engine.status().question == "pain_before"

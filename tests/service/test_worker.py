@@ -285,7 +285,7 @@ def test_auto_verbosity_turns_brief_once_the_store_holds_two_finished_workouts(r
             rig.settle()  # each answer said in full before the next press cuts in
         said_setup = "Stand by a wall." in rig.spoken
         assert said_setup == (finished < 2), (finished, rig.spoken)
-        rig.press()  # back to ready
+        # The next press starts the next workout straight from the summary.
     assert rig.store.sessions_since(0.0, "taught") == 3
 
 
@@ -443,6 +443,7 @@ def test_progress_is_written_once_per_position_not_per_tick(rig, monkeypatch):
     rig.press()  # the hip flexor stretch is introduced
     rig.press()  # set 1, left side
     rig.press()  # the 30-second hold starts
+    rig.settle()  # ... once "Hold for 30 seconds." has been heard
     assert rig.spotter.status().state == State.HOLD
     before = len(writes)
     for _ in range(29):
