@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 
-from device.engine import phrases
+from device.engine import hints, phrases
 from device.engine.checkin import (
     Ask,
     Outcome,
@@ -30,7 +30,7 @@ from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.session import Coaching, SessionRecord, WorkoutSession
 from device.engine.state import SavedPosition
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
-from routines.model import Routine
+from routines.model import DEFAULT_CHECKIN_AREA, Routine
 
 __all__ = [
     "Coaching",
@@ -256,7 +256,10 @@ class Engine:
         return dataclasses.replace(
             status,
             question=str(self._ask.question),
+            checkin_area=None if self._ask.question is Question.WHO else self._ask.area,
             last_spoken=self._ask_said or self._ask.choice.question,
+            press_does=hints.answers(self._ask.question),
+            next_up=None,
         )
 
     def pop_scores(self) -> list[PainScore]:
@@ -359,12 +362,16 @@ class Engine:
             key = (trainee.id, trainee.last_workout, trainee.last_pain)
             if key not in self._warned:
                 self._warned.add(key)
-                warn = [phrases.worse_last_time()]
+                nxt = self._next_routine
+                area = nxt.checkin_area if nxt is not None else DEFAULT_CHECKIN_AREA
+                warn = [phrases.worse_last_time(area)]
         self._pain_before = None
         routine = self._running = self._next_routine
         if routine is not None and routine.checkin == "pain":
             self._start = action
-            ask = Ask.pain("before", start=self._clock(), step=self._choice_step)
+            ask = Ask.pain(
+                "before", start=self._clock(), step=self._choice_step, area=routine.checkin_area
+            )
             return self._open(ask, before=warn)
         return self._lines(warn, interrupt=True) + self._after(self._session.handle(action))
 
@@ -395,7 +402,7 @@ class Engine:
                 self._pain_before = answer.index
                 said.append(phrases.pain_noted(answer.index))
             else:
-                said += pain_feedback(self._pain_before, answer.index)
+                said += pain_feedback(self._pain_before, answer.index, area=ask.area)
         if ask.question is Question.PAIN_BEFORE and self._start is not None:
             start, self._start = self._start, None
             said += [line.text for line in self._after(self._session.handle(start))]
@@ -411,7 +418,9 @@ class Engine:
         if ended and routine is not None and routine.checkin == "pain":
             if any(s.moment == "after" for s in self._scores):
                 return lines  # given on the phone during the workout
-            ask = Ask.pain("after", start=self._clock(), step=self._choice_step)
+            ask = Ask.pain(
+                "after", start=self._clock(), step=self._choice_step, area=routine.checkin_area
+            )
             self._ask = ask
             self._ask_said = None
             return lines + self._lines(ask.choice.opening(), interrupt=False)
