@@ -70,10 +70,11 @@ class ExerciseDraft:
 
     @property
     def summary(self) -> str:
-        """The exercise in a few words, for its folded heading: "3 × 10 reps, each side"."""
+        """The exercise in a few words, for its folded heading: "3 x 10 reps, each side"
+        (with a multiplication sign)."""
         dose = f"{self.hold_seconds} s hold" if self.kind == "hold" else f"{self.reps} reps"
         each = ", each side" if self.sides == "both" else ""
-        return f"{self.sets} × {dose}{each}"
+        return f"{self.sets} \u00d7 {dose}{each}"
 
     @property
     def is_new(self) -> bool:

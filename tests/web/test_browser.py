@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import selectors
 import socket
@@ -407,7 +408,7 @@ def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
                     "marks => marks.map(m => m.getAttribute('cx'))"
                 )[:-1]  # the legend's mark comes last
             ]
-            assert len(xs) == 3 and min(b - a for a, b in zip(xs, xs[1:], strict=False)) > 50
+            assert len(xs) == 3 and min(b - a for a, b in itertools.pairwise(xs)) > 50
             expect(page.locator(".cards")).to_contain_text("knee pain 3 → 3")
             page.screenshot(path=str(tmp_path / "history.png"), full_page=True)
 

@@ -487,7 +487,7 @@ def test_stored_exercises_are_folded_and_a_new_one_is_open(client):
     blocks = exercise_blocks(page)
     assert len(blocks) == 4
     assert not any(b.startswith('<details class="exercise" id="exercise-0" open') for b in blocks)
-    assert 'Glute hip thrusts</strong> <span class="meta">3 × 10 reps' in page
+    assert 'Glute hip thrusts</strong> <span class="meta">3 \u00d7 10 reps' in page
     form = editor_fields(page)
     page = post_form(client, "/routines/lower-back/edit", {**form, "op": "add"}).get_data(
         as_text=True
