@@ -437,5 +437,17 @@ def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
             expect(page.locator("#ex-3-hold_seconds")).to_be_visible()
             expect(page.locator("#ex-3-reps")).to_be_hidden()
             expect(page.locator("#ex-3-tempo")).to_be_hidden()
+
+            # Settings: voice, volume and how much Spotter says on the first screen.
+            page.goto(spotter.url + "/settings/")
+            no_sideways_pan(page)
+            for common in ("#voice_id", "#voice_volume", "#verbosity"):
+                box = page.locator(common).bounding_box()
+                assert box["y"] + box["height"] <= 844, common
+            tall = page.evaluate("document.documentElement.scrollHeight")
+            print(f"settings: {tall} px, {tall / 844:.1f} screens")
+            page.screenshot(path=str(tmp_path / "settings.png"), full_page=True)
+            page.goto(spotter.url + "/people/")
+            no_sideways_pan(page)
         finally:
             browser.close()
