@@ -327,9 +327,9 @@ KNEE_ROUTINE = {
         },
     ],
 }
-# The editor's one per-set exercise, unfolded, measured 1,685 px tall before it showed only
-# the fields of its count mode.
-EDITOR_EXERCISE_BEFORE = 1685
+# The editor's per-set exercise below measured 1,623 px tall on this page before it showed
+# only the fields of its count mode.
+EDITOR_EXERCISE_BEFORE = 1623
 
 
 def seed_knee_routine(data_dir: Path, now: float) -> None:
@@ -396,7 +396,20 @@ def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
             page.screenshot(path=str(tmp_path / "now-question.png"), full_page=True)
             pain.get_by_role("button", name="3", exact=True).tap()
             expect(page.locator("#panel h1")).to_have_text("Straight leg raise")
-            expect(page.locator("#panel .press-does")).to_have_text("Press: start the first set")
+            does = page.locator("#panel .press-does")
+            expect(does).to_have_text("Press: start the first set")
+            press = page.get_by_role("button", name="Press", exact=True)
+            press.tap()
+            expect(does).to_have_text("Press: start the pacing")
+            press.tap()
+            expect(does).to_have_text("Press: stop the set early")
+            press.tap()
+            # The rest says what a press does and which set follows it.
+            expect(does).to_have_text("Press: skip the rest")
+            expect(page.locator("#panel .next-up")).to_have_text("Next: Set 2 of 2: 8 reps")
+            no_sideways_pan(page)
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            page.screenshot(path=str(tmp_path / "now-rest.png"), full_page=True)
 
             # History: no sideways pan, and two workouts on one day are two marks apart.
             page.goto(spotter.url + "/history")
