@@ -385,13 +385,17 @@ def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
             expect(pain.get_by_role("button")).to_have_count(11)
             expect(page.locator("#panel .press-does")).to_contain_text("choose the number")
             no_sideways_pan(page)
-            card = page.locator("#panel").bounding_box()
-            for n in range(11):
-                box = pain.get_by_role("button", name=str(n), exact=True).bounding_box()
-                assert (
-                    card["x"] <= box["x"] and box["x"] + box["width"] <= card["x"] + card["width"]
-                )
-                assert box["width"] >= 44 and box["height"] >= 44  # still a thumb's target
+            # Also with the phone's text set larger, as many people have it.
+            for text_size in ("100%", "125%"):
+                page.evaluate(f"document.documentElement.style.fontSize = '{text_size}'")
+                no_sideways_pan(page)
+                card = page.locator("#panel").bounding_box()
+                for n in range(11):
+                    box = pain.get_by_role("button", name=str(n), exact=True).bounding_box()
+                    right = box["x"] + box["width"]
+                    assert card["x"] <= box["x"] and right <= card["x"] + card["width"], text_size
+                    assert box["width"] >= 44 and box["height"] >= 44  # still a thumb's target
+            page.evaluate("document.documentElement.style.fontSize = ''")
             page.evaluate("document.activeElement && document.activeElement.blur()")
             page.screenshot(path=str(tmp_path / "now-question.png"), full_page=True)
             pain.get_by_role("button", name="3", exact=True).tap()
