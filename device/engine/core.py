@@ -252,6 +252,9 @@ class Engine:
         """What the phone page shows, with the question being asked."""
         status = self._session.status()
         if self._ask is None:
+            press = self._actions.get(Gesture.PRESS)
+            if press is Action.NEXT and len(self._people) > 1 and self._starts_workout(press):
+                return dataclasses.replace(status, press_does=hints.answers("who", asked=False))
             return status
         return dataclasses.replace(
             status,

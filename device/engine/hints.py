@@ -54,8 +54,11 @@ def _in_set(ex: Exercise, s: SessionState) -> str:
     return "count a rep"
 
 
-def answers(question: str) -> str:
-    """What a press does while a question is read out, option by option."""
+def answers(question: str, *, asked: bool = True) -> str:
+    """What a press does while a question is read out, option by option; not ``asked`` yet:
+    what the press that asks it does."""
+    if not asked:
+        return "say who is training"
     return "choose the name you hear" if question == "who" else "choose the number you hear"
 
 

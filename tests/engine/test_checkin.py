@@ -361,3 +361,14 @@ def test_the_knee_lines_are_rendered_in_advance():
     for line in phrases.checkin_lines("knee"):
         assert line in lines
     assert phrases.pain_question(before=True) not in lines
+
+
+def test_the_page_says_a_press_asks_who_then_picks_a_name(clock):
+    engine = Engine(clock, choice_step=STEP)
+    engine.set_people(people(2), current=1)
+    assert engine.status().press_does == "say who is training"
+    engine.gesture(Gesture.PRESS)
+    assert engine.status().press_does == "choose the name you hear"
+    engine.set_people(people(1), current=1)
+    assert engine.status().press_does is not None
+    assert engine.status().press_does.startswith("start ")
