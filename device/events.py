@@ -103,6 +103,12 @@ class Status:
     # The question Spotter is asking, answered by the button or the page: "who",
     # "pain_before" or "pain_after" (see device.engine.checkin.Question).
     question: str | None = None
+    # The body part a pain question asks about ("knee"), while one is asked.
+    checkin_area: str | None = None
+    # What the button's press does now ("start the hold"), and during a rest the set that
+    # follows it: the page shows both so nobody has to guess.
+    press_does: str | None = None
+    next_up: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``GET /api/status`` body."""
@@ -130,6 +136,9 @@ class Status:
                     "remaining_seconds",
                     "last_spoken",
                     "question",
+                    "checkin_area",
+                    "press_does",
+                    "next_up",
                 )
             },
         }

@@ -18,8 +18,11 @@ SideOrder = Literal["alternate", "one_side_first"]
 Side = Literal["left", "right"]
 CountMode = Literal["per_rep", "per_set", "paced"]
 # What Spotter asks before the first exercise and after the last: nothing, or how much
-# pain the user feels, 0 to 10.
+# pain the user feels, 0 to 10, in the routine's body part (``Routine.checkin_area``).
 CheckinMode = Literal["none", "pain"]
+# The body part a pain check-in asks about when the routine names none: the first
+# routines were all for the lower back, and their files say only ``checkin: pain``.
+DEFAULT_CHECKIN_AREA = "back"
 
 OTHER_SIDE: dict[Side, Side] = {"left": "right", "right": "left"}
 
@@ -163,6 +166,8 @@ class Routine:
     description: str = ""
     sessions_per_week: int | None = None
     checkin: CheckinMode = "none"
+    # The body part the pain check-in asks about ("knee", "left shoulder").
+    checkin_area: str = DEFAULT_CHECKIN_AREA
 
     @property
     def total_sets(self) -> int:
@@ -175,7 +180,9 @@ class Routine:
             out["description"] = self.description
         if self.sessions_per_week is not None:
             out["sessions_per_week"] = self.sessions_per_week
-        if self.checkin != "none":
+        if self.checkin != "none" and self.checkin_area != DEFAULT_CHECKIN_AREA:
+            out["checkin"] = {"kind": self.checkin, "area": self.checkin_area}
+        elif self.checkin != "none":
             out["checkin"] = self.checkin
         out["exercises"] = [e.to_dict() for e in self.exercises]
         return out

@@ -8,6 +8,8 @@ Rules worth knowing when writing a routine file:
   ``count`` only goes with ``reps``.
 - ``count: paced`` needs a ``tempo``: the phases of one rep, each ``{say: Up, seconds: 2}``;
   a tempo goes with nothing else.
+- ``checkin: pain`` asks about the back; ``checkin: {kind: pain, area: knee}`` names
+  the body part, which every question and answer of the check-in then uses.
 - Unknown fields are errors, so a typo never silently drops a setting.
 """
 
@@ -23,6 +25,7 @@ from typing import Final, cast
 from routines.errors import RoutineError
 from routines.fields import Problems, at
 from routines.model import (
+    DEFAULT_CHECKIN_AREA,
     CheckinMode,
     CountMode,
     Exercise,
@@ -58,6 +61,11 @@ ROUTINE_FIELDS: Final = (
     "exercises",
 )
 CHECKIN_MODES: Final = ("none", "pain")
+CHECKIN_FIELDS: Final = ("kind", "area")
+# The area is spoken inside sentences ("... in your knee"): a few words, no punctuation.
+MAX_AREA = 30
+MAX_AREA_WORDS = 4
+AREA_PATTERN: Final = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 EXERCISE_FIELDS: Final = (
     "name",
     "sets",
@@ -114,8 +122,7 @@ def parse_routine(data: object, *, source: str | None = None, caps: bool = True)
     goal = data.get("sessions_per_week")
     if goal is not None:
         goal = problems.whole_number("sessions_per_week", goal, 1, 14)
-    checkin = data.get("checkin", "none")
-    checkin = problems.choice("checkin", checkin, CHECKIN_MODES)
+    checkin, area = _checkin(problems, data.get("checkin", "none"))
     exercises = _exercises(problems, data, MAX_EXERCISES if caps else MAX_STORED_EXERCISES)
 
     if problems.errors:
@@ -128,6 +135,7 @@ def parse_routine(data: object, *, source: str | None = None, caps: bool = True)
         description=description or "",
         sessions_per_week=goal,
         checkin=cast(CheckinMode, checkin),
+        checkin_area=area,
     )
     counted = sum(e.sets * (e.reps or 0) * len(e.side_sequence) for e in exercises)
     if caps and counted > MAX_COUNTED_REPS:
@@ -171,6 +179,41 @@ def _required(problems: Problems, data: Mapping[object, object], prefix: str, ke
     if value is None:
         problems.add(at(prefix, key), "is required")
     return value
+
+
+def _checkin(problems: Problems, value: object) -> tuple[str | None, str]:
+    """The check-in's kind and body part, from ``pain`` or ``{kind: pain, area: knee}``."""
+    if not isinstance(value, Mapping):
+        return problems.choice("checkin", value, CHECKIN_MODES), DEFAULT_CHECKIN_AREA
+    value = cast(Mapping[object, object], value)
+    problems.unknown_fields("checkin", value, CHECKIN_FIELDS)
+    kind = _required(problems, value, "checkin", "kind")
+    kind = None if kind is None else problems.choice("checkin.kind", kind, CHECKIN_MODES)
+    area = value.get("area")
+    if area is None:
+        return kind, DEFAULT_CHECKIN_AREA
+    if kind == "none":
+        problems.add("checkin.area", "only applies with kind: pain")
+        return kind, DEFAULT_CHECKIN_AREA
+    return kind, _area(problems, area) or DEFAULT_CHECKIN_AREA
+
+
+def _area(problems: Problems, value: object) -> str | None:
+    text = problems.text("checkin.area", value, MAX_AREA)
+    if text is None:
+        return None
+    words = text.split()
+    if words[0].lower() in ("your", "my", "the"):
+        problems.add("checkin.area", f'leave out {words[0]!r}: Spotter says "your knee" itself')
+    elif len(words) > MAX_AREA_WORDS or not all(AREA_PATTERN.fullmatch(w) for w in words):
+        problems.add(
+            "checkin.area",
+            f"must name a body part in at most {MAX_AREA_WORDS} words of letters, "
+            "e.g. knee or lower back",
+        )
+    else:
+        return " ".join(words)
+    return None
 
 
 def _routine_id(problems: Problems, value: object, name: str | None) -> str | None:

@@ -11,7 +11,15 @@ from flask import Blueprint, Response, jsonify, request
 
 from routines.store import HistoryEntry
 from web_config.context import store
-from web_config.history import ALL, chosen_profile, entry_dict, minutes, profile_names, week_summary
+from web_config.history import (
+    ALL,
+    chosen_profile,
+    entry_dict,
+    minutes,
+    pain_areas,
+    profile_names,
+    week_summary,
+)
 
 bp = Blueprint("api_history", __name__, url_prefix="/api")
 
@@ -23,6 +31,7 @@ CSV_HEADER = (
     "sets_done",
     "sets_planned",
     "reps_short",
+    "pain_area",
     "pain_before",
     "pain_after",
     "ended_early",
@@ -60,11 +69,19 @@ def _blank(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _area(entry: HistoryEntry, areas: dict[str, str]) -> str:
+    """The body part of a workout's check-in; blank without one (or its routine gone)."""
+    if entry.pain_before is None and entry.pain_after is None:
+        return ""
+    return areas.get(entry.routine_id, "")
+
+
 @bp.route("/history.csv")
 def history_csv() -> Response:
     """One row per workout, oldest first, for a spreadsheet."""
     _, entries = _filtered()
     names = profile_names()
+    areas = pain_areas()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -78,6 +95,7 @@ def history_csv() -> Response:
                 e.sets_done,
                 _blank(e.sets_planned),
                 e.reps_short,
+                _cell(_area(e, areas)),
                 _blank(e.pain_before),
                 _blank(e.pain_after),
                 "yes" if not e.completed else "no",

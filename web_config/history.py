@@ -83,6 +83,12 @@ def entry_dict(entry: HistoryEntry, names: dict[int, str]) -> dict[str, Any]:
     }
 
 
+def pain_areas() -> dict[str, str]:
+    """The body part each stored routine's check-in asks about, by routine id. A workout
+    of a routine deleted since has no known area."""
+    return {stored.routine.id: stored.routine.checkin_area for stored in store().list_routines()}
+
+
 def profile_names() -> dict[int, str]:
     return {p.id: p.name for p in store().profiles()}
 
@@ -179,22 +185,21 @@ def charts(profile: Profile, entries: list[HistoryEntry], goal: int | None) -> d
     now = link().clock()
     weeks = week_counts(entries, now, CHART_WEEKS)
     first = weeks[0].start
-    span = max(1.0, now - first)
     checked = [
         e
         for e in reversed(entries)
         if e.finished_at >= first and (e.pain_before is not None or e.pain_after is not None)
     ]
-    points = [
-        PainPoint(min(1.0, (e.finished_at - first) / span), e.pain_before, e.pain_after)
-        for e in checked
-    ]
+    # One slot per workout, in order: two workouts on one day are two points, which a
+    # twelve-week time axis would draw on top of each other.
+    slots = max(1, len(checked) - 1)
+    points = [PainPoint(i / slots, e.pain_before, e.pain_after) for i, e in enumerate(checked)]
     who = profile.name
     pain: Markup = pain_chart(
         points,
         f"Pain before and after each workout, last {CHART_WEEKS} weeks ({who})",
-        short_date(first),
-        short_date(now),
+        short_date(checked[0].finished_at if checked else first),
+        short_date(checked[-1].finished_at if checked else now),
     )
     bars: Markup = weeks_chart(
         [WeekBar(short_date(w.start), w.sessions) for w in weeks],
@@ -223,6 +228,7 @@ def page() -> str:
         minutes=minutes,
         total_minutes=round(sum(minutes(e) for e in recent), 1),
         short_date=short_date,
+        areas=pain_areas(),
         **drawn,
     )
 

@@ -22,6 +22,7 @@ def _page(errors: dict[str, str] | None = None, status: int = 200) -> ResponseRe
             people=store().profiles(),
             current=store().current_profile().id,
             workouts=store().workouts_per_profile(),
+            routines=[stored.routine for stored in store().list_routines()],
             errors=errors or {},
         ),
         status,
@@ -33,6 +34,9 @@ def _fields(*, creating: bool) -> dict[str, object]:
     if "weekly_goal" in request.form:
         goal = request.form["weekly_goal"].strip()
         data["weekly_goal"] = None if goal == "" else number_or_text(goal)
+    if "routine_id" in request.form:
+        # Blank: no choice of their own, so the first routine (as for a new person).
+        data["routine_id"] = request.form["routine_id"] or None
     return parse_profile_changes(data, creating=creating)
 
 
@@ -59,7 +63,7 @@ def add() -> ResponseReturnValue:
 @bp.route("/<int:profile_id>", methods=["POST"])
 @login_required
 def change(profile_id: int) -> ResponseReturnValue:
-    """Rename a person or change their weekly goal."""
+    """Rename a person, or change their weekly goal or their own routine."""
     if store().get_profile(profile_id) is None:
         raise ApiError(404, "There is no such person.")
     try:

@@ -68,6 +68,19 @@ class ExerciseDraft:
             cues="\n".join(e.cues),
         )
 
+    @property
+    def summary(self) -> str:
+        """The exercise in a few words, for its folded heading: "3 x 10 reps, each side"
+        (with a multiplication sign)."""
+        dose = f"{self.hold_seconds} s hold" if self.kind == "hold" else f"{self.reps} reps"
+        each = ", each side" if self.sides == "both" else ""
+        return f"{self.sets} \u00d7 {dose}{each}"
+
+    @property
+    def is_new(self) -> bool:
+        """Nothing typed yet: it opens unfolded."""
+        return not self.name.strip()
+
     def to_data(self) -> dict[str, object]:
         """The exercise as a routine document, for ``parse_routine`` to judge."""
         data: dict[str, object] = {"name": self.name, "sets": number_or_text(self.sets)}
@@ -85,9 +98,11 @@ class ExerciseDraft:
         if self.sides == "both":
             data["first_side"] = self.first_side
             data["side_order"] = self.side_order
-            cues = {"left": self.side_cue_left.strip(), "right": self.side_cue_right.strip()}
-            if any(cues.values()):
-                data["side_cues"] = {side: text for side, text in cues.items() if text}
+        # Lines typed for each side go to validation whatever the sides, so a move done on
+        # one side refuses them by name rather than dropping them unseen.
+        cues = {"left": _one_line(self.side_cue_left), "right": _one_line(self.side_cue_right)}
+        if any(cues.values()):
+            data["side_cues"] = {side: text for side, text in cues.items() if text}
         for key in ("rest_seconds", "rest_after_seconds"):
             value = number_or_text(getattr(self, key))
             if value is not None:
@@ -106,6 +121,7 @@ class RoutineDraft:
     description: str = ""
     sessions_per_week: str = ""
     checkin: str = ""  # "pain" when the box is ticked
+    checkin_area: str = ""  # the body part it asks about; blank: the back
     version: str = ""
     exercises: list[ExerciseDraft] = field(default_factory=lambda: [ExerciseDraft()])
 
@@ -118,6 +134,7 @@ class RoutineDraft:
             description=routine.description,
             sessions_per_week=_text(routine.sessions_per_week),
             checkin="" if routine.checkin == "none" else routine.checkin,
+            checkin_area="" if routine.checkin == "none" else routine.checkin_area,
             version="" if version is None else str(version),
             exercises=[ExerciseDraft.from_exercise(e) for e in routine.exercises],
         )
@@ -139,6 +156,7 @@ class RoutineDraft:
             description=form.get("description", ""),
             sessions_per_week=form.get("sessions_per_week", ""),
             checkin=form.get("checkin", ""),
+            checkin_area=form.get("checkin_area", ""),
             version=form.get("version", ""),
             exercises=exercises,
         )
@@ -153,7 +171,9 @@ class RoutineDraft:
         goal = number_or_text(self.sessions_per_week)
         if goal is not None:
             data["sessions_per_week"] = goal
-        if self.checkin:
+        if self.checkin and self.checkin_area.strip():
+            data["checkin"] = {"kind": self.checkin, "area": self.checkin_area}
+        elif self.checkin:
             data["checkin"] = self.checkin
         data["exercises"] = [e.to_data() for e in self.exercises]
         return data
@@ -183,8 +203,10 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
     by_field: dict[str, str] = {}
     for key, message in errors.items():
         match = _EXERCISE_KEY.match(key)
-        side = re.fullmatch(r"exercises\[(\d+)\]\.side_cues\.(left|right)", key)
-        if side:
+        side = re.fullmatch(r"exercises\[(\d+)\]\.side_cues(?:\.(left|right))?", key)
+        if side and side.group(2) is None:
+            by_field.setdefault(f"ex-{side.group(1)}-side_cue_left", _ONE_SIDE_CUES)
+        elif side:
             by_field.setdefault(f"ex-{side.group(1)}-side_cue_{side.group(2)}", message)
         elif match and match.group(2) in known:
             line = re.fullmatch(r"\[(\d+)\](?:\.([a-z]+))?", key[match.end() :])
@@ -195,13 +217,24 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
             by_field.setdefault(name, message)
         elif key in ("id", "name", "description", "sessions_per_week", "checkin"):
             by_field.setdefault(key, message)
+        elif key in ("checkin.kind", "checkin.area"):
+            by_field.setdefault(key.replace(".kind", "").replace(".", "_"), message)
     return by_field
+
+
+_ONE_SIDE_CUES = (
+    "these lines are said as each side starts, and this move is done on one side: "
+    "choose \u201ceach side\u201d, or clear them"
+)
 
 
 def describe_errors(errors: Mapping[str, str]) -> list[str]:
     """Every validation error as a sentence that names its place in words (the first
     ``MAX_FIELDS_SHOWN``, each an excerpt)."""
-    shown = [f"{_readable(key)}: {message}" for key, message in short_fields(errors).items()]
+    shown = [
+        f"{_readable(key)}: {_ONE_SIDE_CUES if key.endswith('.side_cues') else message}"
+        for key, message in short_fields(errors).items()
+    ]
     if more := more_problems(errors):
         shown.append(f"and {more} more problems")
     return shown
@@ -209,6 +242,8 @@ def describe_errors(errors: Mapping[str, str]) -> list[str]:
 
 def _readable(key: str) -> str:
     # "exercises[2].setup[1]" reads better for people as "exercise 3, setup line 2".
+    if key.startswith("checkin."):
+        return "pain check-in, " + ("body part" if key.endswith("area") else "kind")
     match = _EXERCISE_KEY.match(key)
     if match is None:
         return key
@@ -243,6 +278,11 @@ def _phase(line: str) -> dict[str, object]:
         return {"say": say.strip(), "seconds": seconds}
     value = float(seconds)
     return {"say": say.strip(), "seconds": int(value) if value.is_integer() else value}
+
+
+def _one_line(text: str) -> str:
+    """A side's line typed over several lines, as the one sentence group it is said as."""
+    return " ".join(_lines(text))
 
 
 def _lines(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from device.engine import phrases as script
 from device.engine.choice import Answer, Choice, Outcome
-from routines.model import Routine
+from routines.model import DEFAULT_CHECKIN_AREA, Routine
 
 PAIN_SCORES = tuple(range(11))
 # Rehab practice treats a change of two points on the 0-10 scale as one that matters.
@@ -60,14 +60,14 @@ def worse_last_time(trainee: Trainee) -> bool:
     return after - before >= MEANINGFUL_CHANGE
 
 
-def pain_feedback(before: int | None, after: int) -> list[str]:
+def pain_feedback(before: int | None, after: int, *, area: str = DEFAULT_CHECKIN_AREA) -> list[str]:
     """What Spotter adds once an after-score is confirmed (it was said back first, and not
     corrected): a word on a change that matters, never a diagnosis; nothing otherwise."""
     if before is None:
         return []
     change = after - before
     if change >= MEANINGFUL_CHANGE:
-        return [script.pain_worse()]
+        return [script.pain_worse(area)]
     if change <= -MEANINGFUL_CHANGE:
         return [script.pain_better(-change)]
     return []
@@ -76,9 +76,13 @@ def pain_feedback(before: int | None, after: int) -> list[str]:
 class Ask:
     """One question being asked: its ``Choice`` and what it is for."""
 
-    def __init__(self, question: Question, choice: Choice) -> None:
+    def __init__(
+        self, question: Question, choice: Choice, *, area: str = DEFAULT_CHECKIN_AREA
+    ) -> None:
         self.question = question
         self.choice = choice
+        # The body part a pain question asks about, for its feedback and the page.
+        self.area = area
 
     @classmethod
     def who(cls, people: Sequence[Trainee], *, step: float) -> Ask:
@@ -88,15 +92,16 @@ class Ask:
         )
 
     @classmethod
-    def pain(cls, moment: str, *, step: float) -> Ask:
+    def pain(cls, moment: str, *, step: float, area: str = DEFAULT_CHECKIN_AREA) -> Ask:
         question = Question.PAIN_BEFORE if moment == "before" else Question.PAIN_AFTER
         return cls(
             question,
             Choice(
-                script.pain_question(before=moment == "before"),
+                script.pain_question(before=moment == "before", area=area),
                 [script.count(n) for n in PAIN_SCORES],
                 step=step,
             ),
+            area=area,
         )
 
     @property

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from device.engine import phrases
+from device.engine import hints, phrases
 from device.engine.checkin import (
     Ask,
     Outcome,
@@ -44,7 +44,7 @@ from device.events import (
     State,
     Status,
 )
-from routines.model import Routine
+from routines.model import DEFAULT_CHECKIN_AREA, Routine
 
 __all__ = [
     "Coaching",
@@ -74,6 +74,7 @@ class _Noted:
     until: float  # the correction window's end (estimated until that line is heard)
     mark: SessionMark | None  # the session before the workout started (a before-score)
     start: Action | None
+    area: str  # the body part asked about
 
 
 def _no_address() -> Sequence[str] | str | None:
@@ -347,11 +348,17 @@ class Engine:
         """What the phone page shows, with the question being asked."""
         status = self._session.status()
         if self._ask is None:
+            press = self._actions.get(Gesture.PRESS)
+            if press is Action.NEXT and len(self._people) > 1 and self._starts_workout(press):
+                return dataclasses.replace(status, press_does=hints.answers("who", asked=False))
             return status
         return dataclasses.replace(
             status,
             question=str(self._ask.question),
+            checkin_area=None if self._ask.question is Question.WHO else self._ask.area,
             last_spoken=self._ask_said or self._ask.choice.question,
+            press_does=hints.answers(self._ask.question),
+            next_up=None,
         )
 
     def pop_scores(self) -> list[PainScore]:
@@ -544,14 +551,17 @@ class Engine:
             key = (trainee.id, trainee.last_workout, trainee.last_pain)
             if key not in self._warned:
                 self._warned.add(key)
-                warn = [phrases.worse_last_time()]
+                nxt = self._next_routine
+                area = nxt.checkin_area if nxt is not None else DEFAULT_CHECKIN_AREA
+                warn = [phrases.worse_last_time(area)]
         self._pain_before = None
         self._answered = set()
         self._noted = None
         routine = self._running = self._next_routine
         if routine is not None and routine.checkin == "pain":
             self._start = action
-            return self._open(Ask.pain("before", step=self._choice_step), before=warn)
+            ask = Ask.pain("before", step=self._choice_step, area=routine.checkin_area)
+            return self._open(ask, before=warn)
         return _answering(self._lines(warn) + self._after(self._session.handle(action)))
 
     def _open(self, ask: Ask, *, before: Sequence[str] = ()) -> list[Line]:
@@ -599,6 +609,7 @@ class Engine:
                 self._clock() + CORRECT_SECONDS,
                 self._session.mark() if before else None,
                 start if before else None,
+                ask.area,
             )
             if before:
                 self._pain_before = answer.index
@@ -616,7 +627,7 @@ class Engine:
             self._session.restore(noted.mark)
             self._start = noted.start
             self._pain_before = None
-        return self._open(Ask.pain(noted.moment, step=self._choice_step))
+        return self._open(Ask.pain(noted.moment, step=self._choice_step, area=noted.area))
 
     def _confirm(self) -> list[Line]:
         """The correction window has passed: the score is kept, and advice may follow."""
@@ -625,7 +636,7 @@ class Engine:
         self._scores.append(PainScore(noted.moment, noted.score))
         if noted.moment == "before":
             return []
-        return self._lines(pain_feedback(self._pain_before, noted.score))
+        return self._lines(pain_feedback(self._pain_before, noted.score, area=noted.area))
 
     def _after(self, lines: list[Line]) -> list[Line]:
         """The session's lines, followed by the after-workout check-in once it has ended."""
@@ -640,7 +651,8 @@ class Engine:
         if ended and routine is not None and routine.checkin == "pain":
             if "after" in self._answered:
                 return lines  # given on the phone during the workout
-            return lines + self._ask_question(Ask.pain("after", step=self._choice_step))
+            ask = Ask.pain("after", step=self._choice_step, area=routine.checkin_area)
+            return lines + self._ask_question(ask)
         return lines
 
     def _use(self, trainee: Trainee) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Cue, Gesture
-from routines.model import Exercise, Side
+from routines.model import DEFAULT_CHECKIN_AREA, Exercise, Side
 
 
 class Cued(str):
@@ -496,14 +496,16 @@ def nobody_chosen() -> str:
     return "Nobody was chosen. Press when you are ready."
 
 
-def pain_question(*, before: bool) -> str:
+# The area is the routine's ("knee", "lower back", "hips"): the sentences are built so
+# that a singular and a plural read equally well.
+def pain_question(*, before: bool, area: str = DEFAULT_CHECKIN_AREA) -> str:
     """The pain check-in; the numbers zero to ten are read out next."""
     if before:
         return (
-            "How does your back feel right now? Zero is no pain, ten is the worst. "
-            "Press at your number."
+            f"How much pain do you feel in your {area} right now? Zero is none, ten is the "
+            "worst. Press at your number."
         )
-    return "And how does your back feel now? Press at your number."
+    return f"And now, how much pain in your {area}? Press at your number."
 
 
 def pain_skipped() -> str:
@@ -514,11 +516,11 @@ def pain_noted(score: int) -> str:
     return f"Noted: {score}."
 
 
-def pain_worse() -> str:
+def pain_worse(area: str = DEFAULT_CHECKIN_AREA) -> str:
     """Two or more points worse than before the workout: plain, gentle, never a diagnosis."""
     return (
-        "Your back hurts more than when you started. Go gentler next time, and if this keeps "
-        "happening, ask a physiotherapist or doctor."
+        f"There is more pain in your {area} than when you started. Go gentler next time, and "
+        "if this keeps happening, ask a physiotherapist or doctor."
     )
 
 
@@ -526,23 +528,23 @@ def pain_better(drop: int) -> str:
     return f"Down {drop} points since you started. Well done."
 
 
-def worse_last_time() -> str:
-    """Said once, at the start of the workout after one that left the back worse."""
+def worse_last_time(area: str = DEFAULT_CHECKIN_AREA) -> str:
+    """Said once, at the start of the workout after one that left the area worse."""
     return (
-        "Last time your back felt worse afterwards. "
+        f"Last time, your {area} hurt more after the workout than before. "
         "Take it easy today, and stop any move that hurts."
     )
 
 
-def checkin_lines() -> list[str]:
+def checkin_lines(area: str = DEFAULT_CHECKIN_AREA) -> list[str]:
     """Every fixed line of the pain check-in, in the order a workout needs them."""
     return [
-        pain_question(before=True),
+        pain_question(before=True, area=area),
         *(count(n) for n in range(11)),
         *(pain_noted(n) for n in range(11)),
         pain_skipped(),
-        worse_last_time(),
-        pain_question(before=False),
-        pain_worse(),
+        worse_last_time(area),
+        pain_question(before=False, area=area),
+        pain_worse(area),
         *(pain_better(n) for n in range(2, 11)),
     ]

@@ -103,7 +103,7 @@ def routine_lines(
     words = phrases.ButtonWords.for_actions(gesture_actions)
     ordered = [phrases.greeting(routine.name, words)]
     if routine.checkin == "pain":
-        ordered += phrases.checkin_lines()
+        ordered += phrases.checkin_lines(routine.checkin_area)
     for verbosity in ("full", "brief"):
         spoken, dynamic = _run_through(routine, default_rest, gesture_actions, verbosity)
         left_out = set(dynamic)

@@ -13,7 +13,7 @@ from copy import copy
 from dataclasses import dataclass, replace
 from typing import Any
 
-from device.engine import phrases
+from device.engine import hints, phrases
 from device.engine.state import (
     EPSILON,
     TIMED,
@@ -354,7 +354,13 @@ class WorkoutSession:
 
     def status(self) -> Status:
         """What the phone page shows."""
-        return self._s.status(self._clock(), idle_routine=self._routine)
+        status = self._s.status(self._clock(), idle_routine=self._routine)
+        press = self._actions.get(Gesture.PRESS)
+        return replace(
+            status,
+            press_does=hints.press_does(self._s, press, self._routine),
+            next_up=hints.next_up(self._s),
+        )
 
     def pop_finished(self) -> SessionRecord | None:
         """The record of a workout that finished or was ended, once."""

@@ -328,3 +328,69 @@ def test_the_page_start_is_not_asked_who_is_training(clock):
     engine.act(Action.NEXT)
     assert engine.status().question is None
     assert engine.status().routine_name == "Bea's routine"
+
+
+# -- the routine's body part -----------------------------------------------------------------
+
+
+def knee(checkin: str = "pain") -> Routine:
+    return dataclasses.replace(quick(checkin), checkin_area="knee")
+
+
+def test_every_pain_line_names_the_routines_body_part(clock):
+    engine = engine_with(clock, knee())
+    asked = texts(engine.gesture(Gesture.PRESS))
+    assert asked == [phrases.pain_question(before=True, area="knee")]
+    assert "your knee" in asked[0] and "back" not in asked[0]
+    assert engine.status().checkin_area == "knee"
+    assert engine.status().press_does == "choose the number you hear"
+    said = finish_quick(engine, clock, before=None)  # skipped before: no area needed
+    assert phrases.pain_question(before=False, area="knee") in said
+    assert engine.status().checkin_area == "knee"
+    count_to(engine, clock, 8)
+    clock.advance(0.5)
+    feedback = texts(engine.gesture(Gesture.PRESS))
+    assert feedback == [phrases.pain_noted(8)]
+
+
+def test_worse_feedback_and_next_days_caution_name_the_body_part(clock):
+    engine = engine_with(clock, knee())
+    finish_quick(engine, clock, before=2)
+    count_to(engine, clock, 6)
+    clock.advance(0.5)
+    assert texts(engine.gesture(Gesture.PRESS)) == [phrases.pain_noted(6)]
+    feedback = confirm(engine, clock)
+    assert feedback == [phrases.pain_worse("knee")]
+    assert "your knee" in feedback[0]
+    engine = engine_with(clock, knee())
+    engine.set_people([Trainee(1, "Me", knee(), last_pain=(2, 6))], current=1)
+    first = texts(engine.gesture(Gesture.PRESS))
+    assert first[0] == phrases.worse_last_time("knee")
+    assert "your knee" in first[0]
+
+
+def test_an_old_routine_asks_about_the_back(clock, lower_back):
+    assert lower_back.checkin_area == "back"
+    engine = engine_with(clock, lower_back)
+    assert "your back" in texts(engine.gesture(Gesture.PRESS))[0]
+    assert engine.status().checkin_area == "back"
+
+
+def test_the_knee_lines_are_rendered_in_advance():
+    from device.engine.preview import routine_lines
+
+    lines = routine_lines(knee())
+    for line in phrases.checkin_lines("knee"):
+        assert line in lines
+    assert phrases.pain_question(before=True) not in lines
+
+
+def test_the_page_says_a_press_asks_who_then_picks_a_name(clock):
+    engine = Engine(clock, choice_step=STEP)
+    engine.set_people(people(2), current=1)
+    assert engine.status().press_does == "say who is training"
+    engine.gesture(Gesture.PRESS)
+    assert engine.status().press_does == "choose the name you hear"
+    engine.set_people(people(1), current=1)
+    assert engine.status().press_does is not None
+    assert engine.status().press_does.startswith("start ")

@@ -827,3 +827,56 @@ def test_a_record_waits_for_collection_whatever_comes_after(session):
     record = session.pop_finished()
     assert record is not None and not record.completed
     assert session.pop_finished() is None
+
+
+# -- what the page says a press does, and what follows a rest -------------------------------
+
+KNEE = Routine(
+    id="knee",
+    name="Knee",
+    exercises=(
+        Exercise(name="Wall sit", sets=2, hold_seconds=5, rest_seconds=10, rest_after_seconds=10),
+        Exercise(name="Clamshells", sets=2, reps=2, sides="both"),
+    ),
+)
+
+
+def test_status_says_what_a_press_does_and_what_follows_a_rest(clock):
+    session = WorkoutSession(clock, default_rest=30)
+    session.set_routine(KNEE, sessions_this_week=0, weekly_goal=None)
+
+    def shown() -> tuple[str | None, str | None]:
+        status = session.status()
+        return status.press_does, status.next_up
+
+    assert shown() == ("start Knee", None)
+    press(session)
+    assert shown() == ("start the first set", None)
+    press(session)
+    assert shown() == ("start the hold", None)
+    press(session)
+    assert shown() == ("let go early", None)
+    press(session)
+    assert session.status().state is State.REST
+    assert shown() == ("skip the rest", "Set 2 of 2: 5 s hold")
+    assert session.status().to_dict()["next_up"] == "Set 2 of 2: 5 s hold"
+    press(session)
+    press(session)
+    press(session)
+    assert shown() == ("skip the rest", "Clamshells: 2 sets of 2 reps, each side")
+    press(session)
+    press(session)
+    assert shown() == ("count a rep", None)
+    press(session)
+    assert shown() == ("count the last rep", None)
+    session.handle(Action.PAUSE)
+    assert shown() == ("carry on", None)
+    session.handle(Action.END)
+    assert session.status().to_dict()["press_does"] == "get ready for the next workout"
+
+
+def test_a_press_mapped_elsewhere_is_described_as_what_it_does(clock):
+    actions = {**DEFAULT_GESTURE_ACTIONS, Gesture.PRESS: Action.REPEAT, Gesture.HOLD: Action.NEXT}
+    session = WorkoutSession(clock, gesture_actions=actions)
+    session.set_routine(KNEE, sessions_this_week=0, weekly_goal=None)
+    assert session.status().press_does == "hear that again"

@@ -473,3 +473,37 @@ def test_python_tags_are_never_executed() -> None:
 def test_byte_order_mark_is_accepted() -> None:
     text = "\ufeffname: A\nexercises: [{name: B, sets: 1, reps: 1}]\n"
     assert routine_from_yaml(text.encode("utf-8")).name == "A"
+
+
+def test_checkin_names_its_body_part_and_round_trips() -> None:
+    routine = parse_routine(with_change(("checkin",), {"kind": "pain", "area": " lower  back "}))
+    assert (routine.checkin, routine.checkin_area) == ("pain", "lower back")
+    knee = parse_routine(with_change(("checkin",), {"kind": "pain", "area": "knee"}))
+    assert routine_from_yaml(routine_to_yaml(knee)) == knee
+    assert "area: knee" in routine_to_yaml(knee)
+    # The plain form still means the back, and is written back the same way.
+    plain = parse_routine(with_change(("checkin",), "pain"))
+    assert plain.checkin_area == "back"
+    assert plain.to_dict()["checkin"] == "pain"
+    assert parse_routine(with_change(("checkin",), {"kind": "pain"})).checkin_area == "back"
+
+
+@pytest.mark.parametrize(
+    ("checkin", "field", "message"),
+    [
+        ({"kind": "pain", "area": ""}, "checkin.area", "must not be blank"),
+        ({"kind": "pain", "area": "k" * 31}, "checkin.area", "at most 30 characters"),
+        ({"kind": "pain", "area": "knee, hip"}, "checkin.area", "at most 4 words of letters"),
+        ({"kind": "pain", "area": "a b c d e"}, "checkin.area", "at most 4 words of letters"),
+        ({"kind": "pain", "area": "your knee"}, "checkin.area", "leave out 'your'"),
+        ({"kind": "pain", "area": 3}, "checkin.area", "must be text"),
+        ({"kind": "none", "area": "knee"}, "checkin.area", "only applies with kind: pain"),
+        ({"kind": "ache", "area": "knee"}, "checkin.kind", "must be one of: none, pain"),
+        ({"area": "knee"}, "checkin.kind", "is required"),
+        ({"kind": "pain", "part": "knee"}, "checkin.part", "unknown field"),
+    ],
+)
+def test_a_bad_checkin_names_its_field(checkin: object, field: str, message: str) -> None:
+    errors = errors_of(with_change(("checkin",), checkin))
+    assert list(errors) == [field]
+    assert message in errors[field]

@@ -35,6 +35,9 @@ def test_status_is_the_engine_snapshot_with_nulls_where_nothing_applies(client, 
         "remaining_seconds": None,
         "last_spoken": None,
         "question": None,
+        "checkin_area": None,
+        "press_does": None,
+        "next_up": None,
     }
     control.current = Status(
         state=State.SET,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import selectors
 import socket
@@ -125,7 +126,7 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             expect(heading).to_have_text("Lower-back relief")
             page.get_by_role("button", name="Press", exact=True).tap()
             # The shipped routine first asks about pain: the phone answers, 0 to 10.
-            pain = page.get_by_role("group", name="Before the workout: how much pain?")
+            pain = page.get_by_role("group", name="Before the workout: how much pain in your back?")
             expect(pain.get_by_role("button")).to_have_count(11)
             pain.get_by_role("button", name="4", exact=True).tap()
             expect(state).to_contain_text("Getting ready")
@@ -140,7 +141,7 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             page.get_by_role("button", name="End workout").tap()  # confirmed by the dialog
             expect(state).to_contain_text("Finished")
             # And after: the answer goes with the workout, into the history.
-            after = page.get_by_role("group", name="After the workout: how much pain?")
+            after = page.get_by_role("group", name="After the workout: how much pain in your back?")
             after.get_by_role("button", name="2", exact=True).tap()
             expect(after).to_have_count(0)
             page.get_by_role("link", name="History").tap()
@@ -159,6 +160,9 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             page.fill("#ex-1-sets", "1")
             page.check("input[name=ex-1-kind][value=hold]")
             page.fill("#ex-1-hold_seconds", "20")
+            # The first exercise, named and complete, was folded away when the second came.
+            expect(page.locator("#ex-0-cues")).to_be_hidden()
+            page.locator("#exercise-0 summary").tap()
             page.fill("#ex-0-cues", "Sit back slowly.\nStand tall.")
             page.locator(".editor .primary", has_text="Save").tap()
             card = page.locator("#routine-desk-break")
@@ -285,5 +289,182 @@ def test_a_phone_picks_who_trains_and_reads_their_history(tmp_path: Path) -> Non
             expect(page.get_by_text("No workouts yet")).to_be_visible()
             download = page.get_by_role("link", name="Download all of Alex's workouts (CSV)")
             expect(download).to_have_attribute("href", "/api/history.csv?profile=2")
+        finally:
+            browser.close()
+
+
+KNEE_ROUTINE = {
+    "id": "knee",
+    "name": "Knee strength",
+    "checkin": {"kind": "pain", "area": "knee"},
+    "exercises": [
+        {
+            "name": "Straight leg raise",
+            "sets": 2,
+            "reps": 8,
+            "count": "paced",
+            "tempo": [{"say": "Up", "seconds": 2}, {"say": "Down", "seconds": 2}],
+            "rest_seconds": 10,
+        },
+        {
+            "name": "Single-leg balance",
+            "sets": 2,
+            "hold_seconds": 20,
+            "sides": "both",
+            "side_order": "one_side_first",
+            "side_cues": {"left": "Stand on the left leg.", "right": "Stand on the right leg."},
+        },
+        {"name": "Clamshells", "sets": 2, "reps": 10, "sides": "both", "rest_seconds": 5},
+        {
+            "name": "Chair squats",
+            "sets": 3,
+            "reps": 10,
+            "count": "per_set",
+            "rest_seconds": 15,
+            "equipment": ["chair"],
+            "setup": ["Stand in front of the chair, feet hip-width apart."],
+            "cues": ["Sit back slowly.", "Stand tall."],
+        },
+    ],
+}
+# The editor's per-set exercise below measured 1,623 px tall on this page before it showed
+# only the fields of its count mode.
+EDITOR_EXERCISE_BEFORE = 1623
+
+
+def seed_knee_routine(data_dir: Path, now: float) -> None:
+    """The knee routine, active, and its check-ins: two workouts yesterday, one the day before."""
+    from routines.store import HistoryEntry, Store
+    from routines.validation import parse_routine
+
+    with Store.open(data_dir) as store:
+        store.save_routine(parse_routine(KNEE_ROUTINE))
+        store.set_active_routine("knee")
+        for finished, before, after in (
+            (now - 2 * 86400, 5, 4),
+            (now - 86400 - 6 * 3600, 4, 3),
+            (now - 86400, 3, 3),
+        ):
+            store.add_history(
+                HistoryEntry(
+                    routine_id="knee",
+                    routine_name="Knee strength",
+                    started_at=finished - 20 * 60,
+                    finished_at=finished,
+                    exercises_done=4,
+                    sets_done=9,
+                    completed=True,
+                    pain_before=before,
+                    pain_after=after,
+                    sets_planned=9,
+                )
+            )
+
+
+def no_sideways_pan(page: object) -> int:
+    width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+    assert width <= 390, f"the page is {width} px wide on a 390 px screen"
+    return int(width)
+
+
+def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    data_dir = tmp_path / "data"
+    seed_knee_routine(data_dir, time.time())
+    with running_spotter(data_dir) as spotter, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = phone(browser).new_page()  # type: ignore[attr-defined]
+            page.goto(spotter.url + "/")
+            expect(page.locator("#panel .press-does")).to_have_text("Press: start Knee strength")
+            page.get_by_role("button", name="Press", exact=True).tap()
+
+            # The question names the knee, and all eleven answers sit inside the card.
+            pain = page.get_by_role("group", name="Before the workout: how much pain in your knee?")
+            expect(pain.get_by_role("button")).to_have_count(11)
+            expect(page.locator("#panel .press-does")).to_contain_text("choose the number")
+            no_sideways_pan(page)
+            # Also with the phone's text set larger, as many people have it.
+            for text_size in ("100%", "125%"):
+                page.evaluate(f"document.documentElement.style.fontSize = '{text_size}'")
+                no_sideways_pan(page)
+                card = page.locator("#panel").bounding_box()
+                for n in range(11):
+                    box = pain.get_by_role("button", name=str(n), exact=True).bounding_box()
+                    right = box["x"] + box["width"]
+                    assert card["x"] <= box["x"] and right <= card["x"] + card["width"], text_size
+                    assert box["width"] >= 44 and box["height"] >= 44  # still a thumb's target
+            page.evaluate("document.documentElement.style.fontSize = ''")
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            page.screenshot(path=str(tmp_path / "now-question.png"), full_page=True)
+            pain.get_by_role("button", name="3", exact=True).tap()
+            expect(page.locator("#panel h1")).to_have_text("Straight leg raise")
+            does = page.locator("#panel .press-does")
+            expect(does).to_have_text("Press: start the first set")
+            press = page.get_by_role("button", name="Press", exact=True)
+            press.tap()
+            expect(does).to_have_text("Press: start the pacing")
+            press.tap()
+            expect(does).to_have_text("Press: stop the set early")
+            press.tap()
+            # The rest says what a press does and which set follows it.
+            expect(does).to_have_text("Press: skip the rest")
+            expect(page.locator("#panel .next-up")).to_have_text("Next: Set 2 of 2: 8 reps")
+            no_sideways_pan(page)
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            page.screenshot(path=str(tmp_path / "now-rest.png"), full_page=True)
+
+            # History: no sideways pan, and two workouts on one day are two marks apart.
+            page.goto(spotter.url + "/history")
+            no_sideways_pan(page)
+            chart = page.get_by_role("img", name="Pain before and after each workout")
+            xs = [
+                float(x)
+                for x in chart.locator("circle.before").evaluate_all(
+                    "marks => marks.map(m => m.getAttribute('cx'))"
+                )[:-1]  # the legend's mark comes last
+            ]
+            assert len(xs) == 3 and min(b - a for a, b in itertools.pairwise(xs)) > 50
+            expect(page.locator(".cards")).to_contain_text("knee pain 3 → 3")
+            page.screenshot(path=str(tmp_path / "history.png"), full_page=True)
+
+            # The editor: every exercise folded; a per-set one shows only its own fields.
+            page.goto(spotter.url + "/routines/knee/edit")
+            no_sideways_pan(page)
+            expect(page.locator("#checkin_area")).to_have_value("knee")
+            expect(page.locator("details.exercise[open]")).to_have_count(0)
+            page.locator("#exercise-3 summary").tap()
+            expect(page.locator("#ex-3-reps")).to_be_visible()
+            for hidden in ("tempo", "hold_seconds", "first_side", "side_order", "side_cue_left"):
+                expect(page.locator(f"#ex-3-{hidden}")).to_be_hidden()
+            height = page.locator("#exercise-3").bounding_box()["height"]
+            print(f"per-set exercise unfolded: {height:.0f} px (was {EDITOR_EXERCISE_BEFORE})")
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            page.screenshot(path=str(tmp_path / "editor.png"), full_page=True)
+            assert height < EDITOR_EXERCISE_BEFORE * 0.6
+            no_sideways_pan(page)
+            # Choosing another count mode or sides shows their fields at once.
+            page.select_option("#ex-3-count", "paced")
+            expect(page.locator("#ex-3-tempo")).to_be_visible()
+            page.select_option("#ex-3-sides", "both")
+            expect(page.locator("#ex-3-side_cue_left")).to_be_visible()
+            assert page.locator("#ex-3-side_cue_left").evaluate("e => e.tagName") == "TEXTAREA"
+            page.check("input[name=ex-3-kind][value=hold]")
+            expect(page.locator("#ex-3-hold_seconds")).to_be_visible()
+            expect(page.locator("#ex-3-reps")).to_be_hidden()
+            expect(page.locator("#ex-3-tempo")).to_be_hidden()
+
+            # Settings: voice, volume and how much Spotter says on the first screen.
+            page.goto(spotter.url + "/settings/")
+            no_sideways_pan(page)
+            for common in ("#voice_id", "#voice_volume", "#verbosity"):
+                box = page.locator(common).bounding_box()
+                assert box["y"] + box["height"] <= 844, common
+            tall = page.evaluate("document.documentElement.scrollHeight")
+            print(f"settings: {tall} px, {tall / 844:.1f} screens")
+            page.screenshot(path=str(tmp_path / "settings.png"), full_page=True)
+            page.goto(spotter.url + "/people/")
+            no_sideways_pan(page)
         finally:
             browser.close()

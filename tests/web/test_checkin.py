@@ -89,7 +89,7 @@ def test_the_now_page_shows_the_question_with_eleven_buttons(client, control):
     assert "how much pain" not in client.get("/now/panel").get_data(as_text=True)
     control.current = Status(state=State.IDLE, routine_id="lower-back", question="pain_before")
     panel = client.get("/now/panel").get_data(as_text=True)
-    assert "Before the workout: how much pain?" in panel
+    assert "Before the workout: how much pain in your back?" in panel
     for n in range(11):
         assert f'action="/now/pain/before/{n}"' in panel
     # While Spotter asks, the page offers no start of its own.
@@ -109,3 +109,36 @@ def test_picking_a_name_while_spotter_asks_answers_it(client, store, control):
     assert control.calls == [("answer", ("who", sam))]
     # The daemon makes the choice and keeps it; the page does not write it too.
     assert store.current_profile().id == 1
+
+
+def test_the_question_on_the_now_page_names_the_routines_body_part(client, control):
+    control.current = Status(
+        state=State.IDLE,
+        routine_id="knee",
+        question="pain_after",
+        checkin_area="knee",
+        press_does="choose the number you hear",
+    )
+    panel = client.get("/now/panel").get_data(as_text=True)
+    assert "After the workout: how much pain in your knee?" in panel
+    assert "Press: choose the number you hear" in panel
+    assert client.get("/api/status").get_json()["checkin_area"] == "knee"
+
+
+def test_the_now_page_says_what_press_does_and_what_follows_the_rest(client, control):
+    control.current = Status(
+        state=State.REST,
+        routine_id="knee",
+        exercise_index=0,
+        exercise_name="Wall sit",
+        set=2,
+        sets=3,
+        remaining_seconds=8,
+        press_does="skip the rest",
+        next_up="Set 2 of 3: 30 s hold",
+    )
+    panel = client.get("/now/panel").get_data(as_text=True)
+    assert "Press: skip the rest" in panel
+    assert "Set 2 of 3: 30 s hold" in panel
+    body = client.get("/api/status").get_json()
+    assert (body["press_does"], body["next_up"]) == ("skip the rest", "Set 2 of 3: 30 s hold")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 
@@ -113,6 +114,7 @@ def test_csv_has_the_header_and_one_row_per_workout(client, store):
         "12",
         "12",
         "0",
+        "back",
         "5",
         "3",
         "no",
@@ -126,6 +128,7 @@ def test_csv_has_the_header_and_one_row_per_workout(client, store):
         "12",
         "",
         "3",
+        "",
         "",
         "",
         "yes",
@@ -167,9 +170,9 @@ def test_the_history_page_draws_both_charts_with_tables(client, store):
     assert weeks.count('class="bar ') == 12
     assert 'class="goal"' in weeks
     # The figures are in tables too, for screen readers.
-    assert "<td>7</td><td>4</td>" in page
+    assert "<td>back</td><td>7</td><td>4</td>" in page
     assert "Glute hip thrusts set 2, 8 of 10" in page
-    assert "pain 5 → 6" in page
+    assert "back pain 5 → 6" in page
     assert 'href="/api/history.csv?profile=1"' in page
 
 
@@ -221,3 +224,40 @@ def test_streak_counts_weeks_in_a_row_with_the_goal_met(store, per_week, goal, e
             at = WEDNESDAY_NOON - i * WEEK - (k + 1) * 3600
             entries.append(add_workout(store, at, 10))
     assert streak(entries, WEDNESDAY_NOON, goal) == expected
+
+
+def test_two_workouts_on_one_day_are_two_points(client, store):
+    add_workout(store, WEDNESDAY_NOON - 5 * 3600, 20, pain_before=6, pain_after=3)
+    add_workout(store, WEDNESDAY_NOON - 3600, 20, pain_before=4, pain_after=2)
+    page = client.get("/history").get_data(as_text=True)
+    pain = re.findall(r"<svg.*?</svg>", page, re.S)[0]
+    spots = re.findall(r'<circle class="before" cx="([\d.]+)" cy="([\d.]+)"', pain)[:-1]
+    xs = [float(x) for x, _ in spots]
+    assert len(xs) == 2
+    assert xs[1] - xs[0] > 100  # far apart, not drawn on top of each other
+
+
+def test_a_knee_routines_check_ins_say_knee_in_history_and_csv(client, store):
+    from routines.validation import parse_routine
+    from tests.web_support import simple_routine
+
+    store.save_routine(
+        parse_routine(
+            {**simple_routine("Knee"), "id": "knee", "checkin": {"kind": "pain", "area": "knee"}}
+        )
+    )
+    store.add_history(
+        dataclasses.replace(
+            add_workout(store, WEDNESDAY_NOON - 3600, 20, pain_before=3, pain_after=5),
+            id=None,
+            started_at=WEDNESDAY_NOON - 3000,
+            finished_at=WEDNESDAY_NOON - 1800,
+            routine_id="knee",
+            routine_name="Knee",
+        )
+    )
+    page = client.get("/history").get_data(as_text=True)
+    assert "knee pain 3 → 5" in page
+    assert "<td>knee</td><td>3</td><td>5</td>" in page
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/history.csv").get_data(as_text=True))))
+    assert [r["pain_area"] for r in rows] == ["back", "knee"]

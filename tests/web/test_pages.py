@@ -403,3 +403,26 @@ def test_an_internal_failure_is_a_plain_500_without_a_traceback(store, web_clock
 def test_the_secret_key_is_the_devices_own(app, store: Store):
     assert app.secret_key == store.secret("flask")
     assert len(app.secret_key) >= 32
+
+
+def test_settings_put_voice_volume_and_verbosity_first_and_fold_the_rest(client):
+    page = client.get("/settings/").get_data(as_text=True)
+    first_fold = page.index("<details")
+    for common in ('id="voice_id"', 'id="voice_volume"', 'id="verbosity"'):
+        assert page.index(common) < first_fold
+    for folded in (
+        'id="voice_rate"',
+        'id="gesture-press"',
+        'id="default_rest_seconds"',
+        'id="pin"',
+    ):
+        assert page.index(folded) > first_fold
+    assert '<details class="card group" open' not in page
+
+
+def test_a_folded_group_with_a_bad_field_opens(client, store):
+    response = post_form(client, "/settings/", settings_form(hold_ms="3000", long_hold_ms="2000"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    opened = re.findall(r'<details class="card group" open>\s*<summary><h2>([^<]+)', page)
+    assert opened == ["Button"]

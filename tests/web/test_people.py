@@ -55,3 +55,33 @@ def test_the_last_person_stays(client, store):
     response = post_form(client, "/people/1/delete", {"confirm": "yes"})
     assert response.status_code == 409
     assert len(store.profiles()) == 1
+
+
+def test_each_person_chooses_their_own_routine_on_the_people_page(client, store, control):
+    from routines.validation import parse_routine
+    from tests.web_support import simple_routine
+
+    store.save_routine(parse_routine({**simple_routine("Knee"), "id": "knee"}))
+    sam = store.create_profile({"name": "Sam"}).id
+    page = client.get("/people/").get_data(as_text=True)
+    assert f'<select id="routine-{sam}" name="routine_id">' in page
+    assert '<option value="knee">Knee</option>' in page
+    response = post_form(client, f"/people/{sam}", {"name": "Sam", "routine_id": "knee"})
+    assert response.status_code == 302
+    assert store.active_routine(sam).routine.id == "knee"  # type: ignore[union-attr]
+    assert store.active_routine(1).routine.id == "lower-back"  # type: ignore[union-attr]
+    assert control.names()[-1] == "reload"
+    page = client.get("/people/").get_data(as_text=True)
+    assert '<option value="knee" selected>Knee</option>' in page
+    # Blank gives them no routine of their own again: the first one.
+    post_form(client, f"/people/{sam}", {"name": "Sam", "routine_id": ""})
+    assert store.get_profile(sam).routine_id is None  # type: ignore[union-attr]
+
+
+def test_a_routine_gone_meanwhile_is_named_beside_the_field(client, store):
+    sam = store.create_profile({"name": "Sam"}).id
+    before = contents(store)
+    response = post_form(client, f"/people/{sam}", {"name": "Sam", "routine_id": "gone"})
+    assert response.status_code == 422
+    assert "there is no routine with id" in response.get_data(as_text=True)
+    assert contents(store) == before

@@ -427,3 +427,95 @@ def test_a_form_asking_for_too_many_exercises_is_capped(client, store):
     response = post_form(client, "/routines/new", {"name": "Many", "exercise_count": "100000"})
     assert response.status_code in (413, 422)
     assert contents(store) == before
+
+
+# -- the editor on a phone: the check-in's body part, folded exercises, fields per mode --------
+
+
+def test_the_editor_sets_the_check_ins_body_part(client, store):
+    form = editor_fields(client.get("/routines/lower-back/edit").get_data(as_text=True))
+    assert form["checkin_area"] == "back"
+    form.update({"checkin_area": "left knee", "op": "save"})
+    assert client.post("/routines/lower-back/edit", data=form).status_code == 302
+    routine = store.get_routine("lower-back").routine
+    assert (routine.checkin, routine.checkin_area) == ("pain", "left knee")
+    assert "area: left knee" in client.get("/routines/lower-back/export").get_data(as_text=True)
+    form = editor_fields(client.get("/routines/lower-back/edit").get_data(as_text=True))
+    assert form["checkin_area"] == "left knee"
+
+
+def test_a_bad_body_part_is_named_beside_its_field(client, store):
+    before = contents(store)
+    form = new_routine_form(checkin="pain", checkin_area="knee; hip!")
+    response = post_form(client, "/routines/new", form)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="checkin_area-error"' in page
+    assert "pain check-in, body part: must name a body part" in page
+    assert contents(store) == before
+
+
+def test_a_side_line_typed_for_a_one_sided_move_is_refused_by_name(client, store):
+    before = contents(store)
+    form = new_routine_form(**{"ex-1-side_cue_left": "Left hand on the wall."})
+    response = post_form(client, "/routines/new", form)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="ex-1-side_cue_left-error"' in page
+    assert "choose “each side”, or clear them" in page
+    # The line is still there to fix, and its block shows despite "one side".
+    assert "Left hand on the wall.</textarea>" in page
+    assert re.search(r'class="for-both keep"[^>]*>\s*<label for="ex-1-side_cue_left"', page)
+    assert contents(store) == before
+
+
+def test_side_lines_are_text_areas_and_several_lines_are_one_line_said(client, store):
+    page = client.get("/routines/new").get_data(as_text=True)
+    assert re.search(r'<textarea id="ex-0-side_cue_left"', page)
+    form = new_routine_form(**{"ex-0-side_cue_right": "Right hand on the chair.\nLook ahead."})
+    assert post_form(client, "/routines/new", form).status_code == 302
+    neck = store.get_routine("desk-break").routine.exercises[0]
+    assert neck.side_cue("right") == "Right hand on the chair. Look ahead."
+
+
+def exercise_blocks(page: str) -> list[str]:
+    return re.findall(r'<details class="exercise".*?</details>', page, re.S)
+
+
+def test_stored_exercises_are_folded_and_a_new_one_is_open(client):
+    page = client.get("/routines/lower-back/edit").get_data(as_text=True)
+    blocks = exercise_blocks(page)
+    assert len(blocks) == 4
+    assert not any(b.startswith('<details class="exercise" id="exercise-0" open') for b in blocks)
+    assert 'Glute hip thrusts</strong> <span class="meta">3 \u00d7 10 reps' in page
+    form = editor_fields(page)
+    page = post_form(client, "/routines/lower-back/edit", {**form, "op": "add"}).get_data(
+        as_text=True
+    )
+    opened = re.findall(r'<details class="exercise" id="exercise-(\d+)" open>', page)
+    assert opened == ["4"]
+
+
+def test_each_field_shows_only_with_its_kind_count_mode_and_sides(client):
+    page = client.get("/routines/new").get_data(as_text=True)
+
+    def block_of(field: str) -> str:
+        """The class of the block that holds the field (none: always shown)."""
+        at = page.index(f'id="{field}"')
+        start = max(page.rfind(tag, 0, at) for tag in ("<div", "</div>", "<fieldset"))
+        opener = page[start : page.index(">", start)]
+        found = re.match(r'<div class="(for-[a-z]+)', opener)
+        return found.group(1) if found else ""
+
+    assert block_of("ex-0-reps") == "for-reps"
+    assert block_of("ex-0-count") == "for-reps"
+    assert block_of("ex-0-hold_seconds") == "for-hold"
+    assert block_of("ex-0-tempo") == "for-paced"
+    for field in ("ex-0-first_side", "ex-0-side_order", "ex-0-side_cue_left"):
+        assert block_of(field) == "for-both"
+    assert block_of("checkin_area") == "for-checkin"
+    for always in ("ex-0-name", "ex-0-sets", "ex-0-sides", "ex-0-rest_seconds", "ex-0-cues"):
+        assert block_of(always) == ""
+    css = client.get("/static/spotter.css").get_data(as_text=True)
+    assert ".exercise:has(input[value=hold]:checked) .for-reps" in css
+    assert ".exercise:not(:has(option[value=paced]:checked)) .for-paced" in css
