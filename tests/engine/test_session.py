@@ -872,7 +872,7 @@ def test_status_says_what_a_press_does_and_what_follows_a_rest(clock):
     session.handle(Action.PAUSE)
     assert shown() == ("carry on", None)
     session.handle(Action.END)
-    assert session.status().to_dict()["press_does"] == "get ready for the next workout"
+    assert session.status().to_dict()["press_does"] == "start the next workout"
 
 
 def test_a_press_mapped_elsewhere_is_described_as_what_it_does(clock):
