@@ -28,6 +28,7 @@ from device.engine.checkin import (
 from device.engine.gestures import Edge, GestureDetector, GestureTimings
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.session import Coaching, SessionRecord, WorkoutSession
+from device.engine.speech_time import estimate_seconds
 from device.engine.state import SavedPosition
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
 from routines.model import Routine
@@ -65,6 +66,7 @@ class Engine:
         address: Callable[[], Sequence[str] | str | None] = _no_address,
         recovery: PinRecovery | None = None,
         choice_step: float = 1.0,
+        speech_seconds: Callable[[str], float] = estimate_seconds,
     ) -> None:
         """``clock`` is the only time the engine knows; ``address`` gives the phone page's
         URLs, asked only when they are about to be spoken; ``recovery`` watches for the
@@ -74,7 +76,7 @@ class Engine:
         self._made: list[Gesture] = []
         self._recovered: list[Recovery] = []
         self._gestures = GestureDetector()
-        self._session = WorkoutSession(clock, address=address)
+        self._session = WorkoutSession(clock, address=address, speech_seconds=speech_seconds)
         self._actions: dict[Gesture, Action] = {}
         self._choice_step = choice_step
         self._people: tuple[Trainee, ...] = ()
@@ -119,7 +121,10 @@ class Engine:
             long_hold=timings.long_hold,
         )
         self._session.configure(
-            default_rest=default_rest, gesture_actions=gesture_actions, coaching=coaching
+            default_rest=default_rest,
+            gesture_actions=gesture_actions,
+            coaching=coaching,
+            double_window=timings.double_window,
         )
 
     def set_routine(

@@ -110,24 +110,36 @@ def routine_lines(
         ordered += [text for text in spoken if text not in left_out]
     ordered += paced_lines(routine)
     total = len(routine.exercises)
+    in_use: tuple[str, ...] = ()
     for number, exercise in enumerate(routine.exercises, start=1):
+        bring = tuple(item for item in exercise.equipment if item not in in_use)
+        in_use = exercise.equipment
         for brief in (False, True):
-            ordered += phrases.exercise_intro(exercise, number, total, brief=brief, words=words)
+            for named in ((), bring):
+                ordered += phrases.exercise_intro(
+                    exercise, number, total, brief=brief, words=words, equipment=named
+                )
             for side in exercise.side_sequence:
                 for set_number in range(1, exercise.sets + 1):
-                    for last in (False, True):
+                    for last, cues in ((False, False), (True, False), (False, True), (True, True)):
                         ordered += phrases.set_announcement(
-                            exercise, set_number, side, words, brief=brief, last=last
+                            exercise, set_number, side, words, brief=brief, last=last, cues=cues
                         )
                 if side is not None:
                     ordered += phrases.switch_side(exercise, side, words, brief=brief)
         ordered += phrases.exercise_intro(exercise, number, total, with_cues=True, words=words)
         ordered += phrases.keep_holding(exercise, words)
-        ordered += phrases.up_next(exercise)
+        ordered += phrases.up_next(exercise, bring)
+        ordered += phrases.up_next_short(exercise, bring)
         ordered.append(phrases.task(exercise, words))
         if exercise.reps is not None:
             ordered += [phrases.rep_of(n, exercise.reps) for n in range(1, exercise.reps + 1)]
-            ordered += [phrases.reps_done(n, exercise.reps) for n in range(exercise.reps)]
+            for done in range(1, exercise.reps):
+                ordered.append(
+                    phrases.resume_paced_task(done + 1, words)
+                    if exercise.is_paced
+                    else phrases.reps_to_go(done, exercise, words)
+                )
         if exercise.hold_seconds is not None:
             ordered.append(phrases.hold_start(exercise.hold_seconds))
     ordered += (
