@@ -314,6 +314,8 @@ class Voice:
         """What the queue plays for ``line``: its words, its tone, or the tone then the words."""
         words = [line.text] if line.text.strip() else []
         style = self._settings.cue_sounds
+        if line.cue is Cue.PRESS:  # the tick that answers a press at once, in every style
+            return [cue_text(line.cue)]
         if line.cue is None or style == "words":
             return words
         if style == "tones" and line.cue.replaces_words:
@@ -323,7 +325,7 @@ class Voice:
     @staticmethod
     def _with_tones(texts: tuple[str, ...], settings: VoiceSettings) -> tuple[str, ...]:
         if settings.cue_sounds == "words":
-            return texts
+            return (cue_text(Cue.PRESS), *texts)
         return tuple(dict.fromkeys([*(cue_text(cue) for cue in Cue), *texts]))
 
     def _as_rendered(self, settings: VoiceSettings) -> VoiceSettings:
