@@ -76,7 +76,12 @@ class Engine:
         self._made: list[Gesture] = []
         self._recovered: list[Recovery] = []
         self._gestures = GestureDetector()
-        self._session = WorkoutSession(clock, address=address, speech_seconds=speech_seconds)
+        self._session = WorkoutSession(
+            clock,
+            address=address,
+            speech_seconds=speech_seconds,
+            double_pending=lambda: self._gestures.second_press_down,
+        )
         self._actions: dict[Gesture, Action] = {}
         self._choice_step = choice_step
         self._people: tuple[Trainee, ...] = ()

@@ -160,7 +160,10 @@ def routine_lines(
                         )
                 if side is not None:
                     ordered += phrases.switch_side(exercise, side, words, brief=brief)
-        ordered += phrases.exercise_intro(exercise, number, total, with_cues=True, words=words)
+        for named in (exercise.equipment, bring):
+            ordered += phrases.exercise_intro(
+                exercise, number, total, with_cues=True, words=words, equipment=named
+            )
         ordered += phrases.keep_holding(exercise, words)
         ordered += phrases.up_next(exercise, bring)
         ordered += phrases.up_next_short(exercise, bring)

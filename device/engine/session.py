@@ -99,17 +99,20 @@ class WorkoutSession:
         address: Callable[[], Sequence[str] | str | None] = _no_address,
         speech_seconds: Callable[[str], float] = estimate_seconds,
         double_window: float = 0.0,
+        double_pending: Callable[[], bool] = lambda: False,
     ) -> None:
         """``address`` gives the phone page's URLs, the best first; it is asked only when
         the address is about to be spoken (idle or done), never mid-workout, and again each time,
         because Wi-Fi often comes up after Spotter does. ``speech_seconds`` says how long
         a line takes to say (the voice's real audio where it has it), which decides what
         fits in a short rest. ``double_window`` is how long a second press may follow a
-        press and make a double: a press's words wait that long (see ``handle_gesture``)."""
+        press and make a double: a press's words wait that long (see ``handle_gesture``),
+        or, while ``double_pending`` says such a second press is down, until it is decided."""
         self._clock = clock
         self._address = address
         self._speech_seconds = speech_seconds
         self._double_window = double_window
+        self._double_pending = double_pending
         # A press's words, held back until no double can follow: (when due, lines).
         self._held: tuple[float, list[Line]] | None = None
         self._coaching = replace(coaching or Coaching(), default_rest=default_rest)
@@ -221,7 +224,7 @@ class WorkoutSession:
         now = self._clock()
         s = self._s
         lines: list[Line] = []
-        if self._held is not None and now + EPSILON >= self._held[0]:
+        if self._held is not None and now + EPSILON >= self._held[0] and not self._double_pending():
             lines, self._held = self._held[1], None
         while s.timed:
             due = now - s.phase_start + EPSILON
@@ -281,7 +284,8 @@ class WorkoutSession:
     def next_deadline(self) -> float | None:
         """Clock time of the next thing ``tick`` will do; None when nothing is timed."""
         due = self._deadline()
-        if self._held is not None:
+        # While a second press is down its release decides, not the clock.
+        if self._held is not None and not self._double_pending():
             return self._held[0] if due is None else min(due, self._held[0])
         return due
 

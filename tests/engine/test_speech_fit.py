@@ -424,3 +424,34 @@ def test_without_a_double_gesture_a_press_is_never_held_back(clock):
     )
     engine.act(Action.NEXT)
     assert texts(tap(engine, clock))[0] == "Set 1 of 2."
+
+
+def test_a_second_press_still_down_when_the_window_closes_keeps_the_words_back(clock):
+    engine = mid_set(clock)
+    tap(engine, clock)  # one rep counted
+    clock.advance(1)
+    engine.tick()
+    tap(engine, clock)  # the last rep: its words wait
+    clock.advance(TIMINGS.double_window - 0.05)
+    engine.edge(Edge(True, clock.now))  # the second press goes down in time...
+    clock.advance(0.1)  # ...and is still down as the window closes
+    assert engine.tick() == []
+    deadline = engine.next_deadline()
+    assert deadline is None or deadline > clock.now
+    clock.advance(0.05)
+    answer = engine.edge(Edge(False, clock.now))  # a double after all
+    assert texts(answer)[0] == "Going back."
+    assert "Set done." not in texts(answer)
+
+
+def test_an_introduction_asked_again_leaves_out_what_is_in_use_and_is_rendered_ahead(clock):
+    bridge = Exercise(name="Bridge", sets=1, reps=1, rest_after_seconds=0, equipment=MAT)
+    curl = Exercise(name="Curl up", sets=1, reps=1, equipment=(*MAT, "towel"), setup=("Lie",))
+    routine = Routine(id="r", name="R", exercises=(bridge, curl))
+    s = session(clock, bridge, curl)
+    press(s)
+    said = press(s)  # no rest: straight into the next introduction
+    assert "You need: towel." in said
+    again = texts(s.handle(Action.REPEAT))
+    assert "You need: towel." in again
+    assert set(said + again) <= set(routine_lines(routine))
