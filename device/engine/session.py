@@ -199,7 +199,9 @@ class WorkoutSession:
         lines = self._lines(self._act(action, now + delay), interrupt=True)
         if before is not None:
             self._undo = (now, *before)
-        if delay > 0 and lines:
+        # The summary is said at once: what follows a workout (the pain question) must
+        # come after it, and a double then has nothing to take back but the summary.
+        if delay > 0 and lines and self._s.state is not State.DONE:
             self._held = (now + delay, lines)
             return [*earlier, Line("", interrupt=True, cue=Cue.PRESS)]
         return earlier + lines

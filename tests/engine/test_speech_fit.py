@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from device.engine.core import Engine
+from device.engine.core import Engine, Question
 from device.engine.gestures import Edge, GestureTimings
 from device.engine.preview import routine_lines, talk_by_exercise
 from device.engine.session import COUNTDOWN_GAP, Coaching, WorkoutSession
@@ -455,3 +455,19 @@ def test_an_introduction_asked_again_leaves_out_what_is_in_use_and_is_rendered_a
     again = texts(s.handle(Action.REPEAT))
     assert "You need: towel." in again
     assert set(said + again) <= set(routine_lines(routine))
+
+
+def test_the_press_that_ends_a_workout_says_its_summary_at_once_before_what_follows(clock):
+    engine = Engine(clock, timings=TIMINGS)
+    one = Exercise(name="Curls", sets=1, reps=1)
+    engine.set_routine(
+        Routine(id="r", name="R", exercises=(one,), checkin="pain"),
+        sessions_this_week=0,
+        weekly_goal=None,
+    )
+    engine.act(Action.NEXT)  # the pain question before the workout
+    engine.answer(Question.PAIN_BEFORE, 2)
+    engine.act(Action.NEXT)  # set 1
+    said = texts(tap(engine, clock))
+    assert said[:3] == ["1", "Set done.", "Workout complete. Well done."]
+    assert said[-1].startswith("And how does your back feel now?")
