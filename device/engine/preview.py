@@ -168,14 +168,12 @@ def routine_lines(
         ordered += phrases.up_next(exercise, bring)
         ordered += phrases.up_next_short(exercise, bring)
         ordered.append(phrases.task(exercise, words))
-        if exercise.reps is not None:
+        # Where a set stands, asked mid-set or after a resume or a back.
+        if exercise.is_paced and exercise.reps is not None:
             ordered += [phrases.rep_of(n, exercise.reps) for n in range(1, exercise.reps + 1)]
-            for done in range(1, exercise.reps):
-                ordered.append(
-                    phrases.resume_paced_task(done + 1, words)
-                    if exercise.is_paced
-                    else phrases.reps_to_go(done, exercise, words)
-                )
+            ordered += [phrases.resume_paced_task(n, words) for n in range(2, exercise.reps + 1)]
+        elif exercise.reps is not None and exercise.count == "per_rep":
+            ordered += [phrases.reps_to_go(n, exercise, words) for n in range(1, exercise.reps)]
         if exercise.hold_seconds is not None:
             ordered.append(phrases.hold_start(exercise.hold_seconds))
     ordered += (
