@@ -700,10 +700,10 @@ class WorkoutSession:
     def _back(self, now: float) -> list[str]:
         """Return to the state before the last step, with time going on as it did."""
         s = self._s
-        if s.pacing:
-            # One rep back, and the pace goes on from there.
-            rep = max(1, s.paced_rep(now) - 1)
-            return [phrases.going_back(), *self._start_pacing(now, rep)]
+        if s.pacing and s.paced_rep(now) > 1:
+            # One rep back, and the pace goes on from there; in the first rep, back to
+            # before the press that started the pace.
+            return [phrases.going_back(), *self._start_pacing(now, s.paced_rep(now) - 1)]
         if not self._steps:
             return [phrases.nothing_to_take_back()]
         previous = self._steps.pop()

@@ -179,6 +179,19 @@ def test_back_in_a_paced_set_goes_one_rep_back_and_the_pace_goes_on(clock):
     assert s.next_deadline() == pytest.approx(clock.now + 2)  # "Hold." of rep 3
 
 
+def test_back_in_a_paced_sets_first_rep_waits_for_a_press_again_and_says_so(clock):
+    s = session(clock, PACED)
+    press(s)
+    press(s)
+    clock.advance(1)
+    assert press_back(s) == [
+        "Going back.",
+        "Set 1 of 3.",
+        "8 reps at my pace. Press to start, and to stop early.",
+    ]
+    assert s.waiting_for_press()
+
+
 def press_back(s: WorkoutSession) -> list[str]:
     return texts(s.handle(Action.BACK))
 
