@@ -717,8 +717,10 @@ class WorkoutSession:
             assert restored.state is not State.PAUSED
             seconds = int(restored.phase_length)
             self._begin_phase(restored.state, now, seconds)
-            opener = phrases.hold_start if restored.state is State.HOLD else phrases.rest
-            return [*texts, opener(seconds)]
+            if restored.state is State.HOLD:
+                return [*texts, phrases.hold_start(seconds)]
+            restored.opening = phrases.rest(seconds)  # the rest counts from when it is said
+            return [*texts, restored.opening]
         if restored.state is State.INTRO:
             return texts + self._intro()
         # Back in a set: where it stands, and what to press to carry on.

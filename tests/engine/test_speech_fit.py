@@ -93,6 +93,23 @@ def test_a_five_second_rest_starts_when_its_opening_line_ends(clock):
     assert timeline[3] == (pytest.approx(opening_ends + 5), "Final set.")
 
 
+def test_a_rest_brought_back_counts_from_when_it_has_been_said_again(clock):
+    s = session(clock, CURLS)
+    press(s)
+    press(s)
+    press(s)  # resting 5 s
+    clock.advance(1)
+    press(s)  # the rest skipped
+    said = texts(s.handle(Action.BACK))
+    assert said == ["Going back.", "Rest for 5 seconds."]
+    opening_ends = clock.now + sum(estimate_seconds(text) for text in said)
+    assert [(at, t) for at, t in run_out(s, clock)][:3] == [
+        (pytest.approx(opening_ends + 2), "3"),
+        (pytest.approx(opening_ends + 3), "2"),
+        (pytest.approx(opening_ends + 4), "1"),
+    ]
+
+
 def test_a_real_voices_lengths_decide_what_fits():
     # The same rest with a slow voice: the news of the next exercise is too long to
     # come before the countdown, so a short form comes before the rest instead.
