@@ -217,9 +217,12 @@ class WorkoutSession:
         )
 
     def handle(self, action: Action) -> list[Line]:
-        """Answer an action that did not come from the button (the web page's buttons)."""
+        """Answer an action that did not come from the button (the web page's buttons).
+        A press's words still held back come first, as they would have."""
         self._undo = None
-        return self._lines(self._act(action, self._clock()), interrupt=True)
+        held, self._held = self._held, None
+        earlier = held[1] if held is not None else []
+        return earlier + self._lines(self._act(action, self._clock()), interrupt=True)
 
     def tick(self) -> list[Line]:
         """Everything the passing of time has made due by now."""

@@ -434,6 +434,16 @@ def test_a_double_press_answers_at_once_as_the_set_announcement_would_start(cloc
     assert engine.status().state is State.INTRO
 
 
+def test_a_page_action_during_the_double_window_follows_the_press_words(clock):
+    engine = mid_set(clock)
+    tap(engine, clock)  # "1", held back
+    said = texts(engine.act(Action.REPEAT))
+    assert said[0] == "1"
+    assert said[1] == "1 done, 1 to go. Press after each rep."
+    clock.advance(1)
+    assert engine.tick() == []  # the held words are not said twice
+
+
 def test_outside_a_workout_a_press_speaks_at_once(clock):
     engine = Engine(clock, timings=TIMINGS)
     engine.set_routine(
