@@ -124,11 +124,14 @@ class Voice:
 
 @dataclass
 class Run:
+    """A workout as heard: every line, and the active seconds it took."""
+
     heard: list[Heard]
     active: float
 
     @property
     def talk(self) -> float:
+        """Seconds of speech during the workout (the summary after it left out)."""
         return sum(h.seconds for h in self.heard if h.state is not State.DONE)
 
     @property
@@ -136,12 +139,13 @@ class Run:
         return self.talk / self.active
 
 
-def work_before_press(session: WorkoutSession) -> float:
+def work_before_press(session: WorkoutSession, routine: Routine) -> float:
+    """How long the trainee works, once Spotter is quiet, before the next press."""
     status = session.status()
     if status.state is State.INTRO:
         return GET_READY
-    assert status.exercise_index is not None and session._routine is not None
-    exercise = KNEE.exercises[status.exercise_index]
+    assert status.exercise_index is not None
+    exercise = routine.exercises[status.exercise_index]
     if exercise.is_hold or exercise.is_paced:
         return START
     if exercise.count == "per_set":
@@ -158,7 +162,7 @@ def run_workout(verbosity: str, routine: Routine = KNEE) -> Run:
     voice.say(session.handle_gesture(Gesture.PRESS), clock.now, session)
     while session.status().state is not State.DONE:
         if session.waiting_for_press():
-            clock.now = max(clock.now, voice.free_at) + work_before_press(session)
+            clock.now = max(clock.now, voice.free_at) + work_before_press(session, routine)
             voice.say(session.handle(Action.NEXT), clock.now, session)
         else:
             deadline = session.next_deadline()
