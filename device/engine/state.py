@@ -26,15 +26,9 @@ HALFWAY_MIN_SECONDS = 10
 EPSILON = 1e-6
 
 
-def countdown_cues(seconds: int, *, free_from: float = 0.0) -> tuple[Cue, ...]:
-    """3, 2, 1 before the end of a timed phase, one a second: the countdown starts at the
-    largest number that comes after its start and after ``free_from`` (when what is said
-    at the start is over), so its numbers stay evenly spaced instead of running together."""
-    return tuple(
-        (float(seconds - n), phrases.count(n))
-        for n in (3, 2, 1)
-        if seconds - n > 0 and seconds - n >= free_from - EPSILON
-    )
+def countdown_cues(seconds: int) -> tuple[Cue, ...]:
+    """3, 2, 1 before the end of a timed phase, leaving out numbers that fall on its start."""
+    return tuple((float(seconds - n), phrases.count(n)) for n in (3, 2, 1) if seconds - n > 0)
 
 
 def hold_cues(seconds: int, *, brief: bool = False) -> tuple[Cue, ...]:
