@@ -40,6 +40,8 @@ class Cue(StrEnum):
     SET_DONE = "set_done"
     WORKOUT_DONE = "workout_done"
     PHASE = "phase"  # a paced rep moves to its next phase ("up", "down")
+    # A press was heard: said at once, its words following once no double can.
+    PRESS = "press"
 
     @property
     def replaces_words(self) -> bool:

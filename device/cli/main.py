@@ -93,8 +93,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(args)
 
 
+# Starts the table that follows the script in ``spotter preview``.
+TALK_HEADING = "Seconds of talk per exercise at"
+
+
 def cmd_preview(args: argparse.Namespace) -> int:
-    from device.engine.preview import preview_script
+    from device.engine.preview import preview_script, talk_by_exercise
 
     with _open_store(args) as store:
         routine = _routine_or_fail(store, args.routine_id)
@@ -106,6 +110,16 @@ def cmd_preview(args: argparse.Namespace) -> int:
         verbosity=args.verbosity,
     ):
         print(line)
+    talk = talk_by_exercise(
+        routine,
+        default_rest=settings.default_rest_seconds,
+        gesture_actions=settings.gesture_actions,
+        verbosity=args.verbosity,
+        rate_wpm=settings.voice_rate,
+    )
+    print(f"\n{TALK_HEADING} {settings.voice_rate} words a minute:")
+    for number, (name, seconds) in enumerate(talk, start=1):
+        print(f"  {number}. {name}: {seconds:.0f} s")
     return EXIT_OK
 
 

@@ -33,6 +33,7 @@ from device.engine.gestures import Edge, GestureDetector, GestureTimings
 from device.engine.heard import SpeechModel
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.session import Coaching, SessionMark, SessionRecord, WorkoutSession
+from device.engine.speech_time import estimate_seconds
 from device.engine.state import SavedPosition
 from device.events import (
     DEFAULT_GESTURE_ACTIONS,
@@ -102,17 +103,24 @@ class Engine:
         recovery: PinRecovery | None = None,
         choice_step: float = 1.0,
         speech_reported: bool = False,
+        speech_seconds: Callable[[str], float] = estimate_seconds,
     ) -> None:
         """``clock`` is the only time the engine knows; ``address`` gives the phone page's
         URLs, asked only when they are about to be spoken; ``recovery`` watches for the
         long hold after start that offers to clear the web PIN; ``speech_reported``: the
-        voice reports what was heard (``speech``)."""
+        voice reports what was heard (``speech``); ``speech_seconds`` says how long a line
+        takes to say."""
         self._clock = clock
         self._recovery = recovery
         self._made: list[Gesture] = []
         self._recovered: list[Recovery] = []
         self._gestures = GestureDetector()
-        self._session = WorkoutSession(clock, address=address)
+        self._session = WorkoutSession(
+            clock,
+            address=address,
+            speech_seconds=speech_seconds,
+            double_pending=lambda: self._gestures.second_press_down,
+        )
         self._actions: dict[Gesture, Action] = {}
         self._choice_step = choice_step
         self._people: tuple[Trainee, ...] = ()
@@ -134,7 +142,7 @@ class Engine:
         self._was_done = False
         self._ids = itertools.count(1)
         self._reported = speech_reported
-        self._model = SpeechModel()
+        self._model = SpeechModel(speech_seconds)
         self._recovery_line: int | None = None
         self.configure(
             timings=timings,
@@ -170,7 +178,11 @@ class Engine:
             long_hold=timings.long_hold,
         )
         self._session.configure(
-            default_rest=default_rest, gesture_actions=gesture_actions, coaching=coaching
+            default_rest=default_rest,
+            gesture_actions=gesture_actions,
+            coaching=coaching,
+            double_window=timings.double_window,
+            speech_seconds=speech_seconds,
         )
 
     def set_routine(
@@ -395,6 +407,8 @@ class Engine:
         """Stamp ids on the lines going out, and start what waits for one to be heard."""
         want = self._session.take_anchor()
         if not lines:
+            if want is not None:
+                self._session.keep_anchor()
             return lines
         now = self._clock()
         lines = [
@@ -404,9 +418,17 @@ class Engine:
         self._model.queue(lines, now)
         if want is not None:
             anchored = next(
-                (line for line in reversed(lines) if not want or line.text == want), None
+                (
+                    line
+                    for line in reversed(lines)
+                    if line.text and line.text == (want or line.text)
+                ),
+                None,
             )
-            if anchored is not None and anchored.id is not None:
+            if anchored is None:
+                # Its words are held back (a double may still follow): they come later.
+                self._session.keep_anchor()
+            elif anchored.id is not None:
                 expected = self._model.expected_end(anchored.id)
                 self._session.anchor(
                     anchored.id, now if expected is None else expected, reported=self._reported
@@ -500,9 +522,15 @@ class Engine:
             if gesture is Gesture.DOUBLE and action is Action.BACK:
                 self._held_press = False
                 return self._reask()
-            if gesture is Gesture.PRESS and self._actions.get(Gesture.DOUBLE) is Action.BACK:
+            between = self._session.status().state in (State.IDLE, State.DONE)
+            if (
+                gesture is Gesture.PRESS
+                and between
+                and self._actions.get(Gesture.DOUBLE) is Action.BACK
+            ):
                 # It may be the first half of a double that corrects the answer: wait out
-                # the double-press window before acting on it.
+                # the double-press window before acting on it. (Mid-workout the session
+                # holds a press's words back itself, and the double undoes its press.)
                 self._held_press = True
                 return []
         if action is not None:

@@ -180,6 +180,11 @@ class GestureDetector:
             else:
                 return decided
 
+    @property
+    def second_press_down(self) -> bool:
+        """True while a press that may yet make a double with the one before is down."""
+        return self._down and self._pairing
+
     def _settle(self, down: bool, at: float) -> list[Gesture]:
         """The debounced level changes to ``down`` at ``at``."""
         self._down = down

@@ -14,19 +14,8 @@ import heapq
 import itertools
 from collections.abc import Callable, Iterable
 
+from device.engine.speech_time import estimate_seconds
 from device.events import Heard, Line, Speech
-
-# espeak-ng's default rate; the settings' voice_rate is in the same unit.
-DEFAULT_WPM = 165
-# Pauses at commas and full stops make speech about a tenth slower than its words alone.
-_PAUSES = 1.1
-_SHORTEST = 0.3
-
-
-def estimate_seconds(text: str, wpm: int = DEFAULT_WPM) -> float:
-    """How long ``text`` takes to say at ``wpm`` words a minute, from its words alone."""
-    words = len(text.split())
-    return max(_SHORTEST, words * 60.0 / wpm * _PAUSES) if words else 0.0
 
 
 class SpeechModel:

@@ -208,20 +208,26 @@ def exercise_intro(
     with_cues: bool = False,
     brief: bool = False,
     words: ButtonWords = DEFAULT_WORDS,
+    equipment: tuple[str, ...] | None = None,
 ) -> list[str]:
     """Said once per exercise: its name, what it needs and how to get set up.
 
     ``with_cues`` adds the movement cues, for when the user asks to hear it again;
-    ``brief`` leaves out the set-up, for a user who knows the routine.
+    ``brief`` leaves out the set-up, for a user who knows the routine; ``equipment`` is
+    what to name (by default all the exercise needs; none once the rest before named it).
     """
     lines = [f"Exercise {number} of {total}: {exercise.name}."]
-    if exercise.equipment:
-        lines.append(f"You need: {_spoken_list(exercise.equipment)}.")
+    needed = exercise.equipment if equipment is None else equipment
+    if needed:
+        lines.append(f"You need: {_spoken_list(needed)}.")
     if not brief or with_cues:
         lines.extend(_sentence(cue) for cue in exercise.setup)
     if with_cues:
         lines.extend(_sentence(cue) for cue in exercise.cues)
-    lines.append(f"{_cap(words.next)} when you are in position.")
+    if brief and not with_cues:
+        lines.append(f"{_cap(words.next)} when ready.")
+    else:
+        lines.append(f"{_cap(words.next)} when you are in position.")
     return lines
 
 
@@ -243,8 +249,17 @@ def task(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS, *, brief: bool 
     return f"{exercise.reps} reps. {_cap(words.next)} {what}."
 
 
-def set_title(exercise: Exercise, set_number: int, *, last: bool) -> str:
+def set_title(exercise: Exercise, set_number: int, *, last: bool, side: Side | None = None) -> str:
+    """Which set starts. One side first, every set is numbered on its side ("Right side,
+    set 1 of 2."), so two "set 1"s never sound like a mistake."""
+    if side is not None and exercise.side_order == "one_side_first":
+        return f"{side.capitalize()} side, set {set_number} of {exercise.sets}."
     return "Final set." if last else f"Set {set_number} of {exercise.sets}."
+
+
+def other_side_now(side: Side) -> str:
+    """One side first: the first set of the second side, after every set of the first."""
+    return f"Now the {side} side."
 
 
 def set_announcement(
@@ -255,32 +270,48 @@ def set_announcement(
     *,
     brief: bool = False,
     last: bool | None = None,
+    cues: bool = False,
+    prompt: bool = True,
 ) -> list[str]:
     """The start of a set: which one, which side, how to move and what to press.
-    ``last`` says whether it is the exercise's final set (by default: its last number)."""
-    lines = [
-        set_title(exercise, set_number, last=set_number == exercise.sets if last is None else last)
-    ]
+    ``last`` says whether it is the exercise's final set (by default: its last number);
+    ``cues``: the movement cues too (the first set of an exercise, in full); ``prompt``:
+    what to press, in full (the first set), else just the reps or the hold's length.
+    """
+    one_side_first = side is not None and exercise.side_order == "one_side_first"
+    lines = []
+    if side is not None and one_side_first and set_number == 1 and side != exercise.first_side:
+        lines.append(other_side_now(side))
+    final = set_number == exercise.sets if last is None else last
+    lines.append(set_title(exercise, set_number, last=final, side=side))
     if side is not None:
-        lines.append(side_name(side))
-        if not brief and (cue := exercise.side_cue(side)) is not None:
+        if not one_side_first:
+            lines.append(side_name(side))
+        # The side's cue says which leg or arm: it is never left out, or the trainee
+        # may set up on the wrong one.
+        if (cue := exercise.side_cue(side)) is not None and (not brief or set_number == 1):
             lines.append(_sentence(cue))
-    if not brief:
+    if cues:
         lines.extend(_sentence(cue) for cue in exercise.cues)
     if not brief or exercise.reps is not None:
-        lines.append(task(exercise, words, brief=brief))
+        lines.append(task(exercise, words, brief=brief or not prompt))
     return lines
 
 
 def switch_side(
-    exercise: Exercise, side: Side, words: ButtonWords = DEFAULT_WORDS, *, brief: bool = False
+    exercise: Exercise,
+    side: Side,
+    words: ButtonWords = DEFAULT_WORDS,
+    *,
+    brief: bool = False,
+    prompt: bool = True,
 ) -> list[str]:
     """Between the two sides of one set: no rest, straight on, saying what changes."""
     lines = [f"Switch to the {side} side."]
     if not brief and (cue := exercise.side_cue(side)) is not None:
         lines.append(_sentence(cue))
     if not brief or exercise.reps is not None:
-        lines.append(task(exercise, words, brief=brief))
+        lines.append(task(exercise, words, brief=brief or not prompt))
     return lines
 
 
@@ -293,8 +324,19 @@ def resume_paced_task(rep: int, words: ButtonWords = DEFAULT_WORDS) -> str:
 
 
 def rep_of(rep: int, reps: int) -> str:
-    """Where a set stands, when asked mid-set."""
-    return f"Rep {rep} of {reps}."
+    """Where a paced set stands, when asked mid-set: the rep under way and how many follow."""
+    left = reps - rep
+    if left == 0:
+        return f"Rep {rep} of {reps}, the last."
+    return f"Rep {rep} of {reps}, {left} more after it."
+
+
+def reps_to_go(done: int, exercise: Exercise, words: ButtonWords = DEFAULT_WORDS) -> str:
+    """Where a set counted by presses stands, and what to press: asked mid-set, after a
+    resume or after a rep was taken back."""
+    assert exercise.reps is not None
+    left = exercise.reps - done
+    return f"{done} done, {left} to go. {_cap(words.next)} after each rep."
 
 
 def short_cue(exercise: Exercise) -> list[str]:
@@ -335,13 +377,6 @@ def nothing_to_take_back() -> str:
 
 def going_back() -> str:
     return "Going back."
-
-
-def reps_done(done: int, reps: int) -> str:
-    """Where a set stands after a rep was taken back."""
-    if done == 0:
-        return f"Back to the start of the set. {reps} reps."
-    return f"{done} of {reps} done."
 
 
 # -- nobody pressing -------------------------------------------------------------------------
@@ -400,12 +435,22 @@ def _with_article(item: str) -> str:
     return f"{'an' if item[:1].lower() in 'aeiou' else 'a'} {item}"
 
 
-def up_next(exercise: Exercise) -> list[str]:
-    """During the rest before a new exercise, so the user can fetch what it needs."""
+def up_next(exercise: Exercise, bring: tuple[str, ...] | None = None) -> list[str]:
+    """During the rest before a new exercise, so the user can fetch what it needs;
+    ``bring`` leaves out what is already in use (by default: all it needs)."""
+    bring = exercise.equipment if bring is None else bring
     lines = [f"Next up: {exercise.name}."]
-    if exercise.equipment:
-        lines.append(f"Bring {_spoken_list(tuple(_with_article(e) for e in exercise.equipment))}.")
+    if bring:
+        lines.append(f"Bring {_spoken_list(tuple(_with_article(e) for e in bring))}.")
     return lines
+
+
+def up_next_short(exercise: Exercise, bring: tuple[str, ...] | None = None) -> list[str]:
+    """``up_next`` in one short sentence, for a rest with little room before its countdown."""
+    bring = exercise.equipment if bring is None else bring
+    if not bring:
+        return [f"Next: {exercise.name}."]
+    return [f"Next: {exercise.name}, with {_spoken_list(tuple(_with_article(e) for e in bring))}."]
 
 
 def rest_extended(seconds: int) -> str:

@@ -6,11 +6,12 @@ line of it before a workout starts, so a press never waits for speech synthesis.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from device.engine import phrases
 from device.engine.session import Coaching, WorkoutSession
-from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, State
+from device.engine.speech_time import DEFAULT_RATE_WPM, estimate_seconds
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State
 from routines.model import Routine
 
 # Far more steps than any valid routine needs (50 exercises of 200 reps): a
@@ -33,27 +34,37 @@ def _run_through(
     default_rest: int,
     gesture_actions: Mapping[Gesture, Action],
     verbosity: str,
-) -> tuple[list[str], list[str]]:
+    speech_seconds: Callable[[str], float] = estimate_seconds,
+) -> tuple[list[tuple[int | None, str]], list[str]]:
     """Every line a full run speaks, each press at once and every hold, rest and paced
-    set in full; and the summary lines among them, which depend on the run."""
+    set in full, with the exercise it was said in (None once the workout is over); and
+    the summary lines among them, which depend on the run."""
     clock = _ScriptClock()
     session = WorkoutSession(
         clock,
         default_rest=default_rest,
         gesture_actions=gesture_actions,
         coaching=Coaching(verbosity=verbosity),
+        speech_seconds=speech_seconds,
     )
     session.set_routine(routine, weekly_goal=routine.sessions_per_week)
-    lines = session.handle(Action.NEXT)
+    said: list[tuple[int | None, str]] = []
+
+    def hear(lines: list[Line]) -> None:
+        status = session.status()
+        where = None if status.state is State.DONE else status.exercise_index
+        said.extend((where, line.text) for line in lines)
+
+    hear(session.handle(Action.NEXT))
     for _ in range(_MAX_STEPS):
         if session.status().state is State.DONE:
             break
         deadline = session.next_deadline()
         if session.waiting_for_press() or deadline is None:
-            lines += session.handle(Action.NEXT)
+            hear(session.handle(Action.NEXT))
         else:
             clock.now = deadline
-            lines += session.tick()
+            hear(session.tick())
     else:
         raise RuntimeError(f"the script of {routine.id} does not end")
     record = session.pop_finished()
@@ -62,7 +73,7 @@ def _run_through(
         phrases.summary(record.exercises_done, record.sets_done, record.seconds),
         phrases.weekly_progress(1, routine.sessions_per_week, counted=True),
     ]
-    return [line.text for line in lines], dynamic
+    return said, dynamic
 
 
 def preview_script(
@@ -74,7 +85,29 @@ def preview_script(
 ) -> list[str]:
     """The whole spoken script of a routine (``full`` or ``brief``), as if each press
     came at once."""
-    return _run_through(routine, default_rest, gesture_actions, verbosity)[0]
+    return [text for _, text in _run_through(routine, default_rest, gesture_actions, verbosity)[0]]
+
+
+def talk_by_exercise(
+    routine: Routine,
+    *,
+    default_rest: int = 30,
+    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+    verbosity: str = "full",
+    rate_wpm: int = DEFAULT_RATE_WPM,
+) -> list[tuple[str, float]]:
+    """Seconds of talk per exercise, at the voice's rate: its introduction, sets, rests and
+    the rest before the next one. The safety line counts with the first exercise."""
+
+    def seconds(text: str) -> float:
+        return estimate_seconds(text, rate_wpm)
+
+    said, _ = _run_through(routine, default_rest, gesture_actions, verbosity, seconds)
+    totals = [0.0] * len(routine.exercises)
+    for where, text in said:
+        if where is not None:
+            totals[where] += seconds(text)
+    return [(e.name, total) for e, total in zip(routine.exercises, totals, strict=True)]
 
 
 def paced_lines(routine: Routine) -> list[str]:
@@ -107,27 +140,40 @@ def routine_lines(
     for verbosity in ("full", "brief"):
         spoken, dynamic = _run_through(routine, default_rest, gesture_actions, verbosity)
         left_out = set(dynamic)
-        ordered += [text for text in spoken if text not in left_out]
+        ordered += [text for _, text in spoken if text not in left_out]
     ordered += paced_lines(routine)
     total = len(routine.exercises)
+    in_use: tuple[str, ...] = ()
     for number, exercise in enumerate(routine.exercises, start=1):
+        bring = tuple(item for item in exercise.equipment if item not in in_use)
+        in_use = exercise.equipment
         for brief in (False, True):
-            ordered += phrases.exercise_intro(exercise, number, total, brief=brief, words=words)
+            for named in ((), bring):
+                ordered += phrases.exercise_intro(
+                    exercise, number, total, brief=brief, words=words, equipment=named
+                )
             for side in exercise.side_sequence:
                 for set_number in range(1, exercise.sets + 1):
-                    for last in (False, True):
+                    for last, cues in ((False, False), (True, False), (False, True), (True, True)):
                         ordered += phrases.set_announcement(
-                            exercise, set_number, side, words, brief=brief, last=last
+                            exercise, set_number, side, words, brief=brief, last=last, cues=cues
                         )
                 if side is not None:
                     ordered += phrases.switch_side(exercise, side, words, brief=brief)
-        ordered += phrases.exercise_intro(exercise, number, total, with_cues=True, words=words)
+        for named in (exercise.equipment, bring):
+            ordered += phrases.exercise_intro(
+                exercise, number, total, with_cues=True, words=words, equipment=named
+            )
         ordered += phrases.keep_holding(exercise, words)
-        ordered += phrases.up_next(exercise)
+        ordered += phrases.up_next(exercise, bring)
+        ordered += phrases.up_next_short(exercise, bring)
         ordered.append(phrases.task(exercise, words))
-        if exercise.reps is not None:
+        # Where a set stands, asked mid-set or after a resume or a back.
+        if exercise.is_paced and exercise.reps is not None:
             ordered += [phrases.rep_of(n, exercise.reps) for n in range(1, exercise.reps + 1)]
-            ordered += [phrases.reps_done(n, exercise.reps) for n in range(exercise.reps)]
+            ordered += [phrases.resume_paced_task(n, words) for n in range(2, exercise.reps + 1)]
+        elif exercise.reps is not None and exercise.count == "per_rep":
+            ordered += [phrases.reps_to_go(n, exercise, words) for n in range(1, exercise.reps)]
         if exercise.hold_seconds is not None:
             ordered.append(phrases.hold_start(exercise.hold_seconds))
     ordered += (

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from device.engine import hints, phrases
+from device.engine.speech_time import estimate_seconds
 from device.engine.state import (
     EPSILON,
     TIMED,
@@ -25,7 +26,7 @@ from device.engine.state import (
     hold_cues,
     paced_cues,
 )
-from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State, Status
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Cue, Gesture, Line, State, Status
 from routines.model import Exercise, Routine
 
 __all__ = ["Coaching", "SavedPosition", "SessionMark", "SessionRecord", "WorkoutSession"]
@@ -41,6 +42,9 @@ def _no_address() -> Sequence[str] | str | None:
 UNDO_WINDOW = 2.0
 # How many steps ``back`` can retrace: far more than one exercise takes.
 MAX_STEPS = 500
+# Silence left between what a rest's start says and its countdown's first number, so
+# the number is heard on its own.
+COUNTDOWN_GAP = 0.5
 # While paused the button means something else: a press carries on, a double skips
 # the exercise, a long hold (asked twice) ends.
 _WHILE_PAUSED = {Action.NEXT: Action.RESUME, Action.BACK: Action.SKIP}
@@ -117,12 +121,24 @@ class WorkoutSession:
         gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
         coaching: Coaching | None = None,
         address: Callable[[], Sequence[str] | str | None] = _no_address,
+        speech_seconds: Callable[[str], float] = estimate_seconds,
+        double_window: float = 0.0,
+        double_pending: Callable[[], bool] = lambda: False,
     ) -> None:
         """``address`` gives the phone page's URLs, the best first; it is asked only when
         the address is about to be spoken (idle or done), never mid-workout, and again each time,
-        because Wi-Fi often comes up after Spotter does."""
+        because Wi-Fi often comes up after Spotter does. ``speech_seconds`` says how long
+        a line takes to say (the voice's real audio where it has it), which decides what
+        fits in a short rest. ``double_window`` is how long a second press may follow a
+        press and make a double: a press's words wait that long (see ``handle_gesture``),
+        or, while ``double_pending`` says such a second press is down, until it is decided."""
         self._clock = clock
         self._address = address
+        self._speech_seconds = speech_seconds
+        self._double_window = double_window
+        self._double_pending = double_pending
+        # A press's words, held back until no double can follow: (when due, lines).
+        self._held: tuple[float, list[Line]] | None = None
         self._coaching = replace(coaching or Coaching(), default_rest=default_rest)
         self._actions = dict(gesture_actions)
         self._words = phrases.ButtonWords.for_actions(self._actions)
@@ -167,8 +183,15 @@ class WorkoutSession:
         default_rest: int,
         gesture_actions: Mapping[Gesture, Action],
         coaching: Coaching | None = None,
+        double_window: float | None = None,
+        speech_seconds: Callable[[str], float] | None = None,
     ) -> None:
-        """Apply changed settings; rests and paced sets already running keep their length."""
+        """Apply changed settings; rests and paced sets already running keep their length.
+        ``speech_seconds``: how long a line takes to say (None: as it was)."""
+        if double_window is not None:
+            self._double_window = double_window
+        if speech_seconds is not None:
+            self._speech_seconds = speech_seconds
         self._coaching = replace(coaching or self._coaching, default_rest=default_rest)
         self._actions = dict(gesture_actions)
         self._words = phrases.ButtonWords.for_actions(self._actions)
@@ -186,32 +209,61 @@ class WorkoutSession:
         the double arrives, that press's effect is taken back before the double's
         own action runs (so a double mapped to ``back`` is one step back from
         where the user stood before the double).
+
+        Mid-workout, where a double can follow, a press is answered at once by a tone
+        that cuts whatever is being said, and its words come when the double window
+        has passed (``tick``): a double then answers at once, without a fragment of
+        the press's words before it. The press takes effect when its words are heard.
         """
         now = self._clock()
+        held, self._held = self._held, None
         undo, self._undo = self._undo, None
         if gesture is Gesture.DOUBLE and undo is not None and now - undo[0] <= UNDO_WINDOW:
             _, self._s, self._steps = undo
+            held = None  # the press's words were never said
+        earlier = held[1] if held is not None else []
         action = self._actions.get(gesture)
         if action is None:
-            return []
+            return earlier
         if self._s.state is State.PAUSED:
             action = _WHILE_PAUSED.get(action, action)
         before = (copy(self._s), list(self._steps)) if gesture is Gesture.PRESS else None
-        lines = self._lines(self._act(action, now), interrupt=True)
+        delay = self._double_window if self._double_may_follow(gesture) else 0.0
+        lines = self._lines(self._act(action, now + delay), interrupt=True)
         if before is not None:
             self._undo = (now, *before)
-        return lines
+        # The summary is said at once: what follows a workout (the pain question) must
+        # come after it, and a double then has nothing to take back but the summary.
+        if delay > 0 and lines and self._s.state is not State.DONE:
+            self._held = (now + delay, lines)
+            return [*earlier, Line("", interrupt=True, cue=Cue.PRESS)]
+        return earlier + lines
+
+    def _double_may_follow(self, gesture: Gesture) -> bool:
+        """Whether a double could still take back this gesture's answer: a press mid-workout."""
+        mid_workout = self._s.state not in (State.IDLE, State.DONE)
+        return (
+            gesture is Gesture.PRESS
+            and mid_workout
+            and self._double_window > 0
+            and self._actions.get(Gesture.DOUBLE) is not None
+        )
 
     def handle(self, action: Action) -> list[Line]:
-        """Answer an action that did not come from the button (the web page's buttons)."""
+        """Answer an action that did not come from the button (the web page's buttons).
+        A press's words still held back come first, as they would have."""
         self._undo = None
-        return self._lines(self._act(action, self._clock()), interrupt=True)
+        held, self._held = self._held, None
+        earlier = held[1] if held is not None else []
+        return earlier + self._lines(self._act(action, self._clock()), interrupt=True)
 
     def tick(self) -> list[Line]:
         """Everything the passing of time has made due by now."""
         now = self._clock()
         s = self._s
         lines: list[Line] = []
+        if self._held is not None and now + EPSILON >= self._held[0] and not self._double_pending():
+            lines, self._held = self._held[1], None
         while s.timed and self._held_for_anchor(now) is None:
             due = now - s.phase_start + EPSILON
             latest: Line | None = None
@@ -230,11 +282,14 @@ class WorkoutSession:
             if s.state is State.HOLD:
                 texts = [phrases.release(), *self._side_done(end)]
             elif s.pacing:
+                # Back from the rest that follows reopens the set at its last rep.
+                self._push_step(end)
                 s.pacing = False
                 self._record_reps(s.current.reps or 0)
                 texts = self._side_done(end)
             else:
                 texts = phrases.rest_over(self._enter_position(end))
+            self._settle_rest(texts, end)
             # The lines that end a hold or a rest are said however late they come.
             lines.extend(Line(text, due=end, keep=True, cue=phrases.cue_of(text)) for text in texts)
             if s.waiting:
@@ -271,6 +326,11 @@ class WorkoutSession:
         instruction; the wait for a press from the last line said, ""), once; None: none."""
         self._anchor_taken, self._anchor_want = self._anchor_want, None
         return None if self._anchor_taken is None else self._anchor_taken[0]
+
+    def keep_anchor(self) -> None:
+        """The line ``take_anchor`` named is not said yet: ask again with the next lines."""
+        if self._anchor_want is None:
+            self._anchor_want, self._anchor_taken = self._anchor_taken, None
 
     def anchor(self, line: int, expected_end: float, *, reported: bool = False) -> None:
         """Line ``line`` is the one to count from, expected to be heard to its end at
@@ -331,12 +391,20 @@ class WorkoutSession:
         self._s = copy(mark.state)
         self._steps = [copy(step) for step in mark.steps]
         self._undo = None
+        self._held = None
         self._anchor = self._anchor_want = self._anchor_taken = None
 
     # -- outputs ---------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
         """Clock time of the next thing ``tick`` will do; None when nothing is timed."""
+        due = self._deadline()
+        # While a second press is down its release decides, not the clock.
+        if self._held is not None and not self._double_pending():
+            return self._held[0] if due is None else min(due, self._held[0])
+        return due
+
+    def _deadline(self) -> float | None:
         s = self._s
         if s.timed:
             held = self._held_for_anchor(self._clock())
@@ -425,7 +493,24 @@ class WorkoutSession:
             if self._anchor_want is None:
                 # The wait for a press (and its reminder) starts once the prompt is heard.
                 self._count_from("", now, timed=False)
+        self._settle_rest(texts, now)
         return texts
+
+    def _settle_rest(self, texts: list[str], start: float) -> None:
+        """A rest that ``texts`` open counts from when its opening line has been said,
+        ``start`` being when the first of them is."""
+        s = self._s
+        opening, s.opening = s.opening, None
+        if opening is None or s.state is not State.REST or opening not in texts:
+            return
+        said = texts[: texts.index(opening) + 1]
+        s.phase_start = start + self._talk(said)
+        # That is an estimate: the voice's report of when it was heard has the last word.
+        self._count_from(opening, s.phase_start)
+
+    def _talk(self, texts: Sequence[str]) -> float:
+        """Seconds it takes to say ``texts``, one after the other."""
+        return sum(self._speech_seconds(text) for text in texts)
 
     def _act_idle(self, action: Action, now: float) -> list[str]:
         offer = self._s.offer
@@ -531,8 +616,8 @@ class WorkoutSession:
         if ex.hold_seconds is not None and s.hold_offset > 0:
             left = round(ex.hold_seconds - s.hold_offset)
             lines.append(phrases.resume_hold_task(left, self._words))
-        elif ex.is_paced and s.rep > 0:
-            lines.append(phrases.resume_paced_task(rep, self._words))
+        elif s.rep > 0 and ex.reps is not None and ex.count != "per_set":
+            lines.append(self._to_go(s.rep))
         else:
             lines.append(phrases.task(ex, self._words))
         return lines
@@ -569,7 +654,7 @@ class WorkoutSession:
         s = self._s
         offset, s.hold_offset = s.hold_offset, 0.0
         s.state, s.phase_start, s.phase_length = State.HOLD, now - offset, float(seconds)
-        s.cues = hold_cues(seconds)
+        s.cues = hold_cues(seconds, brief=s.brief)
         s.next_cue = sum(1 for at, _ in s.cues if at <= offset + EPSILON)
         if offset > 0:
             text = phrases.hold_remaining(round(seconds - offset))
@@ -585,7 +670,7 @@ class WorkoutSession:
         ex = s.current
         assert ex.reps is not None
         s.rep_seconds = ex.rep_seconds(self._coaching.pace)
-        s.cues = paced_cues(ex, self._coaching.pace, brief=s.brief)
+        s.cues = paced_cues(ex, self._coaching.pace)
         offset = (from_rep - 1) * s.rep_seconds
         s.pacing, s.phase_start = True, now - offset
         s.phase_length = ex.reps * s.rep_seconds
@@ -607,7 +692,10 @@ class WorkoutSession:
     def _begin_phase(self, state: State, at: float, seconds: int) -> None:
         s = self._s
         s.state, s.phase_start, s.phase_length, s.next_cue = state, at, float(seconds), 0
-        s.cues = hold_cues(seconds) if state is State.HOLD else countdown_cues(seconds)
+        if state is State.HOLD:
+            s.cues = hold_cues(seconds, brief=s.brief)
+        else:
+            s.cues = countdown_cues(seconds)
 
     def _record_reps(self, done: int) -> None:
         s = self._s
@@ -630,17 +718,15 @@ class WorkoutSession:
             s.side, s.state = after[1], State.SET
             side = ex.side_sequence[s.side]
             assert side is not None
-            return phrases.switch_side(ex, side, self._words, brief=s.brief)
+            first = s.set_number == 1  # what to press is said in the exercise's first set
+            return phrases.switch_side(ex, side, self._words, brief=s.brief, prompt=first)
         texts = [phrases.set_done()]
         if after is not None:
             self._move_to(s.exercise, after[0], at, side=after[1])
             return texts + self._rest(ex.rest_between_sets(self._default_rest), at)
         if s.exercise + 1 < len(self._routine_of_run().exercises):
             self._move_to(s.exercise + 1, 1, at)
-            rest = self._rest(ex.rest_after(self._default_rest), at)
-            if s.state is State.REST:
-                rest.extend(phrases.up_next(s.current))
-            return texts + rest
+            return texts + self._rest(ex.rest_after(self._default_rest), at, coming=True)
         return texts + self._conclude(at, reached_end=True)
 
     def _move_to(self, exercise: int, set_number: int, at: float, *, side: int = 0) -> None:
@@ -648,13 +734,33 @@ class WorkoutSession:
         s.exercise, s.set_number, s.side, s.rep = exercise, set_number, side, 0
         s.position_elapsed = s.active_seconds(at)
 
-    def _rest(self, seconds: int, at: float) -> list[str]:
+    def _rest(self, seconds: int, at: float, *, coming: bool = False) -> list[str]:
+        """A rest of ``seconds`` from when its opening line has been said; ``coming``: before
+        a new exercise, which the rest names with what to bring.
+
+        What the rest says must end before its countdown, which stays whole and even:
+        the news of the next exercise is said in full if it fits, else in one short
+        sentence, else that sentence moves before the rest's opening line."""
         if seconds <= 0:
             return self._enter_position(at)
         self._begin_phase(State.REST, at, seconds)
-        text = phrases.rest(seconds)
-        self._count_from(text, at)
-        return [text]
+        s = self._s
+        opening = s.opening = phrases.rest(seconds)
+        if not coming:
+            return [opening]
+        s.named = s.exercise
+        bring = self._to_bring()
+        countdown = s.cues[0][0] if s.cues else float(seconds)
+        for news in (phrases.up_next(s.current, bring), phrases.up_next_short(s.current, bring)):
+            if self._talk(news) + COUNTDOWN_GAP <= countdown + EPSILON:
+                return [opening, *news]
+        return [*phrases.up_next_short(s.current, bring), opening]
+
+    def _to_bring(self) -> tuple[str, ...]:
+        """What the current exercise needs that the one before it did not already use."""
+        s = self._s
+        in_use = self._routine_of_run().exercises[s.exercise - 1].equipment if s.exercise else ()
+        return tuple(item for item in s.current.equipment if item not in in_use)
 
     def _enter_position(self, at: float) -> list[str]:
         """After a rest: a new exercise is introduced, a further set announced."""
@@ -724,10 +830,14 @@ class WorkoutSession:
 
     def _back(self, now: float) -> list[str]:
         """Return to the state before the last step, with time going on as it did."""
+        s = self._s
+        if s.pacing and s.paced_rep(now) > 1:
+            # One rep back, and the pace goes on from there; in the first rep, back to
+            # before the press that started the pace.
+            return [phrases.going_back(), *self._start_pacing(now, s.paced_rep(now) - 1)]
         if not self._steps:
             return [phrases.nothing_to_take_back()]
         previous = self._steps.pop()
-        s = self._s
         restored = replace(previous, **{name: getattr(s, name) for name in _KEPT_ON_BACK})
         self._s = restored
         texts = [phrases.going_back()]
@@ -738,18 +848,18 @@ class WorkoutSession:
             assert restored.state is not State.PAUSED
             seconds = int(restored.phase_length)
             self._begin_phase(restored.state, now, seconds)
-            opener = phrases.hold_start if restored.state is State.HOLD else phrases.rest
-            self._count_from(opener(seconds), now)
-            return [*texts, opener(seconds)]
+            if restored.state is State.HOLD:
+                self._count_from(phrases.hold_start(seconds), now)
+                return [*texts, phrases.hold_start(seconds)]
+            restored.opening = phrases.rest(seconds)  # the rest counts from when it is said
+            return [*texts, restored.opening]
         if restored.state is State.INTRO:
             return texts + self._intro()
-        ex = restored.current
-        if restored.rep > 0 and ex.reps is not None:
-            side = ex.side_sequence[restored.side]
-            title = phrases.set_title(ex, restored.set_number, last=self._last_set())
-            named = [phrases.side_name(side)] if side is not None else []
-            return [*texts, title, *named, phrases.reps_done(restored.rep, ex.reps)]
-        return texts + self._set_texts(brief=True)
+        # Back in a set: where it stands, and what to press to carry on.
+        announced = self._set_texts(brief=False, cues=False, prompt=True)
+        if restored.rep > 0 and restored.current.reps is not None:
+            return [*texts, *announced[:-1], self._to_go(restored.rep)]
+        return texts + announced
 
     # -- nobody pressing -------------------------------------------------------------------
 
@@ -799,18 +909,21 @@ class WorkoutSession:
         if s.state is State.SET and ex.reps is not None and s.pacing:
             return [phrases.rep_of(s.paced_rep(now), ex.reps)]
         if s.state is State.SET and ex.reps is not None and s.rep > 0:
-            return [
-                phrases.rep_of(s.rep + 1, ex.reps),
-                *(phrases.sentence(cue) for cue in ex.cues),
-                phrases.task(ex, self._words),
-            ]
+            return [self._to_go(s.rep), *(phrases.sentence(cue) for cue in ex.cues)]
         if s.state is State.SET:
-            return self._set_texts(brief=False)
+            return self._set_texts(brief=False, cues=True)
         if s.state is State.HOLD:
             return phrases.keep_holding(ex, self._words)
         if s.set_number == 1 and s.side == 0:
-            return [phrases.resting(self._words), *phrases.up_next(ex)]
+            return [phrases.resting(self._words), *phrases.up_next(ex, self._to_bring())]
         return [phrases.resting(self._words)]
+
+    def _to_go(self, done: int) -> str:
+        """Where a set stands with ``done`` reps counted, and how to go on from there."""
+        ex = self._s.current
+        if ex.is_paced:
+            return phrases.resume_paced_task(done + 1, self._words)
+        return phrases.reps_to_go(done, ex, self._words)
 
     def _fresh(self, **fields: Any) -> SessionState:
         """A new state; what was last said and a record not yet collected carry over."""
@@ -823,6 +936,8 @@ class WorkoutSession:
     def _intro(self, *, with_cues: bool = False) -> list[str]:
         s = self._s
         total = len(self._routine_of_run().exercises)
+        # Equipment is named once per exercise: here, unless the rest before named it.
+        named = s.named == s.exercise and not with_cues
         return phrases.exercise_intro(
             s.current,
             s.exercise + 1,
@@ -830,6 +945,7 @@ class WorkoutSession:
             with_cues=with_cues,
             brief=s.brief,
             words=self._words,
+            equipment=() if named else self._to_bring(),
         )
 
     def _last_set(self) -> bool:
@@ -838,8 +954,14 @@ class WorkoutSession:
             s.current.side_order == "alternate" and s.set_number == s.current.sets
         )
 
-    def _set_texts(self, *, brief: bool) -> list[str]:
+    def _set_texts(
+        self, *, brief: bool, cues: bool | None = None, prompt: bool | None = None
+    ) -> list[str]:
+        """A set's announcement. The movement cues and what to press come with the
+        exercise's first set (in full), and whenever asked for: the set-up is said once
+        per exercise, and later sets say their reps or the hold's length."""
         s = self._s
+        first = s.set_number == 1 and s.side == 0
         return phrases.set_announcement(
             s.current,
             s.set_number,
@@ -847,6 +969,8 @@ class WorkoutSession:
             self._words,
             brief=brief,
             last=self._last_set(),
+            cues=(not brief and first) if cues is None else cues,
+            prompt=(first or cues is True) if prompt is None else prompt,
         )
 
     def _greeting_texts(self) -> list[str]:

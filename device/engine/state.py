@@ -31,26 +31,24 @@ def countdown_cues(seconds: int) -> tuple[Cue, ...]:
     return tuple((float(seconds - n), phrases.count(n)) for n in (3, 2, 1) if seconds - n > 0)
 
 
-def hold_cues(seconds: int) -> tuple[Cue, ...]:
-    """Everything said during a hold of ``seconds``, its release excepted."""
+def hold_cues(seconds: int, *, brief: bool = False) -> tuple[Cue, ...]:
+    """Everything said during a hold of ``seconds``, its release excepted; brief: only
+    the countdown."""
     halfway: tuple[Cue, ...] = ()
-    if seconds >= HALFWAY_MIN_SECONDS:
+    if seconds >= HALFWAY_MIN_SECONDS and not brief:
         halfway = ((seconds / 2, phrases.halfway()),)
     return halfway + countdown_cues(seconds)
 
 
-def paced_cues(exercise: Exercise, pace: float, *, brief: bool = False) -> tuple[Cue, ...]:
-    """Every word of a paced set, each at the moment its phase starts. Brief: the tempo's
-    words for the first rep only, then just the count as each rep starts."""
+def paced_cues(exercise: Exercise, pace: float) -> tuple[Cue, ...]:
+    """Every word of a paced set, each at the moment its phase starts. Brief or full, every
+    rep keeps its tempo's words: the pace is the prescription, not a cue to leave out."""
     assert exercise.reps is not None
     cues: list[Cue] = []
     at = 0.0
     for rep in range(1, exercise.reps + 1):
         for i, phase in enumerate(exercise.tempo):
-            if brief and rep > 1:
-                if i == 0:
-                    cues.append((at, phrases.count(rep)))
-            elif i == 0:
+            if i == 0:
                 cues.append((at, phrases.paced_rep(rep, phase.say)))
             else:
                 cues.append((at, phrases.phase(phase.say)))
@@ -124,6 +122,11 @@ class SessionState:
     rep_seconds: float = 0.0  # one paced rep, at the pace in force
     # Seconds of a hold already done before a power cut: the next hold starts there.
     hold_offset: float = 0.0
+    # The line that opens a rest: the rest counts from when it has been said.
+    opening: str | None = None
+    # The exercise whose equipment the rest before it named ("Bring a chair."), so its
+    # introduction does not name it again.
+    named: int | None = None
     paused_from: State | None = None
     paused_at: float = 0.0
     confirming_end: bool = False
@@ -179,7 +182,9 @@ class SessionState:
         """Whole seconds left in the hold or rest (frozen while paused)."""
         if self.state is State.PAUSED:
             now = self.paused_at
-        return max(0, math.ceil(self.phase_start + self.phase_length - now - EPSILON))
+        left = math.ceil(self.phase_start + self.phase_length - now - EPSILON)
+        # While the line opening a rest is said, the rest has not begun: it shows in full.
+        return max(0, min(left, math.ceil(self.phase_length)))
 
     def paced_rep(self, now: float) -> int:
         """The paced rep under way (1-based), or the reps counted before pacing began."""
@@ -189,7 +194,7 @@ class SessionState:
             now = self.paused_at
         reps = self.current.reps or 0
         done = int((now - self.phase_start + EPSILON) // self.rep_seconds)
-        return min(reps, done + 1)
+        return max(1, min(reps, done + 1))
 
     def hold_elapsed(self, now: float) -> float:
         if self.running is not State.HOLD:

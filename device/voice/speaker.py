@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from device.engine.heard import estimate_seconds
+from device.engine.speech_time import estimate_seconds
 from device.events import Cue, Heard, Line, Speech
 from device.voice.audio_format import FRAME_BYTES, RATE, WAV_HEADER_BYTES
 from device.voice.cache import WavCache
@@ -377,6 +377,8 @@ class Voice:
         """What the queue plays for ``line``: its words, its tone, or the tone then the words."""
         words = [line.text] if line.text.strip() else []
         style = self._settings.cue_sounds
+        if line.cue is Cue.PRESS:  # the tick that answers a press at once, in every style
+            return [cue_text(line.cue)]
         if line.cue is None or style == "words":
             return words
         if style == "tones" and line.cue.replaces_words:
@@ -386,7 +388,7 @@ class Voice:
     @staticmethod
     def _with_tones(texts: tuple[str, ...], settings: VoiceSettings) -> tuple[str, ...]:
         if settings.cue_sounds == "words":
-            return texts
+            return (cue_text(Cue.PRESS), *texts)
         return tuple(dict.fromkeys([*(cue_text(cue) for cue in Cue), *texts]))
 
     def _as_rendered(self, settings: VoiceSettings) -> VoiceSettings:

@@ -60,7 +60,7 @@ def test_each_moment_of_a_workout_carries_its_cue(clock: FakeClock) -> None:
     # The rest runs out: the next set's first line marks it.
     assert timed[-2:] == [
         ("Final set.", Cue.REST_OVER),
-        ("Press to start the 4 second hold.", None),
+        ("4 second hold.", None),  # what to press was said in the first set
     ]
     press()
     assert press()[:2] == [("And release.", Cue.HOLD_ENDED), ("Set done.", Cue.SET_DONE)]

@@ -12,7 +12,7 @@ from routines.model import Exercise, Routine
 
 def resting(clock: FakeClock) -> WorkoutSession:
     """Two sets of two reps with a 10 s rest between them, in that rest now."""
-    session = WorkoutSession(clock, default_rest=10)
+    session = WorkoutSession(clock, default_rest=10, speech_seconds=lambda text: 0.0)
     session.set_routine(
         Routine(id="r", name="R", exercises=(Exercise(name="Squat", sets=2, reps=2),))
     )

@@ -58,10 +58,11 @@ def test_the_preview_speaks_the_whole_lower_back_routine():
     assert lines.count("Next up: Glute hip thrusts.") == 1
     assert lines.count("Bring a bench and a barbell (optional).") == 1
     # 6 holds of 30 s, 3 paced sets of 40 s and 3 of 50 s, and
-    # 20+20+45 + 30+30+60 + 30+30+60 + 30+30 s of rest.
+    # 20+20+45 + 30+30+60 + 30+30+60 + 30+30 s of rest, each from when its opening
+    # line has been said.
     assert lines[-3:] == [
         "Workout complete. Well done.",
-        "You did 4 exercises and 12 sets in 14 minutes.",
+        "You did 4 exercises and 12 sets in 15 minutes.",
         "That is 1 of 3 sessions this week.",
     ]
 
@@ -132,7 +133,7 @@ def test_every_line_of_a_run_is_rendered_ahead_except_the_summary(steps, seconds
 
 def test_a_set_announcement_names_the_set_the_side_and_the_task():
     hold = Exercise(name="Wall sit", sets=2, hold_seconds=45, cues=("Back flat",))
-    assert phrases.set_announcement(hold, 1, None) == [
+    assert phrases.set_announcement(hold, 1, None, cues=True) == [
         "Set 1 of 2.",
         "Back flat.",
         "Press to start the 45 second hold.",

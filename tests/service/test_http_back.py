@@ -103,4 +103,4 @@ def test_back_after_three_counted_reps_leaves_the_status_at_rep_2(page: str) -> 
     act("back")
     status = status_when(page, lambda s: s["rep"] == 2)
     assert (status["state"], status["rep"], status["reps"]) == ("set", 2, 10)
-    assert status["last_spoken"] == "2 of 10 done."
+    assert status["last_spoken"] == "2 done, 8 to go. Press after each rep."

@@ -60,6 +60,9 @@ class Daemon:
         while self.spotter.status().state is not State.DONE:
             self.clock.advance(1)
             self.do(Gesture.PRESS)
+        # A press's words follow once no double can: the summary too.
+        self.clock.advance(1)
+        self.settle()
 
 
 @pytest.fixture

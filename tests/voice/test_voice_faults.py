@@ -81,7 +81,8 @@ class RecordingVoice(Voice):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def speak(self, lines: Sequence[Line], *, now: float | None = None) -> None:
-        self.asked += [line.text for line in lines]
+        # A press's tick has no words to print.
+        self.asked += [line.text for line in lines if line.text]
         super().speak(lines, now=now)
 
 

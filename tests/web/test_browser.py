@@ -190,7 +190,7 @@ def test_a_phone_drives_a_workout_from_the_page(spotter: RunningSpotter) -> None
             # Back takes the last rep back.
             page.get_by_role("button", name="Back", exact=True).tap()
             expect(page.locator("#panel .figures")).to_contain_text("Rep1 of 3")
-            expect(page.locator("#panel .spoken")).to_contain_text("1 of 3 done.")
+            expect(page.locator("#panel .spoken")).to_contain_text("1 done, 2 to go.")
         finally:
             browser.close()
 
