@@ -75,7 +75,7 @@ class PinRecovery:
         """The offer is (expected to be) heard to its end at ``at``: the time to confirm runs
         from then."""
         if self._offer_until is not None:
-            self._offer_until = max(self._offer_until, at + self._confirm)
+            self._offer_until = at + self._confirm
 
     def answer(self, is_press: bool) -> Recovery:
         """A gesture while offering: a press clears the PIN, anything else keeps it."""
