@@ -323,6 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default=None, help="address the web page listens on (0.0.0.0)")
     run.add_argument("--port", type=int, default=None, help="port of the web page (8080)")
     run.add_argument("--no-web", action="store_true", help="do not serve the web page")
+    run.add_argument(
+        "--clicker",
+        action="append",
+        metavar="RECORDING",
+        help="play a clicker's recorded keys (evtest's text output) as if it were pressed "
+        "live; repeat for several clickers",
+    )
     run.set_defaults(func=cmd_run)
 
     preview = sub.add_parser(
@@ -400,9 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     voices.set_defaults(func=cmd_voices)
 
-    from device.cli.fleet import add_commands
+    from device.cli import clicker, fleet
 
-    add_commands(sub, _data_dir_option, _Parser)
+    fleet.add_commands(sub, _data_dir_option, _Parser)
+    clicker.add_commands(sub, _config_option, _Parser)
     return parser
 
 

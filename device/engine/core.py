@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 
 from device.engine import phrases
+from device.engine.buttons import WIRED, ButtonLink, Buttons, ButtonSpec
 from device.engine.checkin import (
     Ask,
     Outcome,
@@ -25,7 +26,7 @@ from device.engine.checkin import (
     pain_feedback,
     worse_last_time,
 )
-from device.engine.gestures import Edge, GestureDetector, GestureTimings
+from device.engine.gestures import Edge, GestureTimings
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.session import Coaching, SessionRecord, WorkoutSession
 from device.engine.state import SavedPosition
@@ -33,6 +34,8 @@ from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State,
 from routines.model import Routine
 
 __all__ = [
+    "ButtonLink",
+    "ButtonSpec",
     "Coaching",
     "Engine",
     "GestureTimings",
@@ -73,7 +76,9 @@ class Engine:
         self._recovery = recovery
         self._made: list[Gesture] = []
         self._recovered: list[Recovery] = []
-        self._gestures = GestureDetector()
+        self._buttons = Buttons()
+        # Each clicker's last word: True connected, False gone (never seen: absent).
+        self._linked: dict[str, bool] = {}
         self._session = WorkoutSession(clock, address=address)
         self._actions: dict[Gesture, Action] = {}
         self._choice_step = choice_step
@@ -112,12 +117,7 @@ class Engine:
         self._actions = {Gesture(g): Action(a) for g, a in gesture_actions.items()}
         if choice_step is not None:
             self._choice_step = choice_step
-        self._gestures.configure(
-            debounce=timings.debounce,
-            double_window=timings.double_window,
-            hold=timings.hold,
-            long_hold=timings.long_hold,
-        )
+        self._buttons.configure(timings)
         self._session.configure(
             default_rest=default_rest, gesture_actions=gesture_actions, coaching=coaching
         )
@@ -152,13 +152,30 @@ class Engine:
         if self._ask is not None and self._ask.question is Question.WHO and len(people) < 2:
             self._ask = None
 
+    def set_buttons(self, specs: Mapping[str, ButtonSpec]) -> None:
+        """The clickers by name: whose each is, and whether it can hold."""
+        self._buttons.set_specs(specs)
+
     # -- inputs ----------------------------------------------------------------------------
 
     def edge(self, edge: Edge) -> list[Line]:
-        """A raw edge of the button: the gestures it completes, answered in order."""
-        if self._recovery is not None:
+        """A raw edge of a button: the gestures it completes, answered in order."""
+        if self._recovery is not None and edge.button == WIRED:
             self._recovery.edge(edge.pressed, edge.at)
-        return self._answer(self._gestures.edge(edge.pressed, edge.at))
+        return self._answer(self._buttons.edge(edge))
+
+    def link(self, link: ButtonLink) -> list[Line]:
+        """A clicker came or went. Coming back during a workout is said once; going never
+        stops or pauses anything."""
+        before = self._linked.get(link.button)
+        self._linked[link.button] = link.connected
+        if not link.connected:
+            self._buttons.gone(link.button)
+            return []
+        running = self._session.status().state not in (State.IDLE, State.DONE)
+        if before is False and running:
+            return [Line(phrases.clicker_connected())]
+        return []
 
     def gesture(self, gesture: Gesture) -> list[Line]:
         """A gesture made elsewhere (the page's "as if the button" buttons)."""
@@ -205,7 +222,7 @@ class Engine:
         measure a late worker's press as a hold.
         """
         now = self._clock()
-        lines = [] if edges_pending else self._answer(self._gestures.poll(now))
+        lines = [] if edges_pending else self._answer(self._buttons.poll(now))
         if self._recovery is not None and not edges_pending:
             lines += self._recovery_lines(self._recovery.poll(now))
         if self._ask is not None:
@@ -240,7 +257,7 @@ class Engine:
             d
             for d in (
                 self._session.next_deadline(),
-                self._gestures.next_deadline(),
+                self._buttons.next_deadline(),
                 recovery,
                 asking,
             )
@@ -298,34 +315,71 @@ class Engine:
         }[outcome]()
         return [Line(text, interrupt=True)]
 
-    def _answer(self, gestures: list[Gesture]) -> list[Line]:
+    def _answer(self, gestures: list[tuple[str, Gesture]]) -> list[Line]:
         lines: list[Line] = []
-        self._made.extend(gestures)
-        for gesture in gestures:
+        self._made.extend(gesture for _, gesture in gestures)
+        for button, gesture in gestures:
             if self._recovery is not None and self._recovery.offering():
                 # The answer to the PIN offer, not a move in the workout.
                 outcome = self._recovery.answer(is_press=gesture is Gesture.PRESS)
                 lines = self._recovery_lines(outcome)
                 continue
-            answer = self._on_gesture(gesture)
+            answer = self._on_gesture(gesture, button)
             # An answer that interrupts would cut the earlier ones short the moment they
             # start: say only what the ear would hear.
             lines = answer if answer and answer[0].interrupt else lines + answer
         return lines
 
-    def _on_gesture(self, gesture: Gesture) -> list[Line]:
+    def _on_gesture(self, gesture: Gesture, button: str = WIRED) -> list[Line]:
+        owner = self._buttons.owner(button)
+        if owner is not None and self._foreign(owner):
+            return []
         if self._ask is not None:
+            if self._ask.question is Question.WHO and owner is not None:
+                return self._ask_owner(owner)
             return self._ask_gesture(gesture)
         action = self._actions.get(gesture)
         if action is not None:
             self._note_resume(action)
         if action is not None and self._starts_workout(action):
+            owned = next((p for p in self._people if p.id == owner), None)
+            if owned is not None:
+                # Their own clicker says who is training: no need to ask.
+                self._pick(owned)
+                return self._before_start(action)
             if action is Action.NEXT and len(self._people) > 1:
                 return self._open(
                     Ask.who(self._people, start=self._clock(), step=self._choice_step)
                 )
             return self._before_start(action)
         return self._after(self._session.handle_gesture(gesture))
+
+    def _foreign(self, owner: int) -> bool:
+        """Whether a clicker of ``owner``'s must be ignored: someone else's workout is under
+        way, on offer to resume, or asking its questions."""
+        trainee = self._trainee
+        if trainee is None or trainee.id == owner:
+            return False
+        if self._ask is not None:
+            return self._ask.question is not Question.WHO
+        state = self._session.status().state
+        if state is State.IDLE:
+            return self._session.snapshot() is not None
+        return state is not State.DONE
+
+    def _ask_owner(self, owner: int) -> list[Line]:
+        """Asked who is training, the owner of a clicker answers by pressing it."""
+        assert self._ask is not None
+        index = next((i for i, p in enumerate(self._people) if p.id == owner), None)
+        if index is None:
+            return []
+        self._ask.choice.pick(index)
+        return self._lines(self._end_ask(), interrupt=True)
+
+    def _pick(self, trainee: Trainee) -> None:
+        self._trainee = trainee
+        self._chosen = trainee.id
+        self._use(trainee)
 
     def _ask_gesture(self, gesture: Gesture) -> list[Line]:
         assert self._ask is not None
