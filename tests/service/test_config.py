@@ -202,7 +202,7 @@ BAD_VALUES = [
     ('[[clicker]]\nname = "x"', "clicker[0].device: is missing"),
     ('[[clicker]]\ndevice = "a"\nkeys = ["KEY_NOPE"]', "clicker[0].keys: 'KEY_NOPE' is not a key"),
     ('[[clicker]]\ndevice = "a"\nkeys = []', "clicker[0].keys: must be a list of 1 to 16 keys"),
-    ('[[clicker]]\ndevice = "a"\nholds = "sometimes"', 'clicker[0].holds: must be true, false'),
+    ('[[clicker]]\ndevice = "a"\nholds = "sometimes"', "clicker[0].holds: must be true, false"),
     ('[[clicker]]\ndevice = "a"\nprofile = 3', "clicker[0].profile: must be text"),
     ('[[clicker]]\ndevice = "a"\ncolour = 1', "clicker[0].colour: unknown field"),
     (
