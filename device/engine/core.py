@@ -346,7 +346,11 @@ class Engine:
             if owned is not None:
                 # Their own clicker says who is training: no need to ask.
                 self._pick(owned)
-                return self._before_start(action)
+                if len(self._people) < 2:
+                    return self._before_start(action)
+                said = [phrases.trainee_chosen(owned.name)]
+                said += [line.text for line in self._before_start(action)]
+                return self._lines(said, interrupt=True)
             if action is Action.NEXT and len(self._people) > 1:
                 return self._open(
                     Ask.who(self._people, start=self._clock(), step=self._choice_step)
