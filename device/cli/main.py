@@ -164,11 +164,14 @@ def cmd_routines_activate(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from device.cli.doctor import print_report, run_doctor
+    from device.cli.doctor_clickers import check_clickers
     from device.cli.fleet_checks import fleet_checks
     from device.service.config import config_from_args
 
     config = config_from_args(args)
-    return print_report([*run_doctor(config, play=not args.no_play), *fleet_checks(config)])
+    return print_report(
+        [*run_doctor(config, play=not args.no_play), *check_clickers(config), *fleet_checks(config)]
+    )
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
