@@ -194,6 +194,13 @@ def cmd_clicker_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clicker_pair(args: argparse.Namespace) -> int:
+    from device.cli.clicker_pair import pair_first_clicker
+
+    pair_first_clicker(scan_seconds=args.scan_seconds)
+    return 0
+
+
 def add_commands(sub: Any, config_option: AddOptions, parser_class: type) -> None:
     clicker = sub.add_parser("clicker", help="find and check Bluetooth/USB clickers and pedals")
     csub = clicker.add_subparsers(
@@ -213,5 +220,12 @@ def add_commands(sub: Any, config_option: AddOptions, parser_class: type) -> Non
         "or recordings of evtest's output, played instead of a live device",
     )
     c_test.set_defaults(func=cmd_clicker_test)
+    c_pair = csub.add_parser(
+        "pair", help="scan, pair, trust and connect the first new Bluetooth clicker"
+    )
+    c_pair.add_argument(
+        "--scan-seconds", type=int, default=20, help="how long to look (default 20)"
+    )
+    c_pair.set_defaults(func=cmd_clicker_pair)
     for p in (c_list, c_test):
         config_option(p)
