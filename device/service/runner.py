@@ -133,6 +133,8 @@ def run_daemon(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    recordings = [Path(r) for r in getattr(args, "clicker", None) or []]
+    _check_recordings(recordings)
     factory = _pin_factory(config, args.simulate)
     from device.hardware.button import ButtonInput
     from device.hardware.edge_relay import EdgeRelay
@@ -141,7 +143,6 @@ def run_daemon(args: argparse.Namespace) -> int:
     early_button = ButtonInput(config.button_pin, relay, pin_factory=factory)
     notifier.status(BUTTON_LIVE)
     finger = None
-    recordings = [Path(r) for r in getattr(args, "clicker", None) or []]
     # With recordings, Spotter stops once they have played and the keyboard is done too.
     ended = _Countdown(1 + bool(recordings), stop)
     if args.simulate:
@@ -303,6 +304,19 @@ class _Countdown:
             self._left -= 1
             if self._left <= 0:
                 self._stop.set()
+
+
+def _check_recordings(recordings: list[Path]) -> None:
+    """Refuse a broken recording before anything starts."""
+    if not recordings:
+        return
+    from device.hardware.evtest_recording import RecordingError, read_recording
+
+    for path in recordings:
+        try:
+            read_recording(path)
+        except RecordingError as err:
+            raise CommandError(str(err)) from err
 
 
 def _start_clickers(

@@ -199,3 +199,20 @@ def clicker_test(tmp_path: Path, *recordings: str) -> list[str]:
 )
 def test_clicker_test_prints_one_gesture_line_per_gesture(tmp_path, recording, gestures):
     assert clicker_test(tmp_path, recording) == gestures
+
+
+def test_a_broken_recording_stops_the_run_before_it_starts(tmp_path):
+    broken = tmp_path / "broken.txt"
+    broken.write_text("Event: time 1.0, type 1 (EV_KEY), code x, value 1\n")
+    result = subprocess.run(
+        [*SPOTTER, "run", "--simulate", "--silent", "--no-web", "--clicker", str(broken)],
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "SPOTTER_DATA_DIR": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"{broken}:1: not an event line" in result.stderr
+    assert "Ready" not in result.stdout
