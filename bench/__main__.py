@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench import (
     attack,
+    clicker_latency,
     cold_line,
     faults,
     idle_cpu,
@@ -40,6 +41,7 @@ from bench.report import Figure, table
 
 BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "press": press_latency.run,
+    "clicker": clicker_latency.run,
     "cold": cold_line.run,
     "idle": idle_cpu.run,
     "memory": memory.run,

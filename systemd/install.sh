@@ -33,11 +33,11 @@ STATE=/var/lib/spotter
 LINK=/usr/local/bin/spotter
 # Avahi announces what this directory describes and notices changes by itself.
 AVAHI_SERVICE=/etc/avahi/services/spotter.service
-GROUPS="gpio audio"
+GROUPS="gpio audio input"
 # What Spotter needs from Debian: Python with venv, the speech engine, ALSA's
 # player and its Python module (the sound output Spotter keeps open); PyYAML and
 # alsaaudio from Debian spare slow builds on 32-bit Pi OS.
-DEBS="python3 python3-venv python3-yaml python3-alsaaudio espeak-ng libespeak-ng1 alsa-utils"
+DEBS="python3 python3-venv python3-yaml python3-alsaaudio python3-evdev espeak-ng libespeak-ng1 alsa-utils"
 # lgpio drives the pins on every Pi, the Pi 5 included.
 PI_DEBS="python3-lgpio"
 # Extras pip installs with Spotter ("[natural-voice]" with --natural-voice).

@@ -178,11 +178,14 @@ def cmd_routines_activate(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from device.cli.doctor import print_report, run_doctor
+    from device.cli.doctor_clickers import check_clickers
     from device.cli.fleet_checks import fleet_checks
     from device.service.config import config_from_args
 
     config = config_from_args(args)
-    return print_report([*run_doctor(config, play=not args.no_play), *fleet_checks(config)])
+    return print_report(
+        [*run_doctor(config, play=not args.no_play), *check_clickers(config), *fleet_checks(config)]
+    )
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
@@ -337,6 +340,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default=None, help="address the web page listens on (0.0.0.0)")
     run.add_argument("--port", type=int, default=None, help="port of the web page (8080)")
     run.add_argument("--no-web", action="store_true", help="do not serve the web page")
+    run.add_argument(
+        "--clicker",
+        action="append",
+        metavar="RECORDING",
+        help="play a clicker's recorded keys (evtest's text output) as if it were pressed "
+        "live; repeat for several clickers",
+    )
     run.set_defaults(func=cmd_run)
 
     preview = sub.add_parser(
@@ -414,9 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     voices.set_defaults(func=cmd_voices)
 
-    from device.cli.fleet import add_commands
+    from device.cli import clicker, fleet
 
-    add_commands(sub, _data_dir_option, _Parser)
+    fleet.add_commands(sub, _data_dir_option, _Parser)
+    clicker.add_commands(sub, _config_option, _Parser)
     return parser
 
 

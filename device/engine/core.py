@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from device.engine import hints, phrases
+from device.engine.buttons import WIRED, ButtonLink, Buttons, ButtonSpec
 from device.engine.checkin import (
     Ask,
     Outcome,
@@ -29,7 +30,7 @@ from device.engine.checkin import (
     worse_last_time,
 )
 from device.engine.choice import QUESTION
-from device.engine.gestures import Edge, GestureDetector, GestureTimings
+from device.engine.gestures import Edge, GestureTimings
 from device.engine.heard import SpeechModel
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.session import Coaching, SessionMark, SessionRecord, WorkoutSession
@@ -48,6 +49,8 @@ from device.events import (
 from routines.model import DEFAULT_CHECKIN_AREA, Routine
 
 __all__ = [
+    "ButtonLink",
+    "ButtonSpec",
     "Coaching",
     "Engine",
     "GestureTimings",
@@ -114,12 +117,14 @@ class Engine:
         self._recovery = recovery
         self._made: list[Gesture] = []
         self._recovered: list[Recovery] = []
-        self._gestures = GestureDetector()
+        self._buttons = Buttons()
+        # Each clicker's last word: True connected, False gone (never seen: absent).
+        self._linked: dict[str, bool] = {}
         self._session = WorkoutSession(
             clock,
             address=address,
             speech_seconds=speech_seconds,
-            double_pending=lambda: self._gestures.second_press_down,
+            double_pending=lambda: self._buttons.second_press_down,
         )
         self._actions: dict[Gesture, Action] = {}
         self._choice_step = choice_step
@@ -171,12 +176,7 @@ class Engine:
             self._choice_step = choice_step
         if speech_seconds is not None:
             self._model.use(speech_seconds)
-        self._gestures.configure(
-            debounce=timings.debounce,
-            double_window=timings.double_window,
-            hold=timings.hold,
-            long_hold=timings.long_hold,
-        )
+        self._buttons.configure(timings)
         self._session.configure(
             default_rest=default_rest,
             gesture_actions=gesture_actions,
@@ -215,14 +215,31 @@ class Engine:
         if self._ask is not None and self._ask.question is Question.WHO and len(people) < 2:
             self._ask = None
 
+    def set_buttons(self, specs: Mapping[str, ButtonSpec]) -> None:
+        """The clickers by name: whose each is, and whether it can hold."""
+        self._buttons.set_specs(specs)
+
     # -- inputs ----------------------------------------------------------------------------
 
     def edge(self, edge: Edge) -> list[Line]:
-        """A raw edge of the button: the gestures it completes, answered in order."""
-        if self._recovery is not None:
+        """A raw edge of a button: the gestures it completes, answered in order."""
+        if self._recovery is not None and edge.button == WIRED:
             self._recovery.edge(edge.pressed, edge.at)
         heard = self._catch_up()
-        return self._emit(_joined(heard, self._answer(self._gestures.edge(edge.pressed, edge.at))))
+        return self._emit(_joined(heard, self._answer(self._buttons.edge(edge))))
+
+    def link(self, link: ButtonLink) -> list[Line]:
+        """A clicker came or went. Coming back during a workout is said once; going never
+        stops or pauses anything."""
+        before = self._linked.get(link.button)
+        self._linked[link.button] = link.connected
+        if not link.connected:
+            self._buttons.gone(link.button)
+            return []
+        running = self._session.status().state not in (State.IDLE, State.DONE)
+        if before is False and running:
+            return self._emit([Line(phrases.clicker_connected())])
+        return []
 
     def gesture(self, gesture: Gesture) -> list[Line]:
         """A gesture made elsewhere (the page's "as if the button" buttons)."""
@@ -294,9 +311,9 @@ class Engine:
         now = self._clock()
         lines = self._catch_up()
         if not edges_pending:
-            lines = _joined(lines, self._answer(self._gestures.poll(now)))
+            lines = _joined(lines, self._answer(self._buttons.poll(now)))
             if self._held_press:
-                until = self._gestures.double_possible_until()
+                until = self._buttons.double_possible_until()
                 if until is None or now >= until:
                     self._held_press = False
                     lines = _joined(lines, self._on_gesture(Gesture.PRESS, at=now, held=True))
@@ -340,12 +357,12 @@ class Engine:
         something else happens."""
         recovery = None if self._recovery is None else self._recovery.next_deadline()
         asking = None if self._ask is None else self._ask.choice.next_deadline()
-        held = self._gestures.double_possible_until() if self._held_press else None
+        held = self._buttons.double_possible_until() if self._held_press else None
         deadlines = [
             d
             for d in (
                 self._session.next_deadline(),
-                self._gestures.next_deadline(),
+                self._buttons.next_deadline(),
                 recovery,
                 asking,
                 None if self._reported else self._model.next_deadline(),
@@ -496,21 +513,29 @@ class Engine:
         self._recovery_line = line.id if outcome is Recovery.OFFERED else None
         return [line]
 
-    def _answer(self, gestures: list[Gesture]) -> list[Line]:
+    def _answer(self, gestures: list[tuple[str, Gesture]]) -> list[Line]:
         lines: list[Line] = []
-        self._made.extend(gestures)
-        for gesture in gestures:
+        self._made.extend(gesture for _, gesture in gestures)
+        for button, gesture in gestures:
             if self._recovery is not None and self._recovery.offering():
                 # The answer to the PIN offer, not a move in the workout.
                 outcome = self._recovery.answer(is_press=gesture is Gesture.PRESS)
                 lines = self._recovery_lines(outcome)
                 continue
-            lines = _joined(lines, self._on_gesture(gesture, at=self._gestures.last_down_at))
+            at = self._buttons.last_down_at(button)
+            lines = _joined(lines, self._on_gesture(gesture, at=at, button=button))
         return lines
 
-    def _on_gesture(self, gesture: Gesture, *, at: float, held: bool = False) -> list[Line]:
+    def _on_gesture(
+        self, gesture: Gesture, *, at: float, button: str = WIRED, held: bool = False
+    ) -> list[Line]:
         """``at``: when the gesture was made (a press: when the button went down)."""
+        owner = self._buttons.owner(button)
+        if owner is not None and self._foreign(owner):
+            return []
         if self._ask is not None:
+            if self._ask.question is Question.WHO and owner is not None:
+                return self._ask_owner(owner)
             return self._ask_gesture(gesture, at)
         action = self._actions.get(gesture)
         if self._noted is not None and not held:
@@ -536,10 +561,45 @@ class Engine:
         if action is not None:
             self._note_resume(action)
         if action is not None and self._starts_workout(action):
+            owned = next((p for p in self._people if p.id == owner), None)
+            if owned is not None:
+                # Their own clicker says who is training: no need to ask.
+                self._pick(owned)
+                if len(self._people) < 2:
+                    return self._before_start(action)
+                said = self._lines([phrases.trainee_chosen(owned.name)])
+                return _answering(said + self._before_start(action))
             if action is Action.NEXT and len(self._people) > 1:
                 return self._open(Ask.who(self._people, step=self._choice_step))
             return self._before_start(action)
         return self._after(self._session.handle_gesture(gesture))
+
+    def _foreign(self, owner: int) -> bool:
+        """Whether a clicker of ``owner``'s must be ignored: someone else's workout is under
+        way, on offer to resume, or asking its questions."""
+        trainee = self._trainee
+        if trainee is None or trainee.id == owner:
+            return False
+        if self._ask is not None:
+            return self._ask.question is not Question.WHO
+        state = self._session.status().state
+        if state is State.IDLE:
+            return self._session.snapshot() is not None
+        return state is not State.DONE
+
+    def _ask_owner(self, owner: int) -> list[Line]:
+        """Asked who is training, the owner of a clicker answers by pressing it."""
+        assert self._ask is not None
+        index = next((i for i, p in enumerate(self._people) if p.id == owner), None)
+        if index is None:
+            return []
+        self._ask.choice.pick(index)
+        return _answering(self._end_ask())
+
+    def _pick(self, trainee: Trainee) -> None:
+        self._trainee = trainee
+        self._chosen = trainee.id
+        self._use(trainee)
 
     def _ask_gesture(self, gesture: Gesture, at: float) -> list[Line]:
         assert self._ask is not None

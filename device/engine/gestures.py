@@ -58,10 +58,12 @@ class GestureTimings:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """A change of the button's raw level: ``pressed`` is True when it went down."""
+    """A change of a button's raw level: ``pressed`` is True when it went down. ``button``
+    names which button: "" is the wired one, a clicker goes by its configured name."""
 
     pressed: bool
     at: float
+    button: str = ""
 
 
 class GestureDetector:

@@ -537,6 +537,11 @@ def trainee_chosen(name: str) -> str:
     return f"{name}, let's go."
 
 
+def clicker_connected() -> str:
+    """A clicker that went quiet (asleep, out of range) is back during a workout."""
+    return "Your clicker is back."
+
+
 def nobody_chosen() -> str:
     return "Nobody was chosen. Press when you are ready."
 

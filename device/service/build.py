@@ -130,6 +130,7 @@ def build(
             on_week=on_week,
             pin_recovery=pin_recovery,
             on_voice_problem=on_voice_problem,
+            clickers=config.clickers,
         )
         cleanup.callback(worker.stop)
         if button is None:

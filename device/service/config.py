@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 from device.hardware.gpio import FACTORY_NAMES
+from device.service.clickers import ClickerSetting, check_clickers
 from device.service.homeassistant import MqttSettings
 from device.service.mdns import MAX_NAME_LENGTH
 from routines.errors import ValidationError
@@ -98,6 +99,7 @@ class Config:
     log_level: str = "info"
     name: str | None = None  # the device's name on the LAN; None = "Spotter (<hostname>)"
     mqtt: MqttSettings | None = None  # None: no broker, no MQTT
+    clickers: tuple[ClickerSetting, ...] = ()  # the [[clicker]] entries
     file: Path | None = None  # the config file that was read, if any
     origins: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 
@@ -281,6 +283,8 @@ SCHEMA: Final[Mapping[str, Key]] = {
     "mqtt.topic_prefix": Key("mqtt.topic_prefix", _topic, _text),
     "mqtt.discovery_prefix": Key("mqtt.discovery_prefix", _topic, _text),
     "mqtt.device_name": Key("mqtt.device_name", _name, _text),
+    # An array of tables: only the file can hold it.
+    "clicker": Key("clickers", check_clickers, _text),
 }
 TABLES: Final = tuple(sorted({key.split(".")[0] for key in SCHEMA if "." in key}))
 TOP_LEVEL: Final = tuple(sorted(TABLES + tuple(key for key in SCHEMA if "." not in key)))
@@ -291,7 +295,7 @@ def env_name(key: str) -> str:
     return "SPOTTER_" + key.upper().replace(".", "_")
 
 
-ENV_VARS: Final[Mapping[str, str]] = {env_name(key): key for key in SCHEMA}
+ENV_VARS: Final[Mapping[str, str]] = {env_name(key): key for key in SCHEMA if key != "clicker"}
 
 
 # -- loading --------------------------------------------------------------------------------

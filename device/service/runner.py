@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +133,8 @@ def run_daemon(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    recordings = [Path(r) for r in getattr(args, "clicker", None) or []]
+    _check_recordings(recordings)
     factory = _pin_factory(config, args.simulate)
     from device.hardware.button import ButtonInput
     from device.hardware.edge_relay import EdgeRelay
@@ -140,11 +143,13 @@ def run_daemon(args: argparse.Namespace) -> int:
     early_button = ButtonInput(config.button_pin, relay, pin_factory=factory)
     notifier.status(BUTTON_LIVE)
     finger = None
+    # With recordings, Spotter stops once they have played and the keyboard is done too.
+    ended = _Countdown(1 + bool(recordings), stop)
     if args.simulate:
         finger = _simulated_finger(factory, config)
         print(f"Simulated button on GPIO{config.button_pin}. Keys: {KEYS_HELP}.", flush=True)
         threading.Thread(
-            target=_keyboard, args=(finger, stop), name="spotter-keys", daemon=True
+            target=_keyboard, args=(finger, ended.one_done), name="spotter-keys", daemon=True
         ).start()
 
     # The heavy part: the store, the voice and the engine.
@@ -210,6 +215,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         if finger is not None:
             _retime(finger, spotter)
         spotter.worker.start()
+        cleanup.callback(_start_clickers(spotter, config, recordings, stop, ended.one_done))
         # Ready means a press is answered; the voice may still be rendering the routine's
         # lines in the background, and the page comes up after, neither of which READY
         # waits for.
@@ -277,9 +283,76 @@ def _retime(finger: SimulatedFinger, spotter: Assembly) -> None:
     )
 
 
-def _keyboard(finger: SimulatedFinger, stop: threading.Event) -> None:
+def _keyboard(finger: SimulatedFinger, done: Callable[[], None]) -> None:
     def unknown(key: str) -> None:
         print(f"unknown key {key!r}: {KEYS_HELP}", file=sys.stderr, flush=True)
 
     drive_from_keys(sys.stdin, finger, on_unknown=unknown)
-    stop.set()
+    done()
+
+
+class _Countdown:
+    """Sets ``stop`` once ``count`` sources of input have each said they are done."""
+
+    def __init__(self, count: int, stop: threading.Event) -> None:
+        self._left = count
+        self._lock = threading.Lock()
+        self._stop = stop
+
+    def one_done(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left <= 0:
+                self._stop.set()
+
+
+def _check_recordings(recordings: list[Path]) -> None:
+    """Refuse a broken recording before anything starts."""
+    if not recordings:
+        return
+    from device.hardware.evtest_recording import RecordingError, read_recording
+
+    for path in recordings:
+        try:
+            read_recording(path)
+        except RecordingError as err:
+            raise CommandError(str(err)) from err
+
+
+def _start_clickers(
+    spotter: Assembly,
+    config: Config,
+    recordings: list[Path],
+    stop: threading.Event,
+    played: Callable[[], None],
+) -> Callable[[], None]:
+    """Play the recorded clickers, or read the configured ones live; how to stop them."""
+    worker = spotter.worker
+    if recordings:
+        from device.hardware.evtest_recording import RecordingError
+        from device.service.clicker_inputs import recorded_buttons, start_playback
+        from device.service.worker import gesture_timings
+
+        try:
+            bound = recorded_buttons(
+                recordings, config.clickers, worker.submit_edge, worker.submit_link
+            )
+        except RecordingError as err:
+            raise CommandError(str(err)) from err
+        timings = gesture_timings(worker.settings().settings)
+        thread = start_playback(bound, stop=stop, settle=timings.long_hold + 0.5, done=played)
+        return lambda: thread.join(1.0)
+    if not config.clickers:
+        return lambda: None
+    from device.hardware.clicker_devices import ClickerWatcher, NoEvdevError
+    from device.service.clicker_inputs import configured_buttons
+
+    try:
+        watcher = ClickerWatcher(
+            configured_buttons(config.clickers, worker.submit_edge, worker.submit_link)
+        )
+    except NoEvdevError as err:
+        log.error("%s; the wired button works without them", err)
+        return lambda: None
+    watcher.start()
+    return watcher.close

@@ -15,12 +15,13 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from device.control import EffectiveSettings
 from device.engine import phrases
 from device.engine.core import (
+    ButtonLink,
     Coaching,
     Engine,
     GestureTimings,
@@ -34,6 +35,7 @@ from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.preview import preview_script, routine_lines
 from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
+from device.service.clickers import ClickerSetting, button_specs
 from device.service.config import PinnedSettings
 from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
@@ -105,7 +107,7 @@ class _Answer:
     value: int
 
 
-_Item = Edge | Gesture | Action | _Reload | _Say | _Stop | _Answer | _Announce | Speech
+_Item = Edge | ButtonLink | Gesture | Action | _Reload | _Say | _Stop | _Answer | _Announce | Speech
 
 # An after-score from the phone may come this long after the workout ended.
 AFTER_SCORE_WINDOW = 2 * 3600.0
@@ -130,6 +132,7 @@ class Spotter:
         on_week: Callable[[int], object] | None = None,
         pin_recovery: bool = False,
         on_voice_problem: Callable[[VoiceProblem | None], object] | None = None,
+        clickers: Sequence[ClickerSetting] = (),
     ) -> None:
         """``address_lookup`` gives the page's URLs, the best first (asked again whenever
         they are to be spoken: Wi-Fi often comes up after Spotter); ``pinned`` are the
@@ -140,8 +143,9 @@ class Spotter:
         to clear the web PIN after a long hold in the first minute. The heartbeat is held
         back while the voice has made nothing for too long and Spotter is between workouts,
         so that systemd restarts it; ``on_voice_problem`` hears of each change in the
-        voice's health."""
+        voice's health. ``clickers``: the config's clickers, whose owners are profiles."""
         self._store = store
+        self._clickers = tuple(clickers)
         self._voice = voice
         self._clock = clock
         self._wall_clock = wall_clock
@@ -184,6 +188,10 @@ class Spotter:
     def submit_edge(self, edge: Edge) -> None:
         """The button's sink: runs on the pin factory's thread, so it only queues."""
         self._queue.put(edge)
+
+    def submit_link(self, link: ButtonLink) -> None:
+        """A clicker came or went: from the clickers' thread, so it only queues."""
+        self._queue.put(link)
 
     def gesture(self, gesture: Gesture) -> None:
         self._queue.put(gesture)
@@ -343,6 +351,8 @@ class Spotter:
     def _step(self, item: _Item | None) -> None:
         if isinstance(item, Edge):
             self._speak(self._engine.edge(item))
+        elif isinstance(item, ButtonLink):
+            self._speak(self._engine.link(item))
         elif isinstance(item, Gesture):
             self._speak(self._engine.gesture(item))
         elif isinstance(item, Action):
@@ -468,6 +478,8 @@ class Spotter:
                     default_rest=settings.default_rest_seconds,
                     gesture_actions=settings.gesture_actions,
                 )
+        if self._clickers:
+            lines.append(phrases.clicker_connected())
         if lines:
             self._voice.prepare(list(dict.fromkeys(lines)))
 
@@ -499,6 +511,8 @@ class Spotter:
                 Trainee(profile.id, profile.name, routine, done, goal, pain, last_id, finished)
             )
         self._engine.set_people(people, self._store.current_profile().id)
+        if self._clickers:
+            self._engine.set_buttons(button_specs(self._clickers, self._store.profiles()))
         if self._on_week is not None:
             self._on_week(self._store.sessions_since(week_start(self._wall_clock())))
         return people

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from device.service import config as config_module
+from device.service.clickers import ClickerSetting
 from device.service.config import (
     ENV_VARS,
     SCHEMA,
@@ -101,6 +102,12 @@ ca_file = "/etc/spotter/ca.pem"
 topic_prefix = "gym/spotter"
 discovery_prefix = "ha"
 device_name = "Rack three"
+[[clicker]]
+device = "DC:2C:26:0A:11:22"
+name = "Ann's remote"
+keys = ["KEY_VOLUMEUP", 28]
+holds = false
+profile = "Ann"
 """,
     )
     config = load_config(path, {}, {})
@@ -119,6 +126,11 @@ device_name = "Rack three"
         log_level="debug",
         name="Rack 3",
         mqtt=BROKER,
+        clickers=(
+            ClickerSetting(
+                "DC:2C:26:0A:11:22", "Ann's remote", ("KEY_VOLUMEUP", "KEY_ENTER"), False, "Ann"
+            ),
+        ),
         file=path,
         origins=dict.fromkeys(SCHEMA, str(path)),
     )
@@ -168,7 +180,7 @@ BAD_VALUES = [
     ("button = 17", "button: must be a table: write [button] on a line of its own"),
     ("[button]\npn = 17", "button.pn: unknown field (did you mean pin?)"),
     ("[buton]\npin = 17", "buton: unknown field (did you mean button?)"),
-    ("port = 8080", "port: unknown field (known: audio, button, data_dir, gestures, gpio"),
+    ("port = 8080", "port: unknown field (known: audio, button, clicker, data_dir, gestures"),
     ("[led]\npin = 17", "led.pin: must not be the button's pin (17)"),
     ("[gestures]\nhold_ms = 1000", "gestures.hold_ms: set long_hold_ms too"),
     ("[gestures]\nlong_hold_ms = 4000", "gestures.long_hold_ms: set hold_ms too"),
@@ -186,6 +198,17 @@ BAD_VALUES = [
     ('[mqtt]\ntopic_prefix = "a/+"', "mqtt.topic_prefix: must be topic levels"),
     ('[mqtt]\ndiscovery_prefix = "/ha"', "mqtt.discovery_prefix: must be topic levels"),
     ('[mqtt]\ndevice_name = ""', "mqtt.device_name: must not be blank"),
+    ("clicker = 5", "clicker: must be tables: write [[clicker]]"),
+    ('[[clicker]]\nname = "x"', "clicker[0].device: is missing"),
+    ('[[clicker]]\ndevice = "a"\nkeys = ["KEY_NOPE"]', "clicker[0].keys: 'KEY_NOPE' is not a key"),
+    ('[[clicker]]\ndevice = "a"\nkeys = []', "clicker[0].keys: must be a list of 1 to 16 keys"),
+    ('[[clicker]]\ndevice = "a"\nholds = "sometimes"', "clicker[0].holds: must be true, false"),
+    ('[[clicker]]\ndevice = "a"\nprofile = 3', "clicker[0].profile: must be text"),
+    ('[[clicker]]\ndevice = "a"\ncolour = 1', "clicker[0].colour: unknown field"),
+    (
+        '[[clicker]]\ndevice = "a"\n[[clicker]]\ndevice = "b"\nname = "A"',
+        "clicker[1].name: is also clicker[0]'s",
+    ),
 ]
 
 
@@ -303,7 +326,8 @@ def test_every_key_has_an_environment_variable(tmp_path, monkeypatch):
         log_level="warning",
         name="Rack 3",
         mqtt=BROKER,
-        origins=dict.fromkeys(SCHEMA, "environment"),
+        # Clickers are tables: only the file holds them.
+        origins=dict.fromkeys(set(SCHEMA) - {"clicker"}, "environment"),
     )
 
 
@@ -381,7 +405,7 @@ def test_gesture_timings_replace_only_the_stored_values_they_set():
 
 # -- the shipped example --------------------------------------------------------------------
 
-SETTING_LINE = re.compile(r"^# (\[\w+\]|\w+ = .*)$")
+SETTING_LINE = re.compile(r"^# (\[\w+\]|\[\[\w+\]\]|\w+ = .*)$")
 
 
 def test_the_example_file_is_all_comments_and_loads_as_the_defaults():
@@ -413,6 +437,7 @@ def test_the_example_shows_every_key_with_its_default_once_uncommented(tmp_path)
             ca_file=Path("/etc/ssl/certs/ca-certificates.crt"),
             device_name="Spotter (corner 2)",
         ),
+        clickers=(ClickerSetting("DC:2C:26:0A:11:22", "Ann's remote", profile="Ann"),),
         file=path,
         origins=config.origins,
     )

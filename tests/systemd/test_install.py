@@ -37,6 +37,7 @@ DEBS = [
     "python3-venv",
     "python3-yaml",
     "python3-alsaaudio",
+    "python3-evdev",
     "espeak-ng",
     "libespeak-ng1",
     "alsa-utils",
@@ -274,12 +275,13 @@ def test_a_fresh_install_puts_everything_in_place(pi):
         ["apt-get", "update", "-q"],
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", *DEBS, "python3-lgpio"],
         ["groupadd", "--system", "gpio"],
+        ["groupadd", "--system", "input"],
         [
             "useradd",
             "--system",
             "--user-group",
             "--groups",
-            "gpio,audio",
+            "gpio,audio,input",
             "--home-dir",
             "/var/lib/spotter",
             "--no-create-home",
@@ -296,14 +298,14 @@ def test_a_fresh_install_puts_everything_in_place(pi):
             "--quiet",
             "--disable-pip-version-check",
             "--constraint",
-            pi.changes()[5][-2],
-            pi.changes()[5][-1],
+            pi.changes()[6][-2],
+            pi.changes()[6][-1],
         ],
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "spotter"],
         ["systemctl", "start", "spotter"],
     ]
-    assert pi.changes()[5][-2].endswith("/systemd/constraints.txt")
+    assert pi.changes()[6][-2].endswith("/systemd/constraints.txt")
     unit = pi.file("/etc/systemd/system/spotter.service")
     assert unit.read_text() == (REPO / "systemd/spotter.service").read_text()
     assert oct(unit.stat().st_mode & 0o777) == "0o644"
@@ -423,11 +425,12 @@ def test_a_changed_unit_is_reloaded_and_restarted(pi):
 
 
 def test_an_existing_user_gets_the_missing_group(pi):
-    pi.file("/etc/group").write_text("audio:x:29:\ngpio:x:997:\nspotter:x:999:\n")
+    pi.file("/etc/group").write_text("audio:x:29:\ngpio:x:997:\ninput:x:101:\nspotter:x:999:\n")
     pi.file("/etc/passwd").write_text("spotter:x:999:999::/var/lib/spotter:/usr/sbin/nologin\n")
     pi.ok()
     assert ["usermod", "--append", "--groups", "gpio", "spotter"] in pi.changes()
     assert ["usermod", "--append", "--groups", "audio", "spotter"] in pi.changes()
+    assert ["usermod", "--append", "--groups", "input", "spotter"] in pi.changes()
     assert not any(c[0] in ("useradd", "groupadd") for c in pi.changes())
 
 
@@ -521,8 +524,9 @@ def test_every_package_pip_installs_on_the_device_is_pinned_natural_voice_includ
         Requirement(r)
         for r in [*project["dependencies"], *project["optional-dependencies"]["natural-voice"]]
     ]
-    # Debian's (python3-yaml, python3-alsaaudio), and the setuptools every venv has.
-    from_elsewhere = {"pyyaml", "pyalsaaudio", "setuptools"}
+    # Debian's (python3-yaml, python3-alsaaudio, python3-evdev), and the setuptools every
+    # venv has.
+    from_elsewhere = {"pyyaml", "pyalsaaudio", "evdev", "setuptools"}
     seen: set[str] = set()
     while wanted:
         requirement = wanted.pop()

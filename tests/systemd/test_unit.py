@@ -141,12 +141,13 @@ def test_it_tells_systemd_when_it_is_ready_and_is_watched():
     )
 
 
-def test_it_runs_as_its_own_user_with_gpio_and_sound():
+def test_it_runs_as_its_own_user_with_gpio_sound_and_input():
     assert value("User") == "spotter"
-    assert set(value("SupplementaryGroups").split()) == {"gpio", "audio"}
+    assert set(value("SupplementaryGroups").split()) == {"gpio", "audio", "input"}
     assert value("DevicePolicy") == "closed"
-    allowed = {v.split()[0] for v in values("DeviceAllow")}
-    assert allowed == {"char-gpiochip", "char-alsa"}
+    allowed = dict(v.split() for v in values("DeviceAllow"))
+    # Clickers are read and grabbed, never written: input devices read-only.
+    assert allowed == {"char-gpiochip": "rw", "char-alsa": "rw", "char-input": "r"}
     # Either would cut the service off from /dev/gpiochip* or from its groups.
     for key in ("PrivateDevices", "PrivateUsers", "DynamicUser"):
         assert values(key) in ([], ["no"])
