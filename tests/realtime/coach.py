@@ -104,6 +104,7 @@ class Coach:
         self.voice = built.voice
         self.said: list[tuple[float, str]] = []
         self.seeded: set[int] = set()  # history written by the test, not by Spotter
+        self.acted: list[tuple[float, State]] = []  # each Press of run_to_the_end, and in what
 
     def state(self) -> State:
         return self.spotter.status().state
@@ -125,6 +126,7 @@ class Coach:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the workout stayed at {state}")
             if state in (State.INTRO, State.SET, State.PAUSED):
+                self.acted.append((time.monotonic(), state))
                 self.spotter.act(Action.NEXT)
                 self.wait_for(lambda s, was=state: s.state is not was, timeout=10)
             else:
