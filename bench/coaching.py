@@ -80,7 +80,7 @@ class StatusLog:
 
     def rests(self, seconds: int, since: float) -> list[tuple[float, float]]:
         """Each rest of ``seconds`` begun after ``since``: when it began and ended."""
-        found = []
+        found: list[tuple[float, float]] = []
         for (t, s), (t_next, _) in itertools.pairwise(self.entries):
             starts = s.state is State.REST and s.remaining_seconds == seconds
             if t >= since and starts and (not found or found[-1][1] <= t):
