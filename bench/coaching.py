@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import tempfile
 import threading
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,8 @@ DOUBLE_GAP = 0.15
 COUNTDOWN = [phrases.count(n) for n in (3, 2, 1)]
 TARGET_TALK_FULL = 40.0
 TARGET_TALK_BRIEF = 25.0
-TARGET_EVEN = 1.3  # largest gap / smallest gap
+TARGET_EVEN = 1.3
+WORKOUT_TIMEOUT = 900.0  # largest gap / smallest gap
 
 
 @dataclass
@@ -73,6 +75,12 @@ class StatusLog:
             seen, status = self._coach.spotter.wait_for_change(seen, 0.2)
             if not self.entries or self.entries[-1][1] != status:
                 self.entries.append((time.monotonic(), status))
+                print(
+                    f"  {status.state} {status.exercise_name or ''} set {status.set} "
+                    f"{status.side or ''} rep {status.rep} {status.question or ''}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def close(self) -> None:
         self._stop.set()
@@ -116,7 +124,10 @@ def workout(coach: Coach, routine: Routine, mode: str, pain: tuple[int, int]) ->
     counts = {ex.name: ex.count for ex in routine.exercises}
     paced_started: set[tuple[object, ...]] = set()
     doubled: set[str | None] = set()
+    deadline = time.monotonic() + WORKOUT_TIMEOUT
     while (status := coach.spotter.status()).state is not State.DONE:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the {mode} workout did not end: {status}")
         state, name = status.state, status.exercise_name
         place = (name, status.set, status.side)
         if state in (State.HOLD, State.REST) or status.question is not None:
@@ -200,8 +211,8 @@ def fragments(heard: list[Heard], doubles: list[tuple[Press, Press]]) -> list[fl
     return out
 
 
-def run(quick: bool = False) -> list[Figure]:
-    """Both workouts of the knee routine, on a busy machine."""
+def run(quick: bool = False, *, hog: bool = True) -> list[Figure]:
+    """Both workouts of the knee routine, on a busy machine (``hog``)."""
     routine = knee()
     with (
         tempfile.TemporaryDirectory(prefix="spotter-coaching-") as tmp,
@@ -209,7 +220,7 @@ def run(quick: bool = False) -> list[Figure]:
         coaching(Path(tmp) / "data", card, routine, worse_last_time=True) as coach,
     ):
         runs = []
-        with cpu_hog():
+        with cpu_hog(None if hog else 0):
             for mode, pain in (("full", (2, 5)), ("brief", (7, 3))):
                 coach.store.update_settings({"verbosity": mode})
                 coach.reload()

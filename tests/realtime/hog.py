@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 @contextmanager
 def cpu_hog(processes: int | None = None) -> Iterator[list[int]]:
-    """Spin ``processes`` (every core) busy loops until the block ends; yields their ids."""
-    count = processes or os.cpu_count() or 1
+    """Spin ``processes`` (None: one per core) busy loops until the block ends; yields their ids."""
+    count = (os.cpu_count() or 1) if processes is None else processes
     spinning = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
     try:
         yield [p.pid for p in spinning]

@@ -21,8 +21,7 @@ def test_pressing_as_the_third_name_is_heard_picks_the_third_person(
         tmp_path / "data", card, one_hold(checkin="none"), people=["Bruno", "Chloe"]
     ) as coach:
         coach.store.update_profile(1, {"name": "Alice"})
-        coach.reload()
-        coach.wait_for(lambda s: True)
+        coach.reload()  # queued before the press below, so the names are read as renamed
         started = coach.trainee.press().down
         coach.wait_for(lambda s: s.question == "who", timeout=10)
         heard, press = coach.trainee.press_after("Chloe", 0.35, after=started, within=30)
