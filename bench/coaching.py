@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import sys
 import tempfile
 import threading
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
