@@ -146,6 +146,7 @@ def workout(coach: Coach, routine: Routine, mode: str, pain: tuple[int, int]) ->
             second = coach.trainee.press(first.up + DOUBLE_GAP)
             run.doubles.append((first, second))
             coach.wait_for(lambda s, was=status: s != was, timeout=5)
+            paced_started.clear()  # a step back may reopen a paced set: start it again
             continue
         if state is State.SET and kind == "per_rep":
             coach.trainee.press()

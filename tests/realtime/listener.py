@@ -37,10 +37,14 @@ def listen(fifo: str, capture: str) -> None:
     heard = open(capture, "wb", buffering=0)  # noqa: SIM115 - open until killed
     print("listening", flush=True)
     due = 0.0  # when the samples read so far will have played
+    parent = os.getppid()
     while True:
         # Bytes already waiting play right after the ones before, as on a card, even when
         # this process woke late; into an empty pipe, they play when they come.
         waiting = bool(select.select([fd], [], [], 0)[0])
+        while not waiting and not select.select([fd], [], [], 1.0)[0]:
+            if os.getppid() != parent:
+                return  # the test that started it is gone
         data = os.read(fd, CHUNK)
         plays = due if waiting and due > 0 else time.monotonic()
         heard.write(data)  # before the time is told, so the bytes are there to be read
