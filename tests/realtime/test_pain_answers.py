@@ -39,7 +39,7 @@ def test_pressing_as_each_number_is_heard_stores_that_number(
             warn_again(coach)
     assert all(a.right for a in answers), table(answers)
     # The trainee did react as scripted, also on the busy machine.
-    assert all(a.reaction == pytest.approx(REACTION, abs=0.05) for a in answers), table(answers)
+    assert all(a.reaction == pytest.approx(REACTION, abs=0.1) for a in answers), table(answers)
 
 
 @JUDGED_BY_THE_ENGINE_CLOCK
