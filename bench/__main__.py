@@ -1,5 +1,8 @@
-"""``python -m bench [--quick] [--only NAME ...] [--pi-zero] [--attack]``: run the benchmarks,
-print one table.
+"""``python -m bench [--quick] [--only NAME ...] [--pi-zero] [--attack] [--coaching]``: run the
+benchmarks, print one table.
+
+``--coaching`` runs the knee routine through in real time instead (``bench.coaching``):
+pain answers, talk, countdowns and double-presses as a scripted trainee hears them.
 
 ``--attack`` runs the reliability figures instead (``bench.attack``): a daemon under bad
 input, idle connections and PIN guessing; then ``bench.faults``: damaged, deleted and
@@ -27,6 +30,7 @@ from pathlib import Path
 from bench import (
     attack,
     clicker_latency,
+    coaching,
     cold_line,
     faults,
     idle_cpu,
@@ -50,7 +54,11 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "loudness": loudness.run,
 }
 # Not part of the default run: it measures reliability rather than speed.
-EXTRA: dict[str, Callable[[bool], list[Figure]]] = {"attack": attack.run, "faults": faults.run}
+EXTRA: dict[str, Callable[[bool], list[Figure]]] = {
+    "attack": attack.run,
+    "faults": faults.run,
+    "coaching": coaching.run,
+}
 
 
 def machine() -> str:
@@ -86,12 +94,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the reliability figures: a daemon under bad input, idle connections, PIN guessing",
     )
+    parser.add_argument(
+        "--coaching",
+        action="store_true",
+        help="the knee routine in real time: pain answers, talk, countdowns, double-presses",
+    )
     args = parser.parse_args(argv)
     if args.pi_zero:
         return pi_zero_main(args.quick)
     names = args.only or list(BENCHMARKS)
     if args.attack:
         names = ["attack", "faults"]
+    if args.coaching:
+        names = ["coaching"]
     print(f"Before: {machine()}", file=sys.stderr, flush=True)
     began = time.monotonic()
     figures: list[Figure] = []

@@ -1,0 +1,55 @@
+"""A pain score is the number the trainee heard when they pressed, with the real voice at
+real-time speed and every core busy beside it: before the workout (after the start press
+and the "worse last time" line) and after it (after the summary)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.realtime.checkin import Answer, warn_again, workout
+from tests.realtime.coach import coaching
+from tests.realtime.routines import one_hold
+from tests.realtime.sound_card import SoundCard
+
+pytestmark = [pytest.mark.realtime, pytest.mark.slow]
+
+REACTION = 0.35
+JUDGED_BY_THE_ENGINE_CLOCK = pytest.mark.xfail(
+    strict=True, reason="answers judged by the engine's clock, not what was heard"
+)
+
+
+def table(answers: list[Answer]) -> str:
+    return "\n".join(a.row() for a in answers)
+
+
+@JUDGED_BY_THE_ENGINE_CLOCK
+def test_pressing_as_each_number_is_heard_stores_that_number(
+    tmp_path: Path, card: SoundCard, busy_machine: list[int]
+) -> None:
+    answers: list[Answer] = []
+    with coaching(tmp_path / "data", card, one_hold(), worse_last_time=True) as coach:
+        for n in range(11):
+            # Every number once before and once after, each workout a different pair.
+            before, after = workout(coach, (n, n, REACTION), (10 - n, 10 - n, REACTION))
+            answers += [before, after]
+            assert any("worse" in text for _, text in coach.said[-40:]), "no warning said"
+            warn_again(coach)
+    assert all(a.right for a in answers), table(answers)
+    # The trainee did react as scripted, also on the busy machine.
+    assert all(a.reaction == pytest.approx(REACTION, abs=0.1) for a in answers), table(answers)
+
+
+@JUDGED_BY_THE_ENGINE_CLOCK
+def test_a_late_press_counts_for_the_number_before_and_a_later_one_for_the_next(
+    tmp_path: Path, card: SoundCard, busy_machine: list[int]
+) -> None:
+    with coaching(tmp_path / "data", card, one_hold(), worse_last_time=True) as coach:
+        # 0.2 s into "5" is a late press for 4; 0.6 s into "6" is a press for 6.
+        before, after = workout(coach, (4, 5, 0.2), (6, 6, 0.6))
+        answers = [before, after]
+        before, after = workout(coach, (7, 7, 0.6), (2, 3, 0.2))
+        answers += [before, after]
+    assert all(a.right for a in answers), table(answers)
