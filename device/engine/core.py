@@ -642,15 +642,17 @@ class Engine:
                 nxt = self._next_routine
                 area = nxt.checkin_area if nxt is not None else DEFAULT_CHECKIN_AREA
                 warn = [phrases.worse_last_time(area)]
+        # Moving on to the next workout keeps a score still open to correction, and says
+        # what it earns first.
+        kept = self._confirm() if self._noted is not None else []
         self._pain_before = None
         self._answered = set()
-        self._noted = None
         routine = self._running = self._next_routine
         if routine is not None and routine.checkin == "pain":
             self._start = action
             ask = Ask.pain("before", step=self._choice_step, area=routine.checkin_area)
-            return self._open(ask, before=warn)
-        return _answering(self._lines(warn) + self._after(self._session.handle(action)))
+            return kept + self._open(ask, before=warn)
+        return _answering(kept + self._lines(warn) + self._after(self._session.handle(action)))
 
     def _open(self, ask: Ask, *, before: Sequence[str] = ()) -> list[Line]:
         """Ask ``ask`` now, cutting what is being said."""

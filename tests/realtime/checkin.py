@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from device.engine import phrases
+from device.engine.core import CORRECT_SECONDS
 from device.events import State
 from routines.store import HistoryEntry
 from tests.realtime.coach import Coach, seed_worse_last_time
@@ -59,8 +60,13 @@ def workout(
     done = coach.run_to_the_end()
     reaction_a = _answer(coach, after, after=done)
     coach.wait_for(lambda s: s.question is None, timeout=30)
-    time.sleep(0.3)  # the after-score goes onto the workout just written
+    # A score is kept once it can no longer be corrected (a few seconds after it was said
+    # back), then goes onto the workout just written.
     entry = latest_workout(coach)
+    deadline = time.monotonic() + CORRECT_SECONDS + 10
+    while reaction_a is not None and entry.pain_after is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        entry = latest_workout(coach)
     return (
         Answer("before", before[0], entry.pain_before, count(before[1]), reaction_b),
         Answer("after", after[0], entry.pain_after, count(after[1]), reaction_a),
