@@ -1,7 +1,8 @@
 """The port: everything the web page and the command line may ask of a running Spotter.
 
 The web app is handed one ``SessionControl`` and reaches the daemon through
-nothing else: not the engine, not the voice, not the hardware.
+nothing else: not the engine, not the voice, not the hardware. What the page writes to
+the store reaches the daemon by the store's own announcement, never by a call here.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ class SessionControl(Protocol):
         """Queue a gesture exactly as if the physical button had made it."""
         ...
 
-    def reload(self) -> None:
-        """Re-read settings and the active routine after the page changed them in the store."""
+    def late_score_since(self, now: float) -> float:
+        """The earliest end (wall clock) of a workout that an after-score given at ``now``
+        may still be written on, once the question about it has closed."""
         ...
 
     def settings(self) -> EffectiveSettings:

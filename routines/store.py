@@ -28,11 +28,12 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Self, cast
 
+from routines.changes import EVERYTHING, Data, Listener
 from routines.errors import RoutineError, SettingsError
 from routines.model import Routine
 from routines.profiles import Profile, ProfileError
@@ -178,11 +179,27 @@ class Store:
         self._pending: list[HistoryEntry] = []
         self._skipped: set[str] = set()
         self._write_warned = False
+        self._listeners: list[Listener] = []
+        self._seen_version = self._data_version()
         self._backups = (
             BackupThread(self._write_backup, self.check_file, interval=backup_interval)
             if path is not None
             else None
         )
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Have ``listener`` told the kinds of data each committed write changed (also what
+        another program committed, noticed at the next write or file check); returns the
+        call that stops it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
 
     @classmethod
     def open(cls, data_dir: Path, *, backup_interval: float = BACKUP_INTERVAL) -> Self:
@@ -259,6 +276,7 @@ class Store:
             if self._closed:
                 return False
             rewritten = self._watch_file()
+            self._notice_others()
             self._flush_pending()
             return rewritten
 
@@ -290,7 +308,7 @@ class Store:
     def create_routine(self, routine: Routine) -> StoredRoutine:
         """Store a new routine; a taken id becomes ``id-2``, ``id-3``, ... (see the result)."""
         routine = _valid(routine)
-        with self._transaction():
+        with self._transaction(Data.ROUTINES):
             taken = {row[0] for row in self._conn.execute("SELECT id FROM routines")}
             if len(taken) >= MAX_ROUTINES:
                 raise RoutineError({"routines": ROUTINES_FULL})
@@ -306,7 +324,7 @@ class Store:
         A routine deleted meanwhile is stored again rather than losing the caller's edit.
         """
         routine = _valid(routine)
-        with self._transaction():
+        with self._transaction(Data.ROUTINES):
             current = self._get(routine.id)
             if current is None:
                 # Absent, or a row that could not be read: the edit replaces it.
@@ -318,7 +336,7 @@ class Store:
 
     def delete_routine(self, routine_id: str) -> bool:
         """Remove a routine; ``False`` if there was none with that id."""
-        with self._transaction():
+        with self._transaction(Data.ROUTINES, Data.PROFILES):
             deleted = self._conn.execute("DELETE FROM routines WHERE id = ?", (routine_id,))
             self._conn.execute(
                 "UPDATE profiles SET routine_id = NULL WHERE routine_id = ?", (routine_id,)
@@ -343,7 +361,7 @@ class Store:
     def set_active_routine(self, routine_id: str, profile_id: int | None = None) -> None:
         """Choose the routine a press starts for a profile (default: the current one);
         ``KeyError`` if there is no routine with that id."""
-        with self._transaction():
+        with self._transaction(Data.PROFILES):
             if self._get(routine_id) is None:
                 raise KeyError(routine_id)
             profile = self._profile(profile_id)
@@ -377,7 +395,7 @@ class Store:
 
     def set_current_profile(self, profile_id: int) -> Profile:
         """Make ``profile_id`` the one who is training; ``KeyError`` if there is none."""
-        with self._transaction():
+        with self._transaction(Data.PROFILES):
             profile = self._profile(profile_id)
             if profile is None:
                 raise KeyError(profile_id)
@@ -387,7 +405,7 @@ class Store:
     def create_profile(self, fields: Mapping[str, Any]) -> Profile:
         """Add a profile from fields checked by ``parse_profile_changes``; ``ProfileError``
         for a taken name or an unknown routine."""
-        with self._transaction():
+        with self._transaction(Data.PROFILES):
             self._check_profile_fields(fields, profile_id=None)
             cursor = self._conn.execute(
                 "INSERT INTO profiles (name, routine_id, weekly_goal, created_at) "
@@ -401,7 +419,7 @@ class Store:
     def update_profile(self, profile_id: int, fields: Mapping[str, Any]) -> Profile:
         """Change some fields of a profile; ``KeyError`` if there is none, ``ProfileError``
         for a taken name or an unknown routine."""
-        with self._transaction():
+        with self._transaction(Data.PROFILES):
             if self._profile(profile_id) is None:
                 raise KeyError(profile_id)
             self._check_profile_fields(fields, profile_id=profile_id)
@@ -419,7 +437,7 @@ class Store:
         """Remove a profile and return how many workouts went with it. ``KeyError`` if there
         is none; ``ProfileInUse`` if it is the last one, or has workouts and
         ``with_history`` is not set (nothing is deleted then)."""
-        with self._transaction():
+        with self._transaction(Data.PROFILES, Data.HISTORY):
             if self._profile(profile_id) is None:
                 raise KeyError(profile_id)
             if self._conn.execute("SELECT COUNT(*) FROM profiles").fetchone()[0] <= 1:
@@ -461,7 +479,7 @@ class Store:
 
     def update_settings(self, changes: Mapping[str, object]) -> Settings:
         """Apply and keep a change; ``SettingsError`` leaves the store untouched."""
-        with self._transaction():
+        with self._transaction(Data.SETTINGS):
             updated = parse_settings_changes(changes, self.settings())
             defaults = Settings().to_dict()
             self._conn.execute("DELETE FROM settings")
@@ -489,7 +507,7 @@ class Store:
         with self._lock:
             if not self._pending:
                 try:
-                    with self._transaction():
+                    with self._transaction(Data.HISTORY):
                         return self._insert_history(entry)
                 except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as err:
                     self._write_failed(err)
@@ -560,7 +578,7 @@ class Store:
             raise ValueError(f"moment: must be before or after, not {moment!r}")
         if type(score) is not int or not 0 <= score <= 10:
             raise ValueError("score: must be a whole number from 0 to 10")
-        with self._transaction():
+        with self._transaction(Data.HISTORY):
             self._conn.execute(_SET_PAIN[moment], (score, entry_id))
             row = self._conn.execute(_SELECT_HISTORY + " WHERE id = ?", (entry_id,)).fetchone()
             if row is None:
@@ -573,7 +591,7 @@ class Store:
         """Keep the engine's snapshot for a resume after a power cut; ``None`` clears it."""
         # Serialised first: a value JSON cannot hold raises before anything is written.
         text = None if snapshot is None else json.dumps(dict(snapshot), allow_nan=False)
-        with self._transaction():
+        with self._transaction(Data.PROGRESS):
             if text is None:
                 self._conn.execute("DELETE FROM state WHERE key = ?", (_PROGRESS,))
             else:
@@ -594,7 +612,7 @@ class Store:
 
     def secret(self, name: str, nbytes: int = 32) -> bytes:
         """A random secret made on first use and kept (later calls ignore ``nbytes``)."""
-        with self._transaction():
+        with self._transaction(Data.SECRETS):
             row = self._conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
             if row is not None and isinstance(row[0], bytes) and row[0]:
                 value: bytes = row[0]
@@ -652,16 +670,19 @@ class Store:
                 self._conn = _connect(path)
                 # The new file is this store's own now, not one that replaced it behind its back.
                 self._identity = _identity(path)
-        _parse_body.cache_clear()
+                self._seen_version = self._data_version()
+            _parse_body.cache_clear()
+            self._announce(EVERYTHING)
 
     # -- internals --------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self, *changes: Data) -> Iterator[None]:
         # IMMEDIATE takes the write lock up front, so a read-then-write (version check,
         # free id) cannot interleave with another process such as the command line.
         with self._lock:
             self._watch_file()
+            self._notice_others()
             if self._pending:
                 self._flush_pending()
             before = self._conn.total_changes
@@ -670,8 +691,30 @@ class Store:
             if self._write_warned:
                 self._write_warned = False
                 log.info("the store takes writes again")
-            if self._conn.total_changes != before and self._backups is not None:
-                self._backups.changed()
+            if self._conn.total_changes != before:
+                if self._backups is not None:
+                    self._backups.changed()
+                self._announce(frozenset(changes))
+
+    def _announce(self, changes: frozenset[Data]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(changes)
+            except Exception:
+                # A listener's fault must not undo or fail a write that is committed.
+                log.exception("a listener failed on a change to %s", sorted(changes))
+
+    def _notice_others(self) -> None:
+        """Announce what another connection (the command line) committed since we looked."""
+        version = self._data_version()
+        if version != self._seen_version:
+            self._seen_version = version
+            self._announce(EVERYTHING)
+
+    def _data_version(self) -> int:
+        # Changes only when another connection commits to the file, never for our own.
+        version: int = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
     @contextlib.contextmanager
     def _begin(self) -> Iterator[None]:
@@ -722,6 +765,7 @@ class Store:
         fsync_dir(path.parent)
         self._conn = _connect(path)
         self._identity = _identity(path)
+        self._seen_version = self._data_version()
         if self._backups is not None:
             self._backups.changed()
 
@@ -773,6 +817,7 @@ class Store:
         log.info("stored %d workout(s) that had been waiting for the store", len(waiting))
         if self._backups is not None:
             self._backups.changed()
+        self._announce(frozenset({Data.HISTORY}))
         target = self._pending_path()
         if target is not None:
             target.unlink(missing_ok=True)

@@ -7,15 +7,18 @@ import threading
 from collections.abc import Mapping
 
 from device.control import EffectiveSettings
+from device.engine.late_scores import late_score_since
 from device.engine.preview import preview_script
 from device.events import Action, Gesture, State, Status
+from routines.changes import Data
 from routines.model import Routine
 from routines.settings import Settings
 from routines.store import Store
 
 
 class DummyControl:
-    """Implements ``device.control.SessionControl``; tests set ``current`` and read ``calls``."""
+    """Implements ``device.control.SessionControl``; tests set ``current`` and read ``calls``,
+    and ``stored``: what the store announced of each write, as the daemon hears it."""
 
     def __init__(
         self,
@@ -32,6 +35,10 @@ class DummyControl:
         self._status = Status()
         self._version = 0
         self._changed = threading.Condition()
+        # What the daemon hears of the page's writes: the store's announcements.
+        self.stored: list[frozenset[Data]] = []
+        if store is not None:
+            store.subscribe(self._stored)
 
     @property
     def current(self) -> Status:
@@ -61,8 +68,11 @@ class DummyControl:
         if gesture is Gesture.PRESS and self._status.state is State.IDLE:
             self.current = Status(state=State.INTRO, last_spoken="Let's begin.")
 
-    def reload(self) -> None:
-        self.calls.append(("reload", None))
+    def late_score_since(self, now: float) -> float:
+        return late_score_since(now)
+
+    def _stored(self, changes: frozenset[Data]) -> None:
+        self.stored.append(changes)
 
     def answer(self, question: str, value: int) -> None:
         self.calls.append(("answer", (question, value)))
@@ -88,6 +98,10 @@ class DummyControl:
 
     def voices(self) -> list[tuple[str, str]]:
         return list(self.voice_list)
+
+    def heard(self) -> list[frozenset[Data]]:
+        """The announcements the daemon re-reads something for (not secrets or progress)."""
+        return [c for c in self.stored if c - {Data.SECRETS, Data.PROGRESS}]
 
     def names(self) -> list[str]:
         """Just the names of the calls, in order."""

@@ -7,12 +7,15 @@ module of the project imports itself round a loop.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import grimp
+
+from device.control import SessionControl
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("device", "routines", "web_config")
@@ -79,3 +82,19 @@ def test_the_device_package_keeps_its_top_level_small():
     for package in ("engine", "voice", "hardware", "service", "cli"):
         doc = (ROOT / "device" / package / "__init__.py").read_text()
         assert doc.startswith('"""') and "import" in doc, package
+
+
+def test_the_web_never_tells_the_daemon_to_reload():
+    # Its writes reach the daemon by the store's announcement; a page that had to say
+    # "reload" could forget to, as the after-score once did.
+    assert not hasattr(SessionControl, "reload")
+    calls = []
+    for path in sorted((ROOT / "web_config").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "reload"
+            ):
+                calls.append(f"{path.name}:{node.lineno}")
+    assert calls == []

@@ -163,5 +163,4 @@ def put_settings() -> Response:
         store().update_settings(changes)
     except SettingsError as err:
         raise fields_error({**err.errors, **problems}) from None
-    control().reload()
     return jsonify(effective_settings_dict())

@@ -12,8 +12,6 @@ from web_config.errors import ApiError
 bp = Blueprint("api_checkin", __name__, url_prefix="/api")
 
 MOMENTS = ("before", "after")
-# An after-score may be given on the phone a while after the workout ended.
-AFTER_WINDOW = 2 * 3600.0
 IDLE = frozenset({State.IDLE, State.DONE})
 
 
@@ -37,15 +35,16 @@ def _checked() -> tuple[str, int]:
 
 def record_pain(moment: str, score: int) -> int | None:
     """Answer the question Spotter is asking, else record on the workout under way, else
-    (an after-score) on the profile's workout finished in the last two hours: the id of
-    that workout, or None when the daemon took it. 409 when there is nowhere to put it."""
+    (an after-score) on the profile's workout finished lately (the daemon says how lately):
+    the id of that workout, or None when the daemon took it. 409 when there is nowhere to
+    put it."""
     status = control().status()
     if status.question == f"pain_{moment}" or status.state not in IDLE:
         control().answer(f"pain_{moment}", score)
         return None
     if moment == "after":
         profile = store().current_profile()
-        since = link().clock() - AFTER_WINDOW
+        since = control().late_score_since(link().clock())
         recent = store().history(1, profile_id=profile.id, since=since)
         if recent and recent[0].id is not None:
             return store().set_pain(recent[0].id, "after", score).id

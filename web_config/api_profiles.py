@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from routines.profiles import Profile, ProfileError, parse_profile_changes
 from routines.store import ProfileInUse
 from web_config.api import fields_error, json_object
-from web_config.context import control, store
+from web_config.context import store
 from web_config.errors import ApiError
 
 bp = Blueprint("api_profiles", __name__, url_prefix="/api/profiles")
@@ -53,7 +53,6 @@ def create() -> tuple[Response, int, dict[str, str]]:
         profile = store().create_profile(fields)
     except ProfileError as err:
         raise fields_error(err.errors) from None
-    control().reload()
     location = url_for(".get", profile_id=profile.id)
     return jsonify(profile_dict(profile)), 201, {"Location": location}
 
@@ -73,7 +72,6 @@ def put(profile_id: int) -> Response:
         profile = store().update_profile(profile_id, fields)
     except ProfileError as err:
         raise fields_error(err.errors) from None
-    control().reload()
     return jsonify(profile_dict(profile))
 
 
@@ -101,7 +99,6 @@ def delete(profile_id: int) -> Response:
                 extra={"workouts": err.workouts},
             ) from None
         raise ApiError(409, "The last profile cannot be deleted: rename it instead.") from None
-    control().reload()
     return jsonify({"deleted": profile_id, "workouts_deleted": workouts})
 
 
@@ -110,5 +107,4 @@ def choose(profile_id: int) -> Response:
     """Make this the profile that is training: its routine, goal and history are used."""
     _profile_or_404(profile_id)
     store().set_current_profile(profile_id)
-    control().reload()
     return jsonify({"current": profile_id})

@@ -26,7 +26,7 @@ from routines.model import Routine
 from routines.store import StoredRoutine, VersionConflict
 from routines.validation import parse_routine
 from web_config.api import fields_error, json_object
-from web_config.context import control, reload_if_active, store
+from web_config.context import store
 from web_config.errors import ApiError, excerpt
 from web_config.parsing import is_whole_number
 
@@ -112,7 +112,6 @@ def create() -> Response:
         stored = store().create_routine(routine)
     except RoutineError as full:
         raise fields_error(full.errors) from None
-    reload_if_active(stored.routine.id)
     response = _answer(stored, 201)
     response.headers["Location"] = url_for(".get", routine_id=stored.routine.id)
     return response
@@ -137,7 +136,6 @@ def put(routine_id: str) -> Response:
         stored = store().save_routine(routine, expected_version=expected)
     except VersionConflict as err:
         raise _conflict(err) from None
-    reload_if_active(routine_id)
     return _answer(stored)
 
 
@@ -148,10 +146,7 @@ def delete(routine_id: str) -> tuple[str, int]:
     expected = _expected_version(None)
     if expected is not None and expected != stored.version:
         raise _conflict(VersionConflict(stored))
-    active = store().active_routine()
     store().delete_routine(routine_id)
-    if active is not None and active.routine.id == routine_id:
-        control().reload()
     return "", 204
 
 
@@ -160,5 +155,4 @@ def activate(routine_id: str) -> Response:
     """Make this the routine a press starts."""
     _stored_or_404(routine_id)
     store().set_active_routine(routine_id)
-    control().reload()
     return jsonify({"active": routine_id})

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from routines.backup import MAX_BACKUP_BYTES, BackupError, restore_backup, write_backup
 from web_config.auth import current_pin_hash, is_authorised
-from web_config.context import control, link, store
+from web_config.context import link, store
 from web_config.errors import ApiError
 
 bp = Blueprint("backup", __name__)
@@ -73,7 +73,6 @@ def _restore_from(data: bytes) -> None:
     with _scratch() as path:
         path.write_bytes(data)
         restore_backup(store(), path)
-    control().reload()
 
 
 @bp.route("/api/restore", methods=["POST"])

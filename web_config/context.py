@@ -41,10 +41,3 @@ def store() -> Store:
 def control() -> SessionControl:
     """The running session, reached only through the ``SessionControl`` seam."""
     return link().control
-
-
-def reload_if_active(routine_id: str) -> None:
-    """Tell the daemon to re-read the store when ``routine_id`` is the one a press starts."""
-    active = store().active_routine()
-    if active is not None and active.routine.id == routine_id:
-        control().reload()

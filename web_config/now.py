@@ -136,7 +136,6 @@ def choose_profile(profile_id: int) -> ResponseReturnValue:
         control().answer("who", profile_id)
     else:
         store().set_current_profile(profile_id)
-        control().reload()
     if wants_json:
         return jsonify({"current": profile_id}), 200
     return redirect(url_for("now.page"))

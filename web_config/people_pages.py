@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from routines.profiles import ProfileError, parse_profile_changes
 from routines.store import ProfileInUse
 from web_config.auth import login_required
-from web_config.context import control, store
+from web_config.context import store
 from web_config.errors import ApiError
 from web_config.routine_form import number_or_text
 
@@ -55,7 +55,6 @@ def add() -> ResponseReturnValue:
         profile = store().create_profile(_fields(creating=True))
     except ProfileError as err:
         return _page({f"new-{k}": v for k, v in err.errors.items()}, 422)
-    control().reload()
     flash(f"Added {profile.name}.", "ok")
     return redirect(url_for(".page"))
 
@@ -70,7 +69,6 @@ def change(profile_id: int) -> ResponseReturnValue:
         profile = store().update_profile(profile_id, _fields(creating=False))
     except ProfileError as err:
         return _page({f"{profile_id}-{k}": v for k, v in err.errors.items()}, 422)
-    control().reload()
     flash(f"Saved {profile.name}.", "ok")
     return redirect(url_for(".page"))
 
@@ -93,7 +91,6 @@ def delete(profile_id: int) -> ResponseReturnValue:
         else:
             message = "The last person cannot be removed: rename them instead."
         return _page({f"{profile_id}-delete": message}, 409)
-    control().reload()
     flash(
         f"Removed {profile.name}"
         + (f" and {gone} workout{'' if gone == 1 else 's'}." if gone else "."),

@@ -18,7 +18,7 @@ from routines.errors import RoutineError
 from routines.store import StoredRoutine, VersionConflict
 from routines.validation import parse_routine, routine_from_yaml, routine_to_yaml
 from web_config.auth import login_required
-from web_config.context import control, reload_if_active, store
+from web_config.context import control, store
 from web_config.parsing import is_whole_number
 from web_config.routine_form import RoutineDraft, describe_errors, field_errors
 
@@ -93,7 +93,6 @@ def _edit(stored: StoredRoutine | None) -> ResponseReturnValue:
                 "again to see it.",
                 status=409,
             )
-    reload_if_active(saved.routine.id)
     flash(f"Saved {saved.routine.name}.", "ok")
     return redirect(url_for("routines.index"))
 
@@ -150,10 +149,7 @@ def delete(routine_id: str) -> ResponseReturnValue:
     stored = _stored_or_404(routine_id)
     if request.method == "GET":
         return render_template("routine_delete.html", routine=stored.routine)
-    active = store().active_routine()
     store().delete_routine(routine_id)
-    if active is not None and active.routine.id == routine_id:
-        control().reload()
     flash(f"Deleted {stored.routine.name}.", "ok")
     return redirect(url_for("routines.index"))
 
@@ -163,7 +159,6 @@ def activate(routine_id: str) -> ResponseReturnValue:
     """Make this the routine that a press starts."""
     stored = _stored_or_404(routine_id)
     store().set_active_routine(routine_id)
-    control().reload()
     flash(f"{stored.routine.name} is now the active routine.", "ok")
     back = "now.page" if request.form.get("back") == "now" else "routines.index"
     return redirect(url_for(back))
@@ -186,7 +181,6 @@ def import_file() -> ResponseReturnValue:
         return render_template("routine_import.html", errors=describe_errors(err.errors)), 422
     if request.form.get("activate"):
         store().set_active_routine(saved.routine.id)
-    reload_if_active(saved.routine.id)
     flash(f"Imported {saved.routine.name}.", "ok")
     return redirect(url_for("routines.index"))
 

@@ -75,7 +75,6 @@ def page() -> ResponseReturnValue:
         store().update_settings(changes)
     except SettingsError as err:
         return _page(dict(request.form), {**err.errors, **problems}, 422)
-    control().reload()
     flash("Settings saved.", "ok")
     return redirect(url_for("settings.page"))
 

@@ -8,6 +8,7 @@ which the user did things is the order in which they are answered.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -15,7 +16,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from device.control import EffectiveSettings
@@ -31,6 +32,7 @@ from device.engine.core import (
     Trainee,
 )
 from device.engine.gestures import Edge
+from device.engine.late_scores import late_score_since, takes_late_score
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.preview import preview_script, routine_lines
 from device.events import Action, Gesture, Line, Speech, State, Status
@@ -39,6 +41,7 @@ from device.service.clickers import ClickerSetting, button_specs
 from device.service.config import PinnedSettings
 from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
+from routines.changes import Data
 from routines.model import Routine
 from routines.profiles import Profile
 from routines.settings import Settings
@@ -87,6 +90,11 @@ class _Reload:
 
 
 @dataclass(frozen=True, slots=True)
+class _Changed:
+    """The store committed changes; which ones are gathered in ``Spotter._changes``."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Say:
     text: str
 
@@ -107,10 +115,23 @@ class _Answer:
     value: int
 
 
-_Item = Edge | ButtonLink | Gesture | Action | _Reload | _Say | _Stop | _Answer | _Announce | Speech
+_Item = (
+    Edge
+    | ButtonLink
+    | Gesture
+    | Action
+    | _Reload
+    | _Changed
+    | _Say
+    | _Stop
+    | _Answer
+    | _Announce
+    | Speech
+)
 
-# An after-score from the phone may come this long after the workout ended.
-AFTER_SCORE_WINDOW = 2 * 3600.0
+# What the next press needs re-read when the store says these changed.
+_RECONFIGURE = frozenset({Data.ROUTINES, Data.PROFILES, Data.SETTINGS})
+_PEOPLE = frozenset({Data.HISTORY})
 
 
 class Spotter:
@@ -181,7 +202,13 @@ class Spotter:
         # Pain scores of the workout under way, and the last workout written (id, when).
         self._pain: dict[str, int] = {}
         self._last_written: tuple[int, float] | None = None
+        # Changes the store announced and the worker has yet to re-read: a burst of writes
+        # is one reload. The worker's own writes are not announced to it: it made them.
+        self._changes: set[Data] = set()
+        self._changes_lock = threading.Lock()
+        self._own = threading.local()
         self._apply_settings()
+        self._unsubscribe = store.subscribe(self._stored)
 
     # -- SessionControl: called from any thread, only ever queues --------------------------
 
@@ -200,6 +227,7 @@ class Spotter:
         self._queue.put(action)
 
     def reload(self) -> None:
+        """Re-read settings, routines and people, whatever the store says changed."""
         self._queue.put(_Reload())
 
     def _heard(self, report: Speech) -> None:
@@ -207,6 +235,19 @@ class Spotter:
         engine's clock."""
         shift = self._clock() - self._voice.clock()
         self._queue.put(dataclasses.replace(report, at=report.at + shift))
+
+    def late_score_since(self, now: float) -> float:
+        return late_score_since(now)
+
+    def _stored(self, changes: frozenset[Data]) -> None:
+        """The store's listener: runs on the writer's thread, so it only queues."""
+        if getattr(self._own, "writing", False) or not changes & (_RECONFIGURE | _PEOPLE):
+            return
+        with self._changes_lock:
+            queued = bool(self._changes)
+            self._changes |= changes
+        if not queued:
+            self._queue.put(_Changed())
 
     def test_voice(self, text: str) -> None:
         self._queue.put(_Say(text))
@@ -278,6 +319,7 @@ class Spotter:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Finish the item in hand, save the session in progress and stop the worker."""
+        self._unsubscribe()
         self._queue.put(_Stop())
         if self._thread is not None:
             self._thread.join(timeout)
@@ -308,10 +350,12 @@ class Spotter:
 
     def _handle(self, item: _Item | None) -> bool:
         if isinstance(item, _Stop):
-            self._save_progress()
+            with self._writing():
+                self._save_progress()
             return False
         try:
-            self._step(item)
+            with self._writing():
+                self._step(item)
         except Exception:
             # One bad event must not take the button away from the user.
             log.exception("error while handling %r", item)
@@ -338,6 +382,25 @@ class Spotter:
 
     # -- the worker's own methods -------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The worker's own writes: the store's announcement of them is not for it."""
+        self._own.writing = True
+        try:
+            yield
+        finally:
+            self._own.writing = False
+
+    def _reread(self) -> None:
+        with self._changes_lock:
+            changes = frozenset(self._changes)
+            self._changes.clear()
+        if changes & _RECONFIGURE:
+            self._apply_settings()
+        elif changes & _PEOPLE:
+            # A score or workout written beside the daemon: the next start may speak of it.
+            self._load_people(self.settings().settings)
+
     def _wait_time(self) -> float | None:
         """How long the worker may sleep: until the next deadline or heartbeat; None = forever."""
         deadline = self._engine.next_deadline()
@@ -359,6 +422,8 @@ class Spotter:
             self._speak(self._engine.act(item))
         elif isinstance(item, _Reload):
             self._apply_settings()
+        elif isinstance(item, _Changed):
+            self._reread()
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=True)])
         elif isinstance(item, _Announce):
@@ -424,6 +489,10 @@ class Spotter:
 
     def greet(self) -> None:
         """Say Spotter is ready and where its page is; offer to resume a cut-short workout."""
+        with self._writing():
+            self._greet()
+
+    def _greet(self) -> None:
         lines: list[Line] | None = None
         stored = self._store.load_progress()
         if stored is not None:
@@ -525,7 +594,7 @@ class Spotter:
             last = self._last_written
             if running or score.moment == "before" or last is None:
                 self._pain[score.moment] = score.score
-            elif self._wall_clock() - last[1] <= AFTER_SCORE_WINDOW:
+            elif takes_late_score(last[1], self._wall_clock()):
                 self._store.set_pain(last[0], "after", score.score)
                 # Their next start may have something to say about it.
                 self._load_people(self.settings().settings)

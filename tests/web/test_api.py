@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from device.events import Action, Gesture, State, Status
+from routines.changes import Data
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, simple_routine
 
 JSON = {"Content-Type": "application/json"}
@@ -155,9 +156,10 @@ def test_create_with_a_taken_id_gets_a_free_one(client):
 
 def test_create_the_first_routine_reloads_the_daemon(client, store, control):
     store.delete_routine("lower-back")
-    control.calls.clear()
+    control.stored.clear()
     assert send(client, "POST", "/api/routines", simple_routine()).status_code == 201
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.ROUTINES}]
+    assert control.calls == []
 
 
 def test_put_replaces_a_routine_and_bumps_its_version(client, store, control):
@@ -168,7 +170,7 @@ def test_put_replaces_a_routine_and_bumps_its_version(client, store, control):
     assert response.get_json()["version"] == 2
     assert response.headers["ETag"] == '"2"'
     assert store.get_routine("lower-back").routine.name == "Back care"
-    assert control.names() == ["reload"]  # it is the active routine
+    assert control.heard() == [{Data.ROUTINES}]
 
 
 def test_put_with_if_match_of_the_current_version_saves(client, store):
@@ -216,7 +218,8 @@ def test_unknown_ids_are_404_for_every_verb(client, store, control):
 def test_delete_removes_and_reloads_when_it_was_active(client, store, control):
     assert send(client, "DELETE", "/api/routines/lower-back").status_code == 204
     assert store.get_routine("lower-back") is None
-    assert control.names() == ["reload"]
+    # Whoever had it chosen has none now.
+    assert control.heard() == [{Data.ROUTINES, Data.PROFILES}]
 
 
 def test_delete_with_a_stale_if_match_is_409(client, store):
@@ -229,11 +232,11 @@ def test_delete_with_a_stale_if_match_is_409(client, store):
 
 def test_activate_chooses_the_routine_and_reloads(client, store, control):
     send(client, "POST", "/api/routines", simple_routine("Evening"))
-    control.calls.clear()
+    control.stored.clear()
     response = send(client, "POST", "/api/routines/evening/activate")
     assert response.status_code == 200
     assert store.active_routine().routine.id == "evening"
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.PROFILES}]
 
 
 BAD_ROUTINES: list[tuple[Any, int, str | None]] = [
@@ -335,7 +338,7 @@ def test_put_settings_changes_only_the_keys_given_and_reloads(client, store, con
     assert settings.voice_rate == 200
     assert settings.gesture_actions["hold"] == "skip"
     assert settings.default_rest_seconds == 30
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.SETTINGS}]
 
 
 def test_put_settings_can_set_and_remove_the_pin(client, store):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from routines.backup import MAX_BACKUP_BYTES
+from routines.changes import EVERYTHING
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, csrf, post_form
 from web_config.access_pin import hash_pin
 
@@ -36,7 +37,7 @@ def test_back_up_change_restore_over_the_api(client, store, control):
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {"restored": True, "previous": "spotter.db.previous"}
     assert contents(store) == before
-    assert ("reload", None) in control.calls  # the worker re-reads the routine it starts
+    assert EVERYTHING in control.heard()  # the worker re-reads the routine it starts
 
 
 def test_the_pin_hash_goes_only_to_someone_logged_in(client, store):

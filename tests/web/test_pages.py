@@ -7,6 +7,7 @@ import re
 import pytest
 
 from device.events import Action, Gesture, State, Status
+from routines.changes import Data
 from routines.store import Store
 from routines.validation import parse_routine
 from tests.dummy_control import DummyControl
@@ -239,7 +240,7 @@ def test_saving_settings_stores_them_and_reloads(client, store, control):
     assert (s.default_rest_seconds, s.weekly_goal) == (45, 4)
     assert (s.pace, s.verbosity) == (1.25, "brief")
     assert (s.idle_reminder_seconds, s.idle_pause_seconds, s.abandon_after_minutes) == (90, 300, 60)
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.SETTINGS}]
 
 
 def test_an_empty_weekly_goal_means_none(client, store):

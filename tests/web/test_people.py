@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from routines.changes import Data
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, post_form
 
 
@@ -20,7 +21,7 @@ def test_add_rename_and_remove_someone(client, store, control):
     assert store.get_profile(sam.id).weekly_goal is None  # type: ignore[union-attr]
     post_form(client, f"/people/{sam.id}/delete")
     assert [p.name for p in store.profiles()] == ["Me"]
-    assert control.names() == ["reload"] * 4
+    assert control.heard() == [{Data.PROFILES}] * 3 + [{Data.PROFILES, Data.HISTORY}]
 
 
 @pytest.mark.parametrize(

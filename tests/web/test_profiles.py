@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from device.events import State, Status
+from routines.changes import Data
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, post_form
 
 JSON = {"Content-Type": "application/json"}
@@ -42,7 +43,7 @@ def test_create_read_rename_and_choose(client, store, control):
     }
     assert store.current_profile().name == "Samira"
     # The daemon re-reads whose routine and week it is after each change.
-    assert control.names().count("reload") == 3
+    assert control.heard() == [{Data.PROFILES}] * 3
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_the_now_page_shows_and_picks_who_is_training(client, store, control):
     response = post_form(client, f"/now/profile/{sam}")
     assert response.status_code == 302
     assert store.current_profile().id == sam
-    assert control.names() == ["reload"]
+    assert control.heard()[-1] == {Data.PROFILES}
     assert "· Sam</p>" in client.get("/now/panel").get_data(as_text=True)
     assert post_form(client, "/now/profile/99").status_code == 404
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from device.events import State, Status
+from routines.changes import Data
 from routines.validation import routine_to_yaml
 from tests.web_support import contents, post_form, simple_routine
 
@@ -170,7 +171,8 @@ def test_edit_changes_fields_and_reloads_the_active_routine(client, store, contr
     assert routine.name == "Back care"
     assert routine.exercises[1].reps == 12
     assert routine.exercises[1].cues == ("Slow.", "Steady.")
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.ROUTINES}]
+    assert control.calls == []
 
 
 def test_add_remove_and_reorder_exercises_without_javascript(client, store):
@@ -319,7 +321,7 @@ def test_delete_asks_first_then_deletes_and_reloads(client, store, control):
     assert store.get_routine("lower-back") is not None
     assert post_form(client, "/routines/lower-back/delete").status_code == 302
     assert store.get_routine("lower-back") is None
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.ROUTINES, Data.PROFILES}]
 
 
 def test_make_active_changes_the_routine_a_press_starts(client, store, control):
@@ -327,7 +329,7 @@ def test_make_active_changes_the_routine_a_press_starts(client, store, control):
     response = post_form(client, "/routines/desk-break/activate")
     assert response.status_code == 302
     assert store.active_routine().routine.id == "desk-break"
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.ROUTINES}, {Data.PROFILES}]
 
 
 def test_export_is_a_yaml_file_that_imports_back_equal(client, store):
@@ -348,7 +350,7 @@ def test_import_can_make_the_new_routine_active(client, store, control):
     upload = {"file": (io.BytesIO(text.encode()), "x.yaml"), "activate": "1"}
     assert post_form(client, "/routines/import", upload).status_code == 302
     assert store.active_routine().routine.id == "imported-one"
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.ROUTINES}, {Data.PROFILES}]
 
 
 BROKEN_UPLOADS: list[tuple[bytes, str]] = [

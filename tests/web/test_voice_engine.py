@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from routines.changes import Data
 from tests.web_support import contents, post_form
 
 
@@ -18,7 +19,7 @@ def test_choosing_natural_is_saved_and_the_device_reloads(client, store, control
     response = post_form(client, "/settings/", {"voice_engine": "natural"})
     assert response.status_code == 302
     assert store.settings().voice_engine == "natural"
-    assert control.names() == ["reload"]
+    assert control.heard() == [{Data.SETTINGS}]
 
 
 def test_an_unknown_engine_is_refused_and_nothing_changes(client, store, control):

@@ -1,0 +1,29 @@
+"""What a committed write changed, by kind of data, for those who keep a copy of it.
+
+The store announces each transaction to its subscribers (the daemon's worker re-reads
+what its next press needs), so nobody who writes has to remember to tell anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Final
+
+
+class Data(StrEnum):
+    """The kinds of data the store keeps, one repository each."""
+
+    ROUTINES = "routines"
+    PROFILES = "profiles"  # who trains, each one's routine and goal, and who is training now
+    HISTORY = "history"
+    SETTINGS = "settings"
+    PROGRESS = "progress"  # the workout in progress, kept for a resume
+    SECRETS = "secrets"
+
+
+# Another program changed the file, or it was replaced: anything may have changed.
+EVERYTHING: Final = frozenset(Data)
+
+Listener = Callable[[frozenset[Data]], object]
+"""Called on the writer's thread with the store's lock held: it must only take note."""
