@@ -186,3 +186,98 @@ class Routine:
             out["checkin"] = self.checkin
         out["exercises"] = [e.to_dict() for e in self.exercises]
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class SetReps:
+    """The reps done in one set (one side of it, for a two-sided move) against its target."""
+
+    exercise: str
+    set: int
+    done: int
+    planned: int
+    side: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exercise": self.exercise,
+            "set": self.set,
+            "side": self.side,
+            "done": self.done,
+            "planned": self.planned,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WorkoutRecord:
+    """A finished or ended workout as the engine saw it. ``seconds`` are active seconds:
+    pauses and waits for a press beyond the reminder are left out."""
+
+    routine_id: str
+    routine_name: str
+    exercises_done: int
+    sets_done: int
+    seconds: float
+    completed: bool
+    set_reps: tuple[SetReps, ...] = ()
+    sets_planned: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One finished or ended workout in the history; times are wall-clock epoch seconds.
+
+    ``started_at`` is ``finished_at`` less the active time, so pauses do not count.
+    Pain scores are 0-10 check-ins before and after (None: not asked or skipped);
+    ``sets_planned`` and ``set_reps`` are None/() for workouts recorded before they existed.
+    """
+
+    routine_id: str
+    routine_name: str
+    started_at: float
+    finished_at: float
+    exercises_done: int
+    sets_done: int
+    completed: bool
+    id: int | None = None
+    profile_id: int = 1
+    pain_before: int | None = None
+    pain_after: int | None = None
+    sets_planned: int | None = None
+    set_reps: tuple[SetReps, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        record: WorkoutRecord,
+        *,
+        finished_at: float,
+        profile_id: int,
+        pain_before: int | None = None,
+        pain_after: int | None = None,
+    ) -> HistoryEntry:
+        """``record`` as the history keeps it: ended at ``finished_at``, by ``profile_id``."""
+        return cls(
+            routine_id=record.routine_id,
+            routine_name=record.routine_name,
+            started_at=finished_at - record.seconds,
+            finished_at=finished_at,
+            exercises_done=record.exercises_done,
+            sets_done=record.sets_done,
+            completed=record.completed,
+            profile_id=profile_id,
+            pain_before=pain_before,
+            pain_after=pain_after,
+            sets_planned=record.sets_planned,
+            set_reps=record.set_reps,
+        )
+
+    @property
+    def short_sets(self) -> tuple[SetReps, ...]:
+        """The sets that ended with fewer reps than planned."""
+        return tuple(s for s in self.set_reps if s.done < s.planned)
+
+    @property
+    def reps_short(self) -> int:
+        """Reps left undone across all sets."""
+        return sum(s.planned - s.done for s in self.short_sets)

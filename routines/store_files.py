@@ -148,3 +148,24 @@ def copy_file(source: Path, target: Path) -> None:
         copy_database(conn, target)
     finally:
         conn.close()
+
+
+def recover_store_file(path: Path, *, newest_schema: int) -> str | None:
+    """Set a damaged file aside and put the backup (or nothing: a new file) in its place."""
+    problem = check_store_file(path, newest_schema=newest_schema)
+    if problem is None:
+        return None
+    kept = move_aside(path, "damaged")
+    log.error("%s failed its check (%s); it was kept as %s", path, problem, kept.name)
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    backup_problem = (
+        check_store_file(backup, newest_schema=newest_schema)
+        if backup.exists()
+        else "there is none"
+    )
+    if backup_problem is None:
+        copy_file(backup, path)
+        log.warning("restored the store from its backup %s", backup.name)
+        return "restored from its backup"
+    log.warning("the backup cannot be used (%s): starting a new store", backup_problem)
+    return "made afresh"

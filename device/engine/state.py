@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 from device.engine import phrases
 from device.events import State, Status
-from routines.model import Exercise, Routine
+from routines.model import Exercise, Routine, WorkoutRecord
+from routines.model import SetReps as SetReps
+
+# The engine's record of a workout is the model's: the service only adds when and who.
+SessionRecord = WorkoutRecord
 
 TIMED = (State.HOLD, State.REST)
 # Mid-workout states where nothing happens until the user presses.
@@ -54,32 +58,6 @@ def paced_cues(exercise: Exercise, pace: float) -> tuple[Cue, ...]:
                 cues.append((at, phrases.phase(phase.say)))
             at += phase.seconds * pace
     return tuple(cues)
-
-
-@dataclass(frozen=True, slots=True)
-class SetReps:
-    """The reps done in one set (one side of it, for a two-sided move) against its target."""
-
-    exercise: str
-    set: int
-    done: int
-    planned: int
-    side: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRecord:
-    """A finished or ended workout, for the history. ``seconds`` are active seconds:
-    pauses and waits for a press beyond the reminder are left out."""
-
-    routine_id: str
-    routine_name: str
-    exercises_done: int
-    sets_done: int
-    seconds: float
-    completed: bool
-    set_reps: tuple[SetReps, ...] = ()
-    sets_planned: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,10 +42,10 @@ from device.service.config import PinnedSettings
 from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
 from routines.changes import Data
-from routines.model import Routine
+from routines.model import HistoryEntry, Routine
 from routines.profiles import Profile
 from routines.settings import Settings
-from routines.store import HistoryEntry, SetReps, Store
+from routines.store import Store
 from routines.week import week_start, weekly_goal
 
 log = logging.getLogger(__name__)
@@ -605,21 +605,12 @@ class Spotter:
             return
         finished = self._wall_clock()
         written = self._store.add_history(
-            HistoryEntry(
-                routine_id=record.routine_id,
-                routine_name=record.routine_name,
-                started_at=finished - record.seconds,
+            HistoryEntry.of(
+                record,
                 finished_at=finished,
-                exercises_done=record.exercises_done,
-                sets_done=record.sets_done,
-                completed=record.completed,
                 profile_id=self._store.current_profile().id,
                 pain_before=self._pain.get("before"),
                 pain_after=self._pain.get("after"),
-                sets_planned=record.sets_planned,
-                set_reps=tuple(
-                    SetReps(r.exercise, r.set, r.done, r.planned, r.side) for r in record.set_reps
-                ),
             )
         )
         self._pain = {}
