@@ -80,3 +80,18 @@ def test_unsubscribed_hears_nothing_more(store: Store) -> None:
     stop()
     store.update_settings({"default_rest_seconds": 20})
     assert seen == []
+
+
+def test_a_routine_saved_writes_no_waiting_workout_into_history(store: Store) -> None:
+    # A workout kept back while the file took no writes waits for a history write or the
+    # file check, not for whatever is written next.
+    store.db.pending.keep(HistoryEntry("lower-back", "Back", 1.0, 2.0, 1, 1, True))
+    seen = heard(store)
+    routine = store.active_routine().routine  # type: ignore[union-attr]
+    store.save_routine(dataclasses.replace(routine, name="Back"))
+    assert seen == [{Data.ROUTINES}]
+    assert store._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 0
+    assert len(store.history()) == 1  # still counted, from memory
+    store.check_file()
+    assert seen[-1] == {Data.HISTORY}
+    assert store._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 1
