@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, request
 
-from routines.store import HistoryEntry
+from routines.model import HistoryEntry
 from web_config.context import store
 from web_config.history import (
     ALL,

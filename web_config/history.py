@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
+from routines.model import HistoryEntry
 from routines.profiles import Profile
-from routines.store import HistoryEntry
 from routines.week import week_start, weekly_goal
 from web_config.charts import PainPoint, WeekBar, pain_chart, weeks_chart
 from web_config.context import link, store

@@ -126,7 +126,6 @@ class Engine:
             speech_seconds=speech_seconds,
             double_pending=lambda: self._buttons.second_press_down,
         )
-        self._actions: dict[Gesture, Action] = {}
         self._choice_step = choice_step
         self._people: tuple[Trainee, ...] = ()
         self._trainee: Trainee | None = None
@@ -171,7 +170,6 @@ class Engine:
         verbosity and idle limits (None: as they were); ``choice_step`` is how long each
         option of a question stays open, from the next question on; ``speech_seconds``
         says how long a line takes to say (the voice's real lengths where it knows them)."""
-        self._actions = {Gesture(g): Action(a) for g, a in gesture_actions.items()}
         if choice_step is not None:
             self._choice_step = choice_step
         if speech_seconds is not None:
@@ -377,7 +375,7 @@ class Engine:
         """What the phone page shows, with the question being asked."""
         status = self._session.status()
         if self._ask is None:
-            press = self._actions.get(Gesture.PRESS)
+            press = self._session.action_for(Gesture.PRESS)
             if press is Action.NEXT and len(self._people) > 1 and self._starts_workout(press):
                 return dataclasses.replace(status, press_does=hints.answers("who", asked=False))
             return status
@@ -537,7 +535,7 @@ class Engine:
             if self._ask.question is Question.WHO and owner is not None:
                 return self._ask_owner(owner)
             return self._ask_gesture(gesture, at)
-        action = self._actions.get(gesture)
+        action = self._session.action_for(gesture)
         if self._noted is not None and not held:
             if self._held_press and gesture is not Gesture.DOUBLE:
                 # Not a double after all: the press held back counts first.
@@ -551,7 +549,7 @@ class Engine:
             if (
                 gesture is Gesture.PRESS
                 and between
-                and self._actions.get(Gesture.DOUBLE) is Action.BACK
+                and self._session.action_for(Gesture.DOUBLE) is Action.BACK
             ):
                 # It may be the first half of a double that corrects the answer: wait out
                 # the double-press window before acting on it. (Mid-workout the session

@@ -140,7 +140,8 @@ class WorkoutSession:
         # A press's words, held back until no double can follow: (when due, lines).
         self._held: tuple[float, list[Line]] | None = None
         self._coaching = replace(coaching or Coaching(), default_rest=default_rest)
-        self._actions = dict(gesture_actions)
+        # The one gesture-to-action map: the engine asks it too (``action_for``).
+        self._actions = _mapping(gesture_actions)
         self._words = phrases.ButtonWords.for_actions(self._actions)
         self._routine: Routine | None = None
         self._sessions_this_week = 0
@@ -193,8 +194,12 @@ class WorkoutSession:
         if speech_seconds is not None:
             self._speech_seconds = speech_seconds
         self._coaching = replace(coaching or self._coaching, default_rest=default_rest)
-        self._actions = dict(gesture_actions)
+        self._actions = _mapping(gesture_actions)
         self._words = phrases.ButtonWords.for_actions(self._actions)
+
+    def action_for(self, gesture: Gesture) -> Action | None:
+        """What ``gesture`` asks for under the settings in force (None: nothing)."""
+        return self._actions.get(gesture)
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -992,3 +997,7 @@ class WorkoutSession:
             side=ex.side_sequence[saved.side],
             rep=saved.rep + 1 if counted else 0,
         )
+
+
+def _mapping(gesture_actions: Mapping[Gesture, Action]) -> dict[Gesture, Action]:
+    return {Gesture(g): Action(a) for g, a in gesture_actions.items()}
