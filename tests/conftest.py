@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,14 +9,6 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
 from device.testing import FakeClock
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _data_home_of_our_own(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """A command run without a data directory falls back on $XDG_DATA_HOME/spotter: give
-    each test process its own, so no test reads another's store (tests run side by side,
-    several to a machine) or the developer's own."""
-    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data-home"))
 
 
 @pytest.fixture
@@ -36,3 +27,9 @@ def mock_factory() -> Iterator[MockFactory]:
     finally:
         factory.reset()
         Device.pin_factory = saved
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: spread over parallel workers, the short ones then fill the
+    gaps, where a slow test drawn last would keep one worker busy after the rest are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
