@@ -116,6 +116,7 @@ def test_a_healthy_setup_is_all_ok(tmp_path):
     assert "0 failed, 1 to look at." in out.getvalue()
 
 
+@pytest.mark.slow
 def test_the_led_is_checked_only_when_configured(tmp_path, mock_factory):
     config = Config(led_pin=27, audio_device="null", web_enabled=False)
     results = run_doctor(config, data_dir=tmp_path, pin_factory=mock_factory, play=False)
