@@ -27,3 +27,9 @@ def mock_factory() -> Iterator[MockFactory]:
     finally:
         factory.reset()
         Device.pin_factory = saved
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: spread over parallel workers, the short ones then fill the
+    gaps, where a slow test drawn last would keep one worker busy after the rest are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

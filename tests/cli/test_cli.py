@@ -247,6 +247,7 @@ def test_run_without_gpio_suggests_simulate(data_dir):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_user_routine_runs_in_the_simulator_from_stdin(capsys, tmp_path, data_dir):
     path = write(tmp_path, "quick.yaml", USER_ROUTINE)
     run_cli(capsys, "routines", "import", str(path), "--activate", "--data-dir", str(data_dir))

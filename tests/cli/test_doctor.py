@@ -36,6 +36,7 @@ from device.cli.doctor import (
 )
 from device.service.config import Config
 from routines.store import Store
+from tests.ports import free_port
 
 HAS_ESPEAK = shutil.which("espeak-ng") is not None
 HAS_APLAY = shutil.which("aplay") is not None
@@ -69,12 +70,6 @@ def canned(outputs: dict[str, tuple[int, str, str]]):
         return subprocess.CompletedProcess(args, code, out, err)
 
     return run
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -121,6 +116,7 @@ def test_a_healthy_setup_is_all_ok(tmp_path):
     assert "0 failed, 1 to look at." in out.getvalue()
 
 
+@pytest.mark.slow
 def test_the_led_is_checked_only_when_configured(tmp_path, mock_factory):
     config = Config(led_pin=27, audio_device="null", web_enabled=False)
     results = run_doctor(config, data_dir=tmp_path, pin_factory=mock_factory, play=False)

@@ -53,6 +53,7 @@ def test_backup_then_restore_brings_everything_back(data_dir, tmp_path, capsys):
     assert "spotter.db.previous" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_restore_while_spotter_runs_is_refused(data_dir, tmp_path, capsys):
     backup = tmp_path / "b"
     run(data_dir, "backup", str(backup))

@@ -42,6 +42,9 @@ from web_config import MAX_BODY_BYTES, create_app
 from web_config.routine_form import ExerciseDraft
 from web_config.settings_form import NUMBER_FIELDS
 
+# Hundreds of examples a test, through the real app, store and config loader.
+pytestmark = pytest.mark.slow
+
 # In CI the examples are the same on every run, so a red build is one anybody can repeat.
 _PROFILE: dict[str, Any] = {
     "deadline": None,

@@ -23,6 +23,7 @@ from device.voice.player import NullPlayer
 from device.voice.speaker import Voice
 from routines.store import Store
 from tests.checkin_support import without_checkins
+from tests.dummy_voice import ToneRenderer
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +35,6 @@ MAX_GESTURES = 2000  # per workout; the lower-back routine takes about 140 press
 # voice's table of rendered files (about 7 KB in all, measured), nothing more.
 MAX_GROWTH_BYTES = 32 * 1024
 # Renders run on the voice's own thread in real time; memory is compared once it is idle.
-# Every line is levelled in pure Python when rendered, which tracemalloc slows several
-# times over: the first workout's renders can take minutes on a busy machine.
 RENDER_WAIT = 300.0
 WALL_START = 1_741_176_000.0  # a Wednesday in March 2025
 
@@ -110,6 +109,10 @@ def day(tmp_path: Path, mock_factory: MockFactory, clock: FakeClock) -> Iterator
         Config(data_dir=tmp_path / "data", button_pin=PIN),
         pin_factory=mock_factory,
         player=NullPlayer(),
+        # The day is about the button, the worker and the store: lines are rendered as short
+        # tones, levelled in a moment, where espeak-ng's lines, levelled in pure Python,
+        # made this test take minutes (levelling has tests of its own).
+        renderer=ToneRenderer(),
         clock=clock,
         wall_clock=lambda: WALL_START + clock() - 1000.0,
     )

@@ -162,6 +162,7 @@ def test_check_backup_accepts_a_backup(store, tmp_path):
     check_backup(backup)
 
 
+@pytest.mark.slow
 def test_a_store_another_process_holds_open_is_not_claimed(store, tmp_path):
     with Store.open_file(store.path()) as other, pytest.raises(StoreBusy):
         other.claim_alone()

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 from gpiozero.pins.mock import MockFactory
 
 from device.engine.gestures import Edge
@@ -44,6 +45,7 @@ def test_edges_before_the_worker_are_held_and_handed_over_in_order():
         factory.close()
 
 
+@pytest.mark.slow
 def test_a_press_50_ms_after_the_pin_is_set_up_is_answered_once_spotter_is_up(tmp_path):
     notify_socket = NotifySocket(tmp_path / "notify.sock")
     process = start_spotter(tmp_path / "data", notify_socket, watchdog_usec=0)
@@ -80,6 +82,7 @@ def test_a_press_50_ms_after_the_pin_is_set_up_is_answered_once_spotter_is_up(tm
         notify_socket.close()
 
 
+@pytest.mark.slow
 def test_a_web_page_that_cannot_start_leaves_the_button_working(tmp_path):
     notify = NotifySocket(tmp_path / "notify.sock")
     with socket.socket() as taken:

@@ -243,7 +243,7 @@ def test_a_wrong_password_is_reported(tmp_path, commands, caplog):
 
 
 def test_an_unreachable_broker_is_reported_by_the_probe():
-    from tests.mosquitto import free_port
+    from tests.ports import free_port
 
     with pytest.raises(BrokerError, match="cannot be reached"):
         probe(MqttSettings(host="127.0.0.1", port=free_port()))

@@ -19,7 +19,8 @@ from device.service.mdns import host_name
 from routines.store import Store
 from tests import mosquitto
 from tests.checkin_support import without_checkins
-from tests.mosquitto import Listener, free_port
+from tests.mosquitto import Listener
+from tests.ports import free_port
 
 broker = mosquitto.broker
 

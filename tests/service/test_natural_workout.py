@@ -69,6 +69,7 @@ def voice_of(cache: Path, text: str, path: str) -> str:
     return names.get(path, f"neither: {path}")
 
 
+@pytest.mark.slow
 @needs_engine
 def test_a_workout_plays_its_lines_in_the_natural_voice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

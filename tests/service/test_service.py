@@ -95,6 +95,7 @@ def stop(process: subprocess.Popen) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+@pytest.mark.slow
 def test_ready_watchdog_stopping_and_resume(tmp_path, notify_socket):
     data_dir = tmp_path / "data"
     process = start_spotter(data_dir, notify_socket, watchdog_usec=400_000)

@@ -184,6 +184,9 @@ if __name__ == "__main__":
 
 import pytest  # noqa: E402 - the stand-ins above run without pytest's start-up
 
+# Each test copies the checkout and runs the installer as a program, a second or more each.
+pytestmark = pytest.mark.slow
+
 
 class Machine:
     """A temporary root, its tools, and a copy of the checkout to install from."""

@@ -206,6 +206,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_writer_killed_at_random_moments_never_leaves_a_broken_file(tmp_path: Path) -> None:
     rng = random.Random(7)
     root = Path(__file__).resolve().parents[2]

@@ -85,6 +85,7 @@ def test_a_hung_render_is_killed_and_the_line_tried_again(tmp_path):
         voice.close()
 
 
+@pytest.mark.slow
 def test_a_render_past_its_time_in_a_thread_can_still_be_aborted(tmp_path):
     marker = tmp_path / "hung-once"
     renderer = ProcessRenderer(
@@ -108,6 +109,7 @@ def test_a_render_past_its_time_in_a_thread_can_still_be_aborted(tmp_path):
         voice.close()
 
 
+@pytest.mark.slow
 def test_a_full_disk_pauses_rendering_and_it_resumes_when_space_returns(tmp_path, caplog):
     with small_disk(tmp_path / "disk", "4m") as disk:
         cache = WavCache(disk / "cache")
@@ -138,6 +140,7 @@ def test_a_full_disk_pauses_rendering_and_it_resumes_when_space_returns(tmp_path
             voice.close()
 
 
+@pytest.mark.slow
 def test_a_full_disk_frees_what_the_routine_does_not_need(tmp_path):
     with small_disk(tmp_path / "disk", "16m") as disk:
         cache = WavCache(disk / "cache")

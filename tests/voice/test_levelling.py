@@ -49,6 +49,7 @@ def test_espeak_renders_quieter_than_the_target_on_its_own(tmp_path):
     assert level < loudness.TARGET_LUFS - 2
 
 
+@pytest.mark.slow
 def test_every_line_of_the_shipped_routine_is_within_one_lu_of_the_target(renderer, tmp_path):
     (routine,) = [r for r in load_library() if r.id == "lower-back"]
     levels = []

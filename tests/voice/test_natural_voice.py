@@ -136,6 +136,7 @@ def test_natural_lines_are_cached_at_the_same_loudness_as_classic_ones(
         assert peak_dbfs(audio.channels) <= CEILING_DBFS, text
 
 
+@pytest.mark.slow
 def test_a_line_not_yet_rendered_naturally_is_spoken_at_once_in_the_classic_voice(
     tmp_path: Path, player: HeldPlayer, voices: list[Voice]
 ) -> None:
