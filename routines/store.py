@@ -35,6 +35,7 @@ from typing import Any, Final, Self, cast
 
 from routines.errors import RoutineError, SettingsError
 from routines.model import Routine
+from routines.pre_upgrade import keep_copy_before_upgrade
 from routines.profiles import Profile, ProfileError
 from routines.schema import SCHEMA_VERSION, create, upgrade
 from routines.settings import Settings, parse_settings_changes
@@ -793,6 +794,10 @@ class Store:
                 target.unlink(missing_ok=True)
 
     def _migrate(self) -> None:
+        before: int = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < before < SCHEMA_VERSION and self._file is not None:
+            # Outside the upgrade's transaction: SQLite's backup waits for its write lock.
+            keep_copy_before_upgrade(self._conn, self._file, before)
         with self._transaction():
             version: int = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
