@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from device import __version__
+from device.cli.journal import configure_logging
 from device.service.errors import CommandError
 from routines.errors import ValidationError
 
@@ -410,10 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spotter`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
