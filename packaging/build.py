@@ -29,6 +29,8 @@ LAUNCHER = """#!/usr/bin/python3
 import sys
 
 sys.path.insert(0, "/usr/lib/spotter")
+# The natural voice, where systemd/install.sh --natural-voice put it (never in the package).
+sys.path.append("/usr/local/lib/spotter-natural-voice")
 from device.cli.main import main
 
 sys.exit(main())
