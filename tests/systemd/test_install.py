@@ -17,8 +17,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "systemd/install.sh"
 DEB = "/build/dist/spotter_9.9.9_all.deb"
+PRINT_ARGS = "import json, sys; print(json.dumps(sys.argv[1:]))"
 RECORD = f"""#!/bin/sh
-"{sys.executable}" -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$(basename "$0")" "$@" >>"$FAKE_LOG"
+"{sys.executable}" -c '{PRINT_ARGS}' "$(basename "$0")" "$@" >>"$FAKE_LOG"
 """
 
 
