@@ -115,6 +115,8 @@ def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> 
         hostname=hostname,
         device_name=device_name(config.name, hostname),
         version=__version__,
+        # The name Avahi announces, which survives a new address from the router.
+        page=f"http://{hostname}.local:{config.web_port}" if config.web_enabled else None,
     )
     bridge.start()
     return bridge
