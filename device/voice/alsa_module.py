@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib import metadata
 from types import ModuleType
 
+from device.voice.alsa_quiet import quiet_alsa_errors
+
 PCM_METHODS = ("drop", "avail", "info")
 
 
@@ -26,6 +28,7 @@ def load_alsaaudio() -> tuple[ModuleType | None, str]:
         import alsaaudio
     except ImportError:
         return None, "the alsaaudio module is not installed (python3-alsaaudio)"
+    quiet_alsa_errors()
     lacking = [name for name in PCM_METHODS if not hasattr(alsaaudio.PCM, name)]
     if not hasattr(alsaaudio, "VOLUME_UNITS_DB"):
         lacking.append("dB volume units")
