@@ -15,6 +15,7 @@ from device import __version__
 from device.cli.journal import configure_logging
 from device.service.errors import CommandError
 from routines.errors import ValidationError
+from routines.store import StoreVersionError
 
 if TYPE_CHECKING:
     # Loaded by the commands that use them: ``spotter run`` sets up the button before
@@ -420,6 +421,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except CommandError as err:
         print(f"spotter: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except StoreVersionError as err:
+        print(
+            f"spotter: {err}; to go back to the data this version left, restore the copy "
+            "kept before the upgrade: spotter restore DATA_DIR/spotter.db.pre-<this version>",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
