@@ -147,7 +147,7 @@ def test_after_going_back_a_version_the_copy_kept_before_the_upgrade_is_restored
     data_dir, tmp_path, capsys
 ):
     # The data as a newer release left it: a schema this one cannot read.
-    kept = tmp_path / "spotter.db.pre-0.2.0"
+    kept = tmp_path / "spotter.db.pre-older"
     assert run(data_dir, "backup", str(kept)) == 0
     with Store.open(data_dir) as store:
         store.update_settings({"default_rest_seconds": 90})

@@ -39,3 +39,20 @@ def test_what_debian_provides_is_a_dependency_of_the_package():
     depends = (REPO / "packaging/debian/control").read_text()
     for package in ("python3-yaml", "python3-alsaaudio", "python3-markupsafe", "espeak-ng"):
         assert package in depends
+
+
+def test_the_version_number_is_written_in_one_place():
+    import subprocess
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    found = subprocess.run(
+        ["git", "-C", str(REPO), "grep", "-l", "-F", version],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    # The changelog names each release as its notes.
+    assert set(found) <= {"pyproject.toml", "CHANGELOG.md"}, found
+    from device import __version__
+
+    assert __version__ == version
