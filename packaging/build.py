@@ -120,6 +120,10 @@ def stage(tree: Path, root: Path) -> str:
         + "\n"
     )
 
+    # The pristine example: the doctor names keys it has that the owner's file lacks.
+    (root / "usr/share/spotter").mkdir(parents=True)
+    shutil.copy2(conf, root / "usr/share/spotter/spotter.toml")
+
     doc = root / "usr/share/doc/spotter"
     doc.mkdir(parents=True)
     shutil.copy2(HERE / "debian/copyright", doc / "copyright")

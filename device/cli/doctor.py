@@ -85,6 +85,8 @@ def run_doctor(
     if data_dir is None:
         data_dir = config.data_dir
     results = [check_version(), check_config(config)]
+    if (news := check_config_news(config.file)) is not None:
+        results.append(news)
     gpio = check_gpio(config, pin_factory)
     results.append(gpio[0])
     if gpio[1] is not None:
@@ -129,6 +131,27 @@ def check_version() -> CheckResult:
     from device import __version__
 
     return CheckResult("version", Level.OK, f"spotter {__version__}")
+
+
+def check_config_news(file: Path | None, example: Path | None = None) -> CheckResult | None:
+    """Keys the installed version's example documents that the owner's file never mentions."""
+    from device.cli.config_news import EXAMPLE, new_keys
+
+    example = EXAMPLE if example is None else example
+    if file is None or not example.is_file():
+        return None
+    try:
+        found = new_keys(file.read_text(encoding="utf-8"), example.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    if not found:
+        return None
+    return CheckResult(
+        "new settings",
+        Level.WARN,
+        f"this version has settings {file} does not mention: {', '.join(found)}",
+        f"see what they do in {example}; copy the ones you want into {file}",
+    )
 
 
 def check_config(config: Config) -> CheckResult:

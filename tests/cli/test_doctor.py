@@ -442,3 +442,33 @@ def test_a_data_dir_is_taken_from_the_config(tmp_path, mock_factory):
     results = run_doctor(config, pin_factory=mock_factory, play=False)
     (data,) = [r for r in results if r.name == "data"]
     assert str(tmp_path / "from-config") in data.detail
+
+
+# -- settings new in this version ---------------------------------------------------------
+
+
+def test_settings_the_owners_file_never_mentions_are_named(tmp_path):
+    from device.cli.doctor import check_config_news
+
+    owners = tmp_path / "spotter.toml"
+    owners.write_text('# log_level = "info"\n# [button]\n# pin = 17\n\n[led]\npin = 27\n')
+    example = tmp_path / "example.toml"
+    example.write_text(
+        '# log_level = "info"\n# name = "x"\n\n# [button]\n# pin = 17\n# hold_ms = 900\n'
+        "\n# [led]\n# pin = 27\n"
+    )
+    result = check_config_news(owners, example)
+    assert result is not None and result.level == Level.WARN
+    assert result.detail.endswith("does not mention: button.hold_ms, name")
+    assert str(example) in result.fix
+
+
+def test_a_file_that_mentions_every_setting_has_no_news(tmp_path):
+    from device.cli.doctor import check_config_news
+
+    example = tmp_path / "example.toml"
+    example.write_text("# [button]\n# pin = 17\n")
+    owners = tmp_path / "spotter.toml"
+    owners.write_text("[button]\npin = 4\n")
+    assert check_config_news(owners, example) is None
+    assert check_config_news(None, example) is None
