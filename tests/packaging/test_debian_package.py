@@ -86,7 +86,17 @@ def test_the_package_is_small_and_for_every_architecture(new_deb):
 
 
 def test_a_fresh_install_offline_sets_everything_up(root, new_deb):
+    # What the checkout's installer left before the package existed: it must not hide it.
+    old_unit = root.file("/etc/systemd/system/spotter.service")
+    old_unit.write_text("[Service]\nExecStart=/opt/spotter/venv/bin/spotter run\n")
+    root.file("/opt/spotter/venv/bin").mkdir(parents=True)
+    root.file("/opt/spotter/installed-source.sha256").write_text("0\n")
+    root.file("/usr/local/bin/spotter").symlink_to("/opt/spotter/venv/bin/spotter")
+
     installed = root.dpkg_install(new_deb)
+    assert not old_unit.exists()
+    assert not root.file("/opt/spotter").exists()
+    assert not root.file("/usr/local/bin/spotter").is_symlink()
     assert "systemd is not running here" in installed.stdout
     assert "starts at the next boot" in installed.stdout
 
