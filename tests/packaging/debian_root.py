@@ -33,6 +33,20 @@ PREVIOUS_BUILD = "4c82df6"
 ALSO = ["systemd"]
 
 
+def missing_powers() -> str | None:
+    """Why roots cannot be used here (a container without the needed privileges), or None."""
+    if os.geteuid() != 0:
+        return "needs root (chroot, mounts)"
+    if shutil.which("mmdebstrap") is None:
+        return "needs mmdebstrap (./dev test installs it)"
+    tried = subprocess.run(
+        ["unshare", "--net", "--mount", "true"], capture_output=True, check=False
+    )
+    if tried.returncode != 0:
+        return "cannot make namespaces here (an unprivileged container?)"
+    return None
+
+
 def cache_dir() -> Path:
     for candidate in (Path("/var/cache/spotter-test"), Path.home() / ".cache/spotter-test"):
         try:
@@ -99,6 +113,10 @@ class Root:
     def close(self) -> None:
         subprocess.run(["umount", "-R", str(self.path / "dev")], check=False)
         subprocess.run(["umount", str(self.path / "proc")], check=False)
+        # Removing the tree through a mount still in place would delete the host's /dev.
+        still = [m for m in ("dev", "proc") if (self.path / m).is_mount()]
+        if still:
+            raise RuntimeError(f"{self.path}: {', '.join(still)} still mounted; not removed")
         shutil.rmtree(self.path, ignore_errors=True)
 
     def file(self, name: str) -> Path:

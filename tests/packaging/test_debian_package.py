@@ -8,8 +8,6 @@ package must enable the service and say it was not started.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -20,13 +18,8 @@ from tests.cli.test_cli import USER_ROUTINE
 from tests.packaging import debian_root
 from tests.routines.test_store_upgrade import FIXTURE
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        os.geteuid() != 0 or shutil.which("mmdebstrap") is None,
-        reason="needs root (chroot, mounts) and mmdebstrap (./dev test installs it)",
-    ),
-]
+CANNOT = debian_root.missing_powers()
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CANNOT is not None, reason=CANNOT or "")]
 
 # Every press of the quick routine: start, the hold and its end, the rest, two sets.
 WORKOUT_KEYS = "\n" * 11 + "q\n"
