@@ -26,11 +26,16 @@ REPO = HERE.parent
 LIB = "usr/lib/spotter"
 LAUNCHER = """#!/usr/bin/python3
 # Spotter's command: the program and the Python packages it carries live in /usr/lib/spotter.
+import os
 import sys
 
-sys.path.insert(0, "/usr/lib/spotter")
+LIB = "/usr/lib/spotter"
 # The natural voice, where systemd/install.sh --natural-voice put it (never in the package).
-sys.path.append("/usr/local/lib/spotter-natural-voice")
+NATURAL = "/usr/local/lib/spotter-natural-voice"
+sys.path.insert(0, LIB)
+sys.path.append(NATURAL)
+# The speech engines run as python3 -m device.voice...: they must find the program too.
+os.environ["PYTHONPATH"] = os.pathsep.join([LIB, NATURAL])
 from device.cli.main import main
 
 sys.exit(main())
