@@ -103,6 +103,7 @@ def test_a_healthy_setup_is_all_ok(tmp_path):
     )
     results = run_doctor(config, data_dir=tmp_path)
     assert [r.name for r in results] == [
+        "version",
         "config",
         "GPIO",
         "button",
