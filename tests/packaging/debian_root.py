@@ -173,7 +173,12 @@ def built_package(rev: str | None, out: Path) -> Path:
         commit = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", rev], capture_output=True, text=True, check=True
         ).stdout.strip()
-        out = cache_dir() / f"build-{commit}"
+        # Today's packaging of that commit's program: a change to either is a new build.
+        packaging = hashlib.sha256()
+        for part in sorted((REPO / "packaging").rglob("*")):
+            if part.is_file() and "__pycache__" not in part.parts:
+                packaging.update(part.name.encode() + part.read_bytes())
+        out = cache_dir() / f"build-{commit[:12]}-{packaging.hexdigest()[:12]}"
         found = sorted(out.glob("spotter_*.deb"))
         if found:
             return found[0]
