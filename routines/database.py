@@ -27,6 +27,7 @@ from typing import Final
 
 from routines.changes import EVERYTHING, Data, Listener
 from routines.pending_workouts import PendingWorkouts
+from routines.pre_upgrade import keep_copy_before_upgrade
 from routines.schema import SCHEMA_VERSION, create, upgrade
 from routines.store_backups import BackupThread
 from routines.store_files import (
@@ -288,6 +289,10 @@ class Database:
             self.announce(EVERYTHING)
 
     def migrate(self, seed: Seed) -> None:
+        before: int = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < before < SCHEMA_VERSION and self.file is not None:
+            # Outside the upgrade's transaction: SQLite's backup waits for its write lock.
+            keep_copy_before_upgrade(self.conn, self.file, before)
         with self.transaction() as conn:
             version: int = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:

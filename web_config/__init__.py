@@ -58,6 +58,7 @@ def create_app(
     errors.init_app(app)
     guard.init_app(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["spotter_version"] = _installed_version()
     # Template indentation is for people; phones on a slow Wi-Fi need not download it.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -105,3 +106,13 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def _installed_version() -> str:
+    """The installed Spotter's version (pyproject.toml's, as the package metadata holds it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spotter-coach")
+    except PackageNotFoundError:
+        return "unknown"

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -85,7 +84,9 @@ def run_doctor(
     """Check everything Spotter needs; ``pin_factory`` replaces the configured one (tests)."""
     if data_dir is None:
         data_dir = config.data_dir
-    results = [check_config(config)]
+    results = [check_version(), check_config(config)]
+    if (news := check_config_news(config.file)) is not None:
+        results.append(news)
     gpio = check_gpio(config, pin_factory)
     results.append(gpio[0])
     if gpio[1] is not None:
@@ -123,6 +124,34 @@ def print_report(results: Sequence[CheckResult], out: TextIO = sys.stdout) -> in
 
 
 # -- the checks ---------------------------------------------------------------------------------
+
+
+def check_version() -> CheckResult:
+    """Which Spotter this is, so a report names the release it came from."""
+    from device import __version__
+
+    return CheckResult("version", Level.OK, f"spotter {__version__}")
+
+
+def check_config_news(file: Path | None, example: Path | None = None) -> CheckResult | None:
+    """Keys the installed version's example documents that the owner's file never mentions."""
+    from device.cli.config_news import EXAMPLE, new_keys
+
+    example = EXAMPLE if example is None else example
+    if file is None or not example.is_file():
+        return None
+    try:
+        found = new_keys(file.read_text(encoding="utf-8"), example.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    if not found:
+        return None
+    return CheckResult(
+        "new settings",
+        Level.WARN,
+        f"this version has settings {file} does not mention: {', '.join(found)}",
+        f"see what they do in {example}; copy the ones you want into {file}",
+    )
 
 
 def check_config(config: Config) -> CheckResult:
@@ -250,22 +279,18 @@ def check_audio_devices(device: str, run: Run = subprocess.run) -> CheckResult:
 
 def check_sound_output() -> CheckResult:
     """The alsaaudio module, through which Spotter keeps the sound device open."""
-    try:
-        import alsaaudio
-    except ImportError:
+    from device.voice.alsa_module import load_alsaaudio
+
+    module, why = load_alsaaudio()
+    if module is not None:
+        return CheckResult("sound output", Level.OK, f"{why}: the device stays open")
+    later = "each line is played by starting aplay, a few milliseconds later (tens on a Pi Zero)"
+    if "not installed" in why:
         return CheckResult(
-            "sound output",
-            Level.WARN,
-            "the alsaaudio module is missing: each line is played by starting aplay, "
-            "a few milliseconds later (tens on a Pi Zero)",
-            "sudo apt install python3-alsaaudio",
+            "sound output", Level.WARN, f"{why}: {later}", "sudo apt install python3-alsaaudio"
         )
-    del alsaaudio
-    try:
-        version = " " + metadata.version("pyalsaaudio")
-    except metadata.PackageNotFoundError:
-        version = ""
-    return CheckResult("sound output", Level.OK, f"alsaaudio{version}: the device stays open")
+    # Debian bookworm's own module: nothing to install, the lines still play.
+    return CheckResult("sound output", Level.OK, f"{why}: {later}")
 
 
 def _card_name(line: str) -> str:
@@ -317,6 +342,9 @@ def check_data_dir(data_dir: Path) -> CheckResult:
     target = data_dir
     while not target.exists() and target != target.parent:
         target = target.parent
+    if target != data_dir and target.is_dir():
+        # The service's start makes it (systemd's StateDirectory), whoever runs the doctor.
+        return CheckResult("data", Level.OK, f"{data_dir} is made at the first start")
     try:
         fd, name = tempfile.mkstemp(prefix=".doctor-", dir=target)
         try:
@@ -327,8 +355,6 @@ def check_data_dir(data_dir: Path) -> CheckResult:
             Path(name).unlink()
     except OSError as err:
         return CheckResult("data", Level.FAIL, f"{target} is not writable ({err.strerror})", fix)
-    if target != data_dir:
-        return CheckResult("data", Level.OK, f"{data_dir} will be made on the first start")
     free = shutil.disk_usage(data_dir).free
     if free < LOW_SPACE:
         return CheckResult(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from device.service.errors import CommandError
-from routines.store import Store, StoreBusy
+from routines.store import Store, StoreBusy, StoreVersionError
 
 log = logging.getLogger("spotter.owner")
 
@@ -64,7 +64,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     upload = Path(args.file)
     if not upload.is_file():
         raise CommandError(f"{upload} is not a file")
-    with _open_store(args) as store:
+    try:
+        opened = _open_store(args)
+    except StoreVersionError:
+        # Going back to this release after a newer one upgraded the data: this release
+        # cannot open that data, so it is set aside whole rather than merged into.
+        return _restore_over_newer(args, upload)
+    with opened as store:
         try:
             store.claim_alone()
         except StoreBusy:
@@ -79,6 +85,40 @@ def cmd_restore(args: argparse.Namespace) -> int:
         previous = store.path().with_name(store.path().name + PREVIOUS_SUFFIX)
     audit(f"the data was restored from {upload.resolve()} (uid {os.getuid()})")
     print(f"restored from {upload}; the data it replaced is kept as {previous}")
+    return 0
+
+
+def _restore_over_newer(args: argparse.Namespace, upload: Path) -> int:
+    from device.service.config import config_from_args
+    from routines.backup import BackupError, check_backup
+    from routines.store import DB_NAME
+
+    db = config_from_args(args).data_dir / DB_NAME
+    try:
+        check_backup(upload)
+    except BackupError as err:
+        raise CommandError(f"nothing was changed: {err}") from None
+    staged = db.with_name(db.name + ".restoring")
+    staged.unlink(missing_ok=True)
+    staged.write_bytes(upload.read_bytes())
+    staged.chmod(0o600)
+    try:
+        # Every routine and setting must read back in this release before anything moves.
+        with Store.open_file(staged) as copy:
+            copy.list_routines()
+            copy.settings()
+    except StoreVersionError as err:
+        staged.unlink()
+        raise CommandError(f"nothing was changed: {upload} is from a newer Spotter too") from err
+    aside = db.with_name(db.name + ".newer")
+    for suffix in ("-wal", "-shm"):  # the newer data's journal belongs with it
+        journal = db.with_name(db.name + suffix)
+        if journal.exists():
+            journal.replace(aside.with_name(aside.name + suffix))
+    db.replace(aside)
+    staged.replace(db)
+    audit(f"the data was restored from {upload.resolve()} (uid {os.getuid()})")
+    print(f"restored from {upload}; the newer version's data is kept as {aside}")
     return 0
 
 

@@ -15,6 +15,12 @@ from device.service.network import on_every_network
 AVAHI_FIX = "sudo apt install avahi-daemon libnss-mdns && sudo systemctl enable --now avahi-daemon"
 
 
+# The package's postinst writes the file when Avahi is there; reconfiguring runs it again.
+WRITE_AGAIN = (
+    "write it again: sudo dpkg-reconfigure spotter (from a checkout: sudo systemd/install.sh)"
+)
+
+
 def fleet_checks(
     config: Config,
     *,
@@ -59,11 +65,10 @@ def check_service_file(path: Path, port: int) -> CheckResult:
             "announced",
             Level.WARN,
             f"{path} is missing: the page is not announced on the network",
-            "run the installer again: sudo systemd/install.sh",
+            WRITE_AGAIN,
         )
     except (OSError, ET.ParseError) as err:
-        return CheckResult("announced", Level.WARN, f"{path} cannot be read: {err}",
-                           "run the installer again: sudo systemd/install.sh")  # fmt: skip
+        return CheckResult("announced", Level.WARN, f"{path} cannot be read: {err}", WRITE_AGAIN)
     name = root.findtext("name") or "?"
     announced = root.findtext("service/port")
     if announced != str(port):
@@ -71,7 +76,7 @@ def check_service_file(path: Path, port: int) -> CheckResult:
             "announced",
             Level.WARN,
             f"{path} announces port {announced}, but the page is on {port}",
-            "run the installer again: sudo systemd/install.sh",
+            WRITE_AGAIN,
         )
     return CheckResult("announced", Level.OK, f"as {name!r} (_http._tcp, port {port})")
 

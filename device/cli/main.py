@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from device import __version__
+from device.cli.journal import configure_logging
 from device.service.errors import CommandError
 from routines.errors import ValidationError
+from routines.store import StoreVersionError
 
 if TYPE_CHECKING:
     # Loaded by the commands that use them: ``spotter run`` sets up the button before
@@ -435,10 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spotter`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
@@ -447,6 +446,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except CommandError as err:
         print(f"spotter: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except StoreVersionError as err:
+        print(
+            f"spotter: {err}; to go back to the data this version left, restore the copy "
+            "kept before the upgrade: spotter restore DATA_DIR/spotter.db.pre-<this version>",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

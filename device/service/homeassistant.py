@@ -166,15 +166,20 @@ _SENSORS: Final = (
 )
 
 
-def discovery(topics: Topics, device_name: str, version: str) -> Iterator[tuple[str, str]]:
-    """Every retained discovery message as ``(topic, JSON payload)``."""
-    device = {
+def discovery(
+    topics: Topics, device_name: str, version: str, page: str | None = None
+) -> Iterator[tuple[str, str]]:
+    """Every retained discovery message as ``(topic, JSON payload)``; ``page`` is the
+    phone page's address, which Home Assistant links from the device ("Visit")."""
+    device: dict[str, object] = {
         "identifiers": [f"spotter_{topics.node}"],
         "name": device_name,
         "manufacturer": "Spotter",
         "model": "One-button workout coach",
         "sw_version": version,
     }
+    if page is not None:
+        device["configuration_url"] = page
     common = {
         "device": device,
         "availability_topic": topics.availability,

@@ -112,8 +112,10 @@ class MqttBridge:
         hostname: str,
         device_name: str,
         version: str,
+        page: str | None = None,
     ) -> None:
         self._settings = settings
+        self._page = page
         self._command = command
         self._topics = Topics.of(settings, hostname)
         self._device_name = settings.device_name or device_name
@@ -256,7 +258,7 @@ class MqttBridge:
         self._warned = False
 
     def _announce(self, client: Client) -> None:
-        for topic, payload in discovery(self._topics, self._device_name, self._version):
+        for topic, payload in discovery(self._topics, self._device_name, self._version, self._page):
             client.publish(topic, payload, qos=1, retain=True)
         client.publish(self._topics.availability, ONLINE, qos=1, retain=True)
         with self._lock:

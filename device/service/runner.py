@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -29,6 +30,7 @@ from device.service.errors import CommandError
 from device.service.malloc import limit_arenas
 from device.service.mdns import device_name, host_name
 from device.service.notify import BUTTON_LIVE, default_notifier, describe_status
+from device.service.own_data import own_data_for_simulation
 
 if TYPE_CHECKING:
     from device.service.build import Assembly
@@ -114,6 +116,8 @@ def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> 
         hostname=hostname,
         device_name=device_name(config.name, hostname),
         version=__version__,
+        # The name Avahi announces, which survives a new address from the router.
+        page=f"http://{hostname}.local:{config.web_port}" if config.web_enabled else None,
     )
     bridge.start()
     return bridge
@@ -123,6 +127,8 @@ def run_daemon(args: argparse.Namespace) -> int:
     """Run Spotter until ``q`` (simulation), end of input, SIGTERM or Ctrl-C."""
     config = config_from_args(args)
     logging.getLogger().setLevel(config.log_level.upper())
+    if args.simulate:
+        config = own_data_for_simulation(config, os.environ)
     limit_arenas()  # before any thread starts, so none takes an arena of its own
     notifier = default_notifier()
     stop = threading.Event()

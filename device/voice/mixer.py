@@ -14,6 +14,8 @@ import math
 import re
 from typing import Any, Protocol
 
+from device.voice.alsa_module import load_alsaaudio
+
 log = logging.getLogger(__name__)
 
 # Tried first, in this order, when a card has several playback controls.
@@ -81,9 +83,8 @@ class AlsaVolume:
 
 def open_hardware_volume(pcm_device: str) -> AlsaVolume | None:
     """The playback control of the card ``pcm_device`` plays on; None where there is none."""
-    try:
-        import alsaaudio
-    except ImportError:
+    alsaaudio, _ = load_alsaaudio()
+    if alsaaudio is None:
         return None
     device = control_device(pcm_device)
     control = find_playback_control(alsaaudio, device)

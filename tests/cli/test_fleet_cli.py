@@ -142,3 +142,42 @@ def test_doctor_reports_the_broker(broker, tmp_path):
     assert refused.level is Level.FAIL
     assert "refused the connection" in refused.detail
     assert "password_file" in refused.fix
+
+
+def test_after_going_back_a_version_the_copy_kept_before_the_upgrade_is_restored(
+    data_dir, tmp_path, capsys
+):
+    # The data as a newer release left it: a schema this one cannot read.
+    kept = tmp_path / "spotter.db.pre-older"
+    assert run(data_dir, "backup", str(kept)) == 0
+    with Store.open(data_dir) as store:
+        store.update_settings({"default_rest_seconds": 90})
+    import sqlite3
+
+    conn = sqlite3.connect(data_dir / "spotter.db")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    assert run(data_dir, "routines", "list") != 0
+
+    assert run(data_dir, "restore", str(kept)) == 0
+    assert "the newer version's data is kept as" in capsys.readouterr().out
+    with Store.open(data_dir) as store:
+        assert store.settings().default_rest_seconds == 45
+        assert len(store.history()) == 1
+    newer = sqlite3.connect(data_dir / "spotter.db.newer")
+    assert newer.execute("PRAGMA user_version").fetchone()[0] == 99
+    newer.close()
+
+
+def test_a_backup_that_cannot_be_read_leaves_the_newer_data_alone(data_dir, tmp_path, capsys):
+    import sqlite3
+
+    conn = sqlite3.connect(data_dir / "spotter.db")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    before = (data_dir / "spotter.db").read_bytes()
+    junk = tmp_path / "junk"
+    junk.write_text("not a backup")
+    assert run(data_dir, "restore", str(junk)) == 1
+    assert "nothing was changed" in capsys.readouterr().err
+    assert (data_dir / "spotter.db").read_bytes() == before

@@ -50,6 +50,7 @@ def make_bridge(port: int, commands: Commands, **settings: object) -> MqttBridge
         hostname=HOST,
         device_name="Spotter (corner-2)",
         version="0.1.0",
+        page="http://corner-2.local:8080",
     )
 
 
@@ -92,6 +93,10 @@ def test_discovery_configs_are_retained_with_one_device(running, broker):
     buttons = {t.split("/")[3] for t in configs if t.startswith("homeassistant/button/")}
     assert {"press", "repeat", "pause"} <= buttons
     assert {c["device"]["identifiers"][0] for c in configs.values()} == {"spotter_corner-2"}
+    # Home Assistant's "Visit" link on the device opens the phone page.
+    assert {c["device"]["configuration_url"] for c in configs.values()} == {
+        "http://corner-2.local:8080"
+    }
     assert {c["availability_topic"] for c in configs.values()} == {f"{BASE}/availability"}
     assert event.json()["event_types"] == ["press", "double", "hold", "long_hold"]
     assert press.json()["command_topic"] == f"{BASE}/command"

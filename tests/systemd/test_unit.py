@@ -1,7 +1,7 @@
 """The boot unit: systemd checks it (``verify``, ``security``), and what it promises holds.
 
 ``systemd-analyze verify`` wants the ExecStart program to exist, so it checks the
-unit inside a temporary root that holds a stand-in ``/opt/spotter/venv/bin/spotter``
+unit inside a temporary root that holds a stand-in ``/usr/bin/spotter``
 and a copy of the system's own units (the targets the unit is ordered against).
 """
 
@@ -53,7 +53,7 @@ def value(key: str) -> str:
 @pytest.fixture(scope="module")
 def verify_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("root")
-    program = root / "opt/spotter/venv/bin/spotter"
+    program = root / "usr/bin/spotter"
     program.parent.mkdir(parents=True)
     program.write_text("#!/bin/sh\nexit 0\n")
     program.chmod(0o755)
@@ -98,7 +98,7 @@ def test_verify_would_catch_a_broken_unit(verify_root, change, complaint):
 
 @needs_analyze
 def test_verify_would_catch_a_missing_program(verify_root):
-    text = UNIT.read_text().replace("/opt/spotter/venv/bin/spotter", "/opt/spotter/bin/nothing")
+    text = UNIT.read_text().replace("/usr/bin/spotter", "/usr/bin/nothing")
     result = verify(verify_root, text)
     assert result.returncode != 0
     assert "is not executable" in result.stderr
@@ -136,9 +136,7 @@ def test_it_tells_systemd_when_it_is_ready_and_is_watched():
     assert value("Restart") == "on-failure"
     assert int(value("StartLimitBurst")) >= 1
     assert int(value("StartLimitIntervalSec")) > 0
-    assert (
-        value("ExecStart") == "/opt/spotter/venv/bin/spotter run --config /etc/spotter/spotter.toml"
-    )
+    assert value("ExecStart") == "/usr/bin/spotter run --config /etc/spotter/spotter.toml"
 
 
 def test_it_runs_as_its_own_user_with_gpio_sound_and_input():

@@ -197,6 +197,29 @@ def test_aplay_is_the_fallback_where_alsaaudio_is_missing():
     assert "python3-alsaaudio" in done.stderr
 
 
+# Debian bookworm's python3-alsaaudio 0.8.4: PCM has write and the set* methods only.
+OLD_ALSAAUDIO = (
+    "import sys, types\n"
+    "old = types.ModuleType('alsaaudio')\n"
+    "old.PCM = type('PCM', (), {'write': None, 'setrate': None, 'close': None})\n"
+    "old.Mixer = type('Mixer', (), {})\n"
+    "sys.modules['alsaaudio'] = old\n"
+)
+
+
+def test_aplay_is_the_fallback_where_alsaaudio_is_too_old():
+    code = OLD_ALSAAUDIO + (
+        "from device.voice.output import open_player\n"
+        "from device.voice.mixer import open_hardware_volume\n"
+        "print(type(open_player('null')).__name__, open_hardware_volume('default'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == [AplayPlayer.__name__, "None"]
+    assert "too old to keep the sound device open (it lacks drop, avail, info" in done.stderr
+
+
 def test_the_alsa_output_is_chosen_where_alsaaudio_is_installed():
     code = (
         "from device.voice.output import open_player\n"
