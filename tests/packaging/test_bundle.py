@@ -9,7 +9,7 @@ from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[2]
 # From Debian (packaging/debian/control): compiled, so not carried.
-FROM_DEBIAN = {"pyyaml", "pyalsaaudio", "markupsafe"}
+FROM_DEBIAN = {"pyyaml", "pyalsaaudio", "markupsafe", "evdev"}  # evdev: python3-evdev
 
 
 def pins(path: Path) -> dict[str, str]:

@@ -173,8 +173,8 @@ def test_every_package_pip_installs_on_the_device_is_pinned_natural_voice_includ
         Requirement(r)
         for r in [*project["dependencies"], *project["optional-dependencies"]["natural-voice"]]
     ]
-    # Debian's (python3-yaml, python3-alsaaudio), and the setuptools every venv has.
-    from_elsewhere = {"pyyaml", "pyalsaaudio", "setuptools"}
+    # Debian's (python3-yaml, python3-alsaaudio, python3-evdev), and the setuptools every venv has.
+    from_elsewhere = {"pyyaml", "pyalsaaudio", "setuptools", "evdev"}
     seen: set[str] = set()
     while wanted:
         requirement = wanted.pop()
