@@ -283,7 +283,12 @@ class Engine:
                 ask.choice.pick(index)
             else:
                 ask.choice.pick(value)
-            return _answering(self._end_ask())
+            said = self._end_ask()
+            if self._noted is not None:
+                # A number tapped on the phone is seen as it is chosen: kept at once, and
+                # whatever it earns said now.
+                said += self._confirm()
+            return _answering(said)
         running = self._session.status().state not in (State.IDLE, State.DONE)
         moment = "before" if question is Question.PAIN_BEFORE else "after"
         if question is not Question.WHO and running and moment not in self._answered:

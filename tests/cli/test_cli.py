@@ -253,18 +253,33 @@ def test_a_user_routine_runs_in_the_simulator_from_stdin(capsys, tmp_path, data_
     run_cli(capsys, "routines", "import", str(path), "--activate", "--data-dir", str(data_dir))
     # Every key is a press: start, begin the hold, end it early, skip the rest,
     # then intro, set 1 (2 reps), skip rest, set 2 (2 reps): the summary follows.
-    keys = "\n" * 11 + "q\n"
-    result = subprocess.run(
+    # The first press is sent once Spotter is up, the rest once the first exercise has
+    # been introduced: a key sent at once would cut the introduction before it is said.
+    process = subprocess.Popen(
         [*SPOTTER, "run", "--simulate", "--silent", "--no-web"],
-        input=keys,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=spotter_env(data_dir),
-        capture_output=True,
         text=True,
-        timeout=120,
     )
-    assert result.returncode == 0, result.stderr
-    spoken = [line[2:] for line in result.stdout.splitlines() if line.startswith("» ")]
-    text = "\n".join(spoken)
+    assert process.stdin is not None and process.stdout is not None
+    heard: list[str] = []
+    try:
+        for cue, keys in (("Ready", "\n"), ("Wall sit", "\n" * 10 + "q\n")):
+            while not any(cue in line for line in heard):
+                line = process.stdout.readline()
+                assert line, f"Spotter stopped before saying {cue!r}: {heard}"
+                heard.append(line)
+            process.stdin.write(keys)
+            process.stdin.flush()
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    spoken = [line[2:] for line in [*heard, *out.splitlines()] if line.startswith("» ")]
+    text = "\n".join(line.rstrip("\n") for line in spoken)
     assert "Wall sit" in text
     assert "Calf raises" in text
     assert "Final set" in text or "final set" in text

@@ -131,7 +131,11 @@ routine_docs = st.one_of(
 
 # -- judging the answers ----------------------------------------------------------------------
 
-_FIELDS_AT = {"routine": ROUTINE_FIELDS, "exercise": EXERCISE_FIELDS}
+_FIELDS_AT = {
+    "routine": ROUTINE_FIELDS,
+    "exercise": EXERCISE_FIELDS,
+    "checkin": frozenset({"kind", "area"}),  # checkin: {kind: pain, area: knee}
+}
 _ITEMS_OF = {"exercises": "exercise"}
 
 
