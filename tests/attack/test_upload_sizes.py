@@ -1,0 +1,79 @@
+"""Each endpoint its own body limit: a real backup of a full store is restored through the
+real server, while every other endpoint still refuses anything bigger than it needs."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+
+import pytest
+
+from routines.backup import write_backup
+from routines.validation import parse_routine
+from tests.attack.live_server import connect, read_answer, serving
+from web_config.server import MAX_BODY_BYTES
+
+pytestmark = pytest.mark.attack
+
+ROUTINES = 60
+
+
+def _words(rng: random.Random, length: int) -> str:
+    # Text that does not compress away, as real notes do not.
+    return "".join(rng.choice(string.ascii_lowercase + "     ") for _ in range(length)).strip()
+
+
+def _full_routine(number: int, rng: random.Random) -> dict[str, object]:
+    exercises = [
+        {
+            "name": f"Move {number}-{index}",
+            "sets": 3,
+            "reps": 10,
+            "setup": [_words(rng, 280)],
+            "cues": [_words(rng, 280) for _ in range(3)],
+        }
+        for index in range(20)
+    ]
+    return {"name": f"Routine {number}", "description": _words(rng, 1900), "exercises": exercises}
+
+
+@pytest.fixture
+def full_backup(store, tmp_path) -> bytes:
+    rng = random.Random(7)
+    for number in range(ROUTINES):
+        store.create_routine(parse_routine(_full_routine(number, rng)))
+    path = tmp_path / "full.sqlite3"
+    write_backup(store, path, with_pin=False)
+    return path.read_bytes()
+
+
+def _post(server, path: str, body: bytes, kind: str) -> tuple[int, bytes]:
+    with connect(server) as sock:
+        sock.settimeout(30)
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + body)
+        answer = read_answer(sock)
+    head_bytes, _, rest = answer.partition(b"\r\n\r\n")
+    return int(head_bytes.split()[1]), rest
+
+
+def test_a_real_backup_of_a_full_store_is_restored(app, store, full_backup):
+    assert len(full_backup) > 1024 * 1024, len(full_backup)
+    with serving(app) as server:
+        status, body = _post(server, "/api/restore", full_backup, "application/octet-stream")
+    assert status == 200, body[:300]
+    assert len(store.list_routines()) >= ROUTINES
+
+
+def test_other_endpoints_still_refuse_a_body_of_that_size(app, full_backup):
+    big = json.dumps({"gesture": "press", "pad": "x" * len(full_backup)}).encode()
+    with serving(app) as server:
+        for path in ("/api/button", "/api/routines", "/api/settings"):
+            status, _ = _post(server, path, big, "application/json")
+            assert status == 413, path
+        status, _ = _post(server, "/api/button", b"x" * (MAX_BODY_BYTES + 1), "application/json")
+        assert status == 413
