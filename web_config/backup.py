@@ -1,7 +1,7 @@
 """Backups from the page and the API: download one, restore one.
 
-The download is open like the other reads, but holds the PIN hash only for someone
-allowed to change things. A restore is a change (the PIN, when set) and is checked
+With a PIN set, both need it: a backup holds every member's history (``guard``).
+A restore is a change (the PIN, when set) and is checked
 completely before anything is replaced; a refused file leaves everything as it was.
 """
 
