@@ -3,6 +3,8 @@ Everything is real: Mosquitto, the bridge, and the daemon under the unit's memor
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from device.events import Action
@@ -103,3 +105,43 @@ def test_a_100_mb_command_retained_and_live_leaves_the_daemon_small(
             daemon.kill()
     finally:
         listener.close()
+
+
+def _remaining_length(size: int) -> bytes:
+    out = bytearray()
+    while True:
+        size, digit = divmod(size, 128)
+        out.append(digit | (0x80 if size else 0))
+        if not size:
+            return bytes(out)
+
+
+def test_a_broker_that_ignores_the_limit_cannot_make_spotter_buffer_its_packet():
+    # A broker that does not honour the maximum packet size: it says a 100 MB publish is
+    # coming and starts sending it. Spotter must hang up rather than take it in.
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(10)
+        bridge = _bridge(server.getsockname()[1], Commands())
+        bridge.start()
+        try:
+            conn, _ = server.accept()
+            with conn:
+                conn.settimeout(10)
+                conn.recv(65536)  # CONNECT
+                conn.sendall(b"\x20\x03\x00\x00\x00")  # CONNACK: accepted, no properties
+                topic = f"{BRIDGE_BASE}/command".encode()
+                head = b"\x30" + _remaining_length(HUNDRED_MB) + len(topic).to_bytes(2, "big")
+                sent = 0
+                hung_up = False
+                try:
+                    conn.sendall(head + topic)
+                    chunk = b"p" * 65536
+                    while sent < HUNDRED_MB:
+                        conn.sendall(chunk)
+                        sent += len(chunk)
+                except OSError:
+                    hung_up = True
+            assert hung_up, "Spotter took in the whole 100 MB packet"
+            assert sent < HUNDRED_MB // 10, f"Spotter read {sent} bytes of the packet"
+        finally:
+            bridge.stop(timeout=1)
