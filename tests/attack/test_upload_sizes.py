@@ -3,9 +3,12 @@ real server, while every other endpoint still refuses anything bigger than it ne
 
 from __future__ import annotations
 
+import http.client
 import json
 import random
+import re
 import string
+import uuid
 
 import pytest
 
@@ -41,10 +44,13 @@ def _full_routine(number: int, rng: random.Random) -> dict[str, object]:
 @pytest.fixture
 def full_backup(store, tmp_path) -> bytes:
     rng = random.Random(7)
-    for number in range(ROUTINES):
-        store.create_routine(parse_routine(_full_routine(number, rng)))
+    made = [store.create_routine(parse_routine(_full_routine(n, rng))) for n in range(ROUTINES)]
     path = tmp_path / "full.sqlite3"
     write_backup(store, path, with_pin=False)
+    # Gone again, so that only a restore brings them back.
+    for routine in made:
+        store.delete_routine(routine.routine.id)
+    assert len(store.list_routines()) < ROUTINES
     return path.read_bytes()
 
 
@@ -77,3 +83,35 @@ def test_other_endpoints_still_refuse_a_body_of_that_size(app, full_backup):
             assert status == 413, path
         status, _ = _post(server, "/api/button", b"x" * (MAX_BODY_BYTES + 1), "application/json")
         assert status == 413
+
+
+def test_the_settings_form_restores_the_same_backup(app, store, full_backup):
+    with serving(app) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=30)
+        conn.request("GET", "/settings/", headers={"Host": "localhost"})
+        page = conn.getresponse()
+        cookie = page.getheader("Set-Cookie", "").split(";")[0]
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', page.read())
+        assert token is not None
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{token.group(1).decode()}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="backup"; filename="full.sqlite3"\r\n'
+                "Content-Type: application/vnd.sqlite3\r\n\r\n"
+            ).encode()
+            + full_backup
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {
+            "Host": "localhost",
+            "Cookie": cookie,
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        }
+        conn.request("POST", "/settings/restore", body=body, headers=headers)
+        answer = conn.getresponse()
+        answer.read()
+        conn.close()
+    assert answer.status == 302, answer.status
+    assert len(store.list_routines()) >= ROUTINES
