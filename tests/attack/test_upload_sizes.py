@@ -15,7 +15,7 @@ import pytest
 from routines.backup import write_backup
 from routines.validation import parse_routine
 from tests.attack.live_server import connect, read_answer, serving
-from web_config.server import MAX_BODY_BYTES
+from web_config.server import MAX_BODY_BYTES, UPLOADS_AT_ONCE
 
 pytestmark = pytest.mark.attack
 
@@ -115,3 +115,38 @@ def test_the_settings_form_restores_the_same_backup(app, store, full_backup):
         conn.close()
     assert answer.status == 302, answer.status
     assert len(store.list_routines()) >= ROUTINES
+
+
+def _start_upload(server, length: int):
+    """A restore upload whose headers the server has read (it said 100 Continue)."""
+    sock = connect(server)
+    sock.settimeout(30)
+    sock.sendall(
+        (
+            f"POST /api/restore HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            f"Content-Type: application/octet-stream\r\nContent-Length: {length}\r\n"
+            "Expect: 100-continue\r\n\r\n"
+        ).encode()
+    )
+    assert sock.recv(100).startswith(b"HTTP/1.1 100"), "the server did not read the headers"
+    return sock
+
+
+def test_only_two_backups_are_received_at_a_time(app, store, full_backup):
+    size = len(full_backup)
+    with serving(app) as server:
+        slow = [_start_upload(server, size) for _ in range(UPLOADS_AT_ONCE)]
+        try:
+            # A third, while those two are still arriving, gets only the usual limit.
+            status, _ = _post(server, "/api/restore", full_backup, "application/octet-stream")
+            assert status == 413
+            for sock in slow:
+                sock.sendall(full_backup)
+                answer = read_answer(sock)
+                assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+        finally:
+            for sock in slow:
+                sock.close()
+        # Once they are in, the next one is taken again.
+        status, _ = _post(server, "/api/restore", full_backup, "application/octet-stream")
+        assert status == 200
