@@ -41,7 +41,7 @@ THREADS = 3
 # The only requests that may carry a backup; a form adds its own few bytes.
 UPLOAD_PATHS = frozenset({"/api/restore", "/settings/restore"})
 UPLOAD_BODY_BYTES = MAX_BACKUP_BYTES + 64 * 1024
-UPLOADS_AT_ONCE = 2
+UPLOADS_AT_ONCE = 1
 
 # One line of our own for what waitress refuses before the app sees a request.
 _TOO_BIG = f"That was too big: Spotter accepts at most {MAX_BODY_BYTES // 1024} KB at a time."
