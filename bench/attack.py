@@ -8,6 +8,8 @@
   loopback addresses as phones would be, while ``GET /api/status`` is timed.
 - **Past the PIN**: with a PIN set, a stranger's presses that would start or end a
   workout, reads of history and backups, and a flood of presses from one address.
+- **Big uploads**: three clients at once each sending a 16 MiB file to restore (the
+  largest a backup may be): the daemon's peak resident memory.
 - **PIN guesses**: wrong PINs sent as fast as the daemon takes them, each from the next of
   150 loopback addresses (127.0.0.x), for a minute: how many were actually judged.
 """
@@ -18,6 +20,7 @@ import http.client
 import json
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -294,6 +297,30 @@ def status_times(d: Daemon, samples: int) -> list[float]:
 
 
 FLOOD_PRESSES = 50
+UPLOAD_BYTES = 16 * 1024 * 1024 - 64
+UPLOADERS = 3
+RSS_ATTACK_MB = 80.0
+
+
+def big_uploads(d: Daemon) -> list[int]:
+    """Three 16 MiB "backups" at once (SQLite's header, then junk); their status codes."""
+    body = b"SQLite format 3\x00" + b"\x01" * (UPLOAD_BYTES - 16)
+    head = _request(
+        "POST", "/api/restore", b"", {"Content-Type": "application/octet-stream",
+                                       "Content-Length": str(len(body))},
+    )  # fmt: skip
+    codes: list[int] = []
+
+    def send() -> None:
+        with suppress(OSError):
+            codes.append(_raw(d, head + body, timeout=60)[0])
+
+    threads = [threading.Thread(target=send) for _ in range(UPLOADERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return codes
 
 
 def past_the_pin(d: Daemon) -> tuple[int, int, list[str]]:
@@ -413,6 +440,20 @@ def run(quick: bool = False) -> list[Figure]:
                     held >= 200,
                 )
             )
+        before_uploads = d.peak_rss_mb()
+        codes = big_uploads(d)
+        figures.append(
+            Figure(
+                f"Peak RSS while {UPLOADERS} clients each send a 16 MiB file to restore",
+                d.peak_rss_mb(),
+                None,
+                "MB",
+                f"<= {RSS_ATTACK_MB:g} MB",
+                d.peak_rss_mb() <= RSS_ATTACK_MB and all(400 <= c < 500 for c in codes),
+                baseline=f"before: {before_uploads:.1f} MB",
+                note="answers: " + ", ".join(str(c) for c in codes),
+            )
+        )
         status, _ = d.request("PUT", "/api/settings", {"pin": PIN})
         if status != 200:
             raise RuntimeError(f"setting the PIN answered {status}")

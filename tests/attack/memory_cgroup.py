@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,5 +53,13 @@ def memory_cgroup() -> Iterator[MemoryCgroup]:
         for process in (path / "cgroup.procs").read_text().split():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(process), 9)
-        with contextlib.suppress(OSError):
-            path.rmdir()
+        # A killed process leaves the cgroup only once the kernel has reaped it.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                path.rmdir()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)  # waiting for other processes to be gone
