@@ -2,13 +2,15 @@
 session buttons and the button API drive the exercise in progress without the PIN (next,
 back, repeat, pause and resume, a longer rest). Starting or ending a workout, answering
 a question (who is training, a pain score) and every change to routines, settings or
-data still need it: those are a member's record, not the exercise."""
+data still need it: those are a member's record, not the exercise. The owner may open
+starting and ending workouts too (``members_start_workouts``); never the questions."""
 
 from __future__ import annotations
 
 from flask import request
 
 from device.events import Action, Gesture, State, Status
+from routines.settings import Settings
 from web_config.context import control, store
 
 # What drives the workout in progress and nothing else.
@@ -18,12 +20,19 @@ WORKOUT_STATES = frozenset({State.INTRO, State.SET, State.HOLD, State.REST, Stat
 MEMBER_ACTIONS = frozenset(
     {Action.NEXT, Action.BACK, Action.REPEAT, Action.PAUSE, Action.RESUME, Action.EXTEND_REST}
 )
+# What starts a workout (NEXT, or SKIP for afresh) and what ends or cuts one short.
+START_ACTIONS = frozenset({Action.NEXT, Action.SKIP})
+END_ACTIONS = frozenset({Action.END, Action.SKIP})
 _PAGE_BUTTONS: dict[str, Gesture | Action] = {
     "press": Gesture.PRESS,
     "back": Action.BACK,
     "repeat": Action.REPEAT,
     "pause": Action.PAUSE,
     "extend_rest": Action.EXTEND_REST,
+    "start": Action.NEXT,
+    "fresh": Action.SKIP,
+    "skip": Action.SKIP,
+    "end": Action.END,
 }
 
 
@@ -42,13 +51,18 @@ def _asked_for() -> Gesture | Action | None:
     return next((g for g in Gesture if g.value == data.get("gesture")), None)
 
 
-def drives_the_exercise(command: Gesture | Action | None, status: Status) -> bool:
-    """Whether ``command`` only moves the workout in progress along: never while a question
-    is asked (a press answers it), never to start or end one."""
-    if command is None or status.question is not None or status.state not in WORKOUT_STATES:
+def member_may(command: Gesture | Action | None, status: Status, settings: Settings) -> bool:
+    """Whether a member without the PIN may send ``command`` now: what moves the workout
+    in progress along, and, where the owner allows it, what starts or ends one. Never
+    while a question is asked (a press answers it)."""
+    if command is None or status.question is not None:
         return False
     if isinstance(command, Gesture):
-        command = control().settings().settings.gesture_actions.get(command)
+        command = settings.gesture_actions.get(command)
+    if status.state not in WORKOUT_STATES:
+        return settings.members_start_workouts and command in START_ACTIONS
+    if settings.members_start_workouts and command in END_ACTIONS:
+        return True
     if command is Action.PAUSE and status.state is State.PAUSED:
         return False  # pausing again asks whether to end the workout
     return command in MEMBER_ACTIONS
@@ -57,12 +71,10 @@ def drives_the_exercise(command: Gesture | Action | None, status: Status) -> boo
 def open_to_members() -> bool:
     """Whether this request is a session button that the setting leaves open to everyone.
     A request that brings a PIN is judged by it: a wrong one is refused, not overlooked."""
-    return (
-        request.endpoint in SESSION_ENDPOINTS
-        and request.authorization is None
-        and store().settings().open_session_buttons
-        and drives_the_exercise(_asked_for(), control().status())
-    )
+    if request.endpoint not in SESSION_ENDPOINTS or request.authorization is not None:
+        return False
+    settings = control().settings().settings
+    return settings.open_session_buttons and member_may(_asked_for(), control().status(), settings)
 
 
 def session_buttons_locked(authorised: bool) -> bool:

@@ -126,3 +126,25 @@ def test_the_history_page_asks_for_the_pin(client, locked):
 @pytest.mark.parametrize("url", [*HEALTH, "/history"])
 def test_without_a_pin_history_stays_open(client, url):
     assert client.get(url).status_code == 200
+
+
+def test_the_owner_may_let_members_start_and_end_workouts_but_never_answer(client, locked, control):
+    locked.update_settings({"members_start_workouts": True})
+    control.current = Status(state=State.IDLE)
+    assert button(client, {"action": "skip"}).status_code == 202
+    answer = post_form(client, "/now/start", headers={"Accept": "application/json"})
+    assert answer.status_code == 202
+    control.current = SET_UNDER_WAY
+    assert button(client, {"action": "end"}).status_code == 202
+    control.current = Status(question="who")
+    assert button(client, {"gesture": "press"}).status_code == 401
+    assert control.calls[:2] == [("act", Action.SKIP), ("act", Action.NEXT)]
+    assert control.calls[-1] == ("act", Action.END)
+
+
+def test_the_settings_page_sets_who_may_start_workouts(client, store):
+    page = client.get("/settings/").get_data(as_text=True)
+    assert 'name="members_start_workouts" value="on">' in page  # unticked by default
+    fields = {"members_start_workouts": "on", "open_session_buttons": "on"}
+    assert post_form(client, "/settings/", fields).status_code == 302
+    assert store.settings().members_start_workouts is True
