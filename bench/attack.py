@@ -6,6 +6,10 @@
   previewed; then the daemon's peak resident memory.
 - **Idle connections**: hundreds of connections opened and left silent, spread over
   loopback addresses as phones would be, while ``GET /api/status`` is timed.
+- **Past the PIN**: with a PIN set, a stranger's presses that would start or end a
+  workout, reads of history and backups, and a flood of presses from one address.
+- **Big uploads**: three clients at once each sending a 16 MiB file to restore (the
+  largest a backup may be): the daemon's peak resident memory.
 - **PIN guesses**: wrong PINs sent as fast as the daemon takes them, each from the next of
   150 loopback addresses (127.0.0.x), for a minute: how many were actually judged.
 """
@@ -16,6 +20,7 @@ import http.client
 import json
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -190,6 +195,16 @@ def bad_inputs() -> list[tuple[str, bytes]]:
         ),
         ("headers of 20 KB", _request("GET", "/api/status", b"", {"Cookie": "a=" + "b" * 20000})),
         ("garbage request line", b"\x16\x03\x01 hello\r\n\r\n"),
+        (
+            "Host header with a space",
+            _request("GET", "/api/settings").replace(b"Host: 127.0.0.1", b"Host: a b"),
+        ),
+        (
+            "Host header with two ports",
+            _request("GET", "/api/settings").replace(
+                b"Host: 127.0.0.1", b"Host: 127.0.0.1:80:evil"
+            ),
+        ),
         ("unknown routine", _request("GET", "/api/routines/no-such-one")),
     ]
 
@@ -281,6 +296,63 @@ def status_times(d: Daemon, samples: int) -> list[float]:
     return times
 
 
+FLOOD_PRESSES = 50
+UPLOAD_BYTES = 16 * 1024 * 1024 - 64
+UPLOADERS = 3
+RSS_ATTACK_MB = 80.0
+
+
+def big_uploads(d: Daemon) -> list[int]:
+    """Three 16 MiB "backups" at once (SQLite's header, then junk); their status codes."""
+    body = b"SQLite format 3\x00" + b"\x01" * (UPLOAD_BYTES - 16)
+    head = _request(
+        "POST", "/api/restore", b"", {"Content-Type": "application/octet-stream",
+                                       "Content-Length": str(len(body))},
+    )  # fmt: skip
+    codes: list[int] = []
+
+    def send() -> None:
+        with suppress(OSError):
+            codes.append(_raw(d, head + body, timeout=60)[0])
+
+    threads = [threading.Thread(target=send) for _ in range(UPLOADERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return codes
+
+
+def past_the_pin(d: Daemon) -> tuple[int, int, list[str]]:
+    """With a PIN set and the workout idle: what a stranger tries; (refused with a 4xx,
+    tried, what got through). Ends with a flood of presses that must meet 429s."""
+    tries = [
+        ("press to start a workout", "POST", "/api/button", {"gesture": "press"}),
+        ("next to start a workout", "POST", "/api/button", {"action": "next"}),
+        ("end a workout", "POST", "/api/button", {"action": "end"}),
+        ("read the history", "GET", "/api/history", None),
+        ("read the history CSV", "GET", "/api/history.csv", None),
+        ("read the history page", "GET", "/history", None),
+        ("download a backup", "GET", "/api/backup", None),
+    ]
+    refused, through = 0, []
+    for name, method, path, body in tries:
+        status, _ = d.request(method, path, body)
+        # The page answers with the login page's address (302), the API with 401.
+        if status in (302, 401):
+            refused += 1
+        else:
+            through.append(f"{name} ({status})")
+    flood = [
+        d.request("POST", "/api/button", {"action": "repeat"})[0] for _ in range(FLOOD_PRESSES)
+    ]
+    if 429 in flood:
+        refused += 1
+    else:
+        through.append(f"{FLOOD_PRESSES} quick presses: none paced")
+    return refused, len(tries) + 1, through
+
+
 def guess_pins(d: Daemon, seconds: float) -> tuple[int, int]:
     """Wrong PINs as bearer tokens from 150 rotating addresses; (judged, refused)."""
     judged = refused = 0
@@ -368,9 +440,35 @@ def run(quick: bool = False) -> list[Figure]:
                     held >= 200,
                 )
             )
+        before_uploads = d.peak_rss_mb()
+        codes = big_uploads(d)
+        figures.append(
+            Figure(
+                f"Peak RSS while {UPLOADERS} clients each send a 16 MiB file to restore",
+                d.peak_rss_mb(),
+                None,
+                "MB",
+                f"<= {RSS_ATTACK_MB:g} MB",
+                d.peak_rss_mb() <= RSS_ATTACK_MB and all(400 <= c < 500 for c in codes),
+                baseline=f"before: {before_uploads:.1f} MB",
+                note="answers: " + ", ".join(str(c) for c in codes),
+            )
+        )
         status, _ = d.request("PUT", "/api/settings", {"pin": PIN})
         if status != 200:
             raise RuntimeError(f"setting the PIN answered {status}")
+        refused_pin, tried_pin, through = past_the_pin(d)
+        figures.append(
+            Figure(
+                f"A stranger's reach past the PIN refused ({tried_pin} tried)",
+                refused_pin,
+                None,
+                "",
+                f"all {tried_pin}",
+                refused_pin == tried_pin,
+                note="got through: " + "; ".join(through) if through else "",
+            )
+        )
         # A minute even in a quick run: the figure is per minute and the first one is
         # the worst, holding the free tries.
         window = 60.0

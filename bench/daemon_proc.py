@@ -197,6 +197,12 @@ class Daemon:
 
     def gesture(self, name: str) -> None:
         code, body = self.request("POST", "/api/button", {"gesture": name})
+        for _ in range(20):
+            if code != 429:
+                break
+            # Faster than a person presses: the page asks to wait a moment, as one would.
+            time.sleep(0.2)
+            code, body = self.request("POST", "/api/button", {"gesture": name})
         if code != 202:
             raise RuntimeError(f"POST /api/button gave {code}: {body!r}")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -96,7 +97,7 @@ def restore_backup(store: Store, upload: Path) -> None:
     check_backup(upload)
     target = store.path()
     with _temporary_beside(target) as staged:
-        staged.write_bytes(upload.read_bytes())
+        shutil.copyfile(upload, staged)  # not through memory: it may be 16 MiB
         _check_contents(staged)
         conn = sqlite3.connect(staged, isolation_level=None)
         try:

@@ -74,6 +74,9 @@ class Settings:
     # With a PIN, the Now page's session buttons still work without it: members press,
     # the owner configures.
     open_session_buttons: bool = True
+    # And, when the owner says so, start and end workouts without it too (off: a workout
+    # is a member's record, started by someone who may read it back).
+    members_start_workouts: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values, in the shape ``parse_settings_changes`` accepts."""
@@ -150,7 +153,7 @@ def _check(problems: Problems, name: str, value: object, base: Settings) -> obje
         return problems.choice(name, value, VOICE_ENGINES)
     if name == "pin_hash":
         return value if value == "" else problems.text(name, value, MAX_PIN_HASH)
-    if name == "open_session_buttons":
+    if name in ("open_session_buttons", "members_start_workouts"):
         if not isinstance(value, bool):
             problems.add(name, "must be true or false")
         return value

@@ -36,8 +36,9 @@ CSV_HEADER = (
     "pain_after",
     "ended_early",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that starts with one of these as a formula; some also read
+# the fullwidth forms, and skip leading white space before looking.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def _filtered() -> tuple[int | None, list[HistoryEntry]]:
@@ -62,7 +63,8 @@ def history() -> Response:
 
 
 def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    risky = text[:1].isspace() or text.startswith(_FORMULA_STARTS)
+    return "'" + text if risky else text
 
 
 def _blank(value: int | None) -> str:

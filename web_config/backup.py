@@ -1,7 +1,7 @@
 """Backups from the page and the API: download one, restore one.
 
-The download is open like the other reads, but holds the PIN hash only for someone
-allowed to change things. A restore is a change (the PIN, when set) and is checked
+With a PIN set, both need it: a backup holds every member's history (``guard``).
+A restore is a change (the PIN, when set) and is checked
 completely before anything is replaced; a refused file leaves everything as it was.
 """
 
@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -66,12 +67,22 @@ def download() -> Response:
     return response
 
 
-def _restore_from(data: bytes) -> None:
-    """Check and restore ``data``; ``BackupError`` says why not (nothing changed then)."""
-    if len(data) > MAX_BACKUP_BYTES:
-        raise BackupError(f"the file is {len(data)} bytes; a backup is at most {MAX_BACKUP_BYTES}")
+COPY_CHUNK = 256 * 1024
+
+
+def _restore_from(stream: IO[bytes]) -> None:
+    """Check and restore the file read from ``stream``; ``BackupError`` says why not (nothing
+    changed then). Copied in chunks: a 16 MiB backup is never held twice in memory."""
     with _scratch() as path:
-        path.write_bytes(data)
+        size = 0
+        with path.open("wb") as out:
+            while chunk := stream.read(COPY_CHUNK):
+                size += len(chunk)
+                if size > MAX_BACKUP_BYTES:
+                    raise BackupError(
+                        f"the file is larger than a backup: at most {MAX_BACKUP_BYTES} bytes"
+                    )
+                out.write(chunk)
         restore_backup(store(), path)
 
 
@@ -85,7 +96,7 @@ def api_restore() -> tuple[Response, int]:
             f"{MAX_BACKUP_BYTES}. Nothing was changed.",
         )
     try:
-        _restore_from(request.get_data(cache=False))
+        _restore_from(request.stream)
     except BackupError as err:
         raise ApiError(422, f"Not restored: {err}. Nothing was changed.") from None
     return jsonify({"restored": True, "previous": store().path().name + ".previous"}), 200
@@ -99,7 +110,7 @@ def form_restore() -> ResponseReturnValue:
         flash("Choose a backup file first.", "error")
         return redirect(url_for("settings.page"))
     try:
-        _restore_from(upload.read(MAX_BACKUP_BYTES + 1))
+        _restore_from(upload.stream)
     except BackupError as err:
         flash(f"Not restored: {err}. Nothing was changed.", "error")
         return redirect(url_for("settings.page"))

@@ -60,6 +60,9 @@ def lan_host() -> bool:
     """Whether the request names Spotter by an IP address, a one-word name, a home-network
     name (``spotter.local``) or a name in the ``ALLOWED_HOSTS`` setting."""
     name = _host_name(request.host).lower().rstrip(".")
+    if not name:
+        # Werkzeug gives an empty host for one it cannot read ("a b", "1.2.3.4:80:x").
+        return False
     allowed = current_app.config.get("ALLOWED_HOSTS") or ()
     if name in allowed or "." not in name or name.endswith(LAN_SUFFIXES):
         return True

@@ -1,10 +1,12 @@
 """Every request passes here before its view runs: each must name Spotter by a LAN
-address, and each that changes something must also come from its own pages, as its owner."""
+address, and each that changes something must also come from its own pages, as its owner.
+With a PIN set, reading health data (history, backups) needs it too, and presses from
+the page are limited per address."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, flash, redirect, request, url_for
-from flask.typing import ResponseReturnValue
+from flask.typing import ResponseReturnValue as Answer
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, RequestEntityTooLarge, Unauthorized
 
@@ -12,13 +14,18 @@ from web_config.auth import is_authorised
 from web_config.backup import MEDIA_TYPE, RAW_BODY_ENDPOINTS, UPLOAD_LIMITS
 from web_config.csrf import form_token_ok, lan_host, same_origin
 from web_config.errors import MESSAGES, ApiError, excerpt
+from web_config.press_limit import PressLimit
 from web_config.refusals import RefusalLog
-from web_config.session_access import open_to_members
+from web_config.session_access import SESSION_ENDPOINTS, open_to_members
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Logging in is a write that must work before one is logged in.
 OPEN_ENDPOINTS = frozenset({"auth.login"})
 RAW_BODY_TYPES = frozenset({"application/octet-stream", MEDIA_TYPE})
+# Every member's workouts and pain scores: for the owner only, where a PIN is set.
+HEALTH_READS = frozenset(
+    {"api_history.history", "api_history.history_csv", "history.page", "backup.download"}
+)
 
 
 def is_api() -> bool:
@@ -44,12 +51,42 @@ def check_host() -> None:
         )
 
 
-def check_write() -> ResponseReturnValue | None:
+def _ask_for_pin(message: str, back: str) -> Answer:
+    if is_api() or request.accept_mimetypes.best == "application/json":
+        raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "Spotter"}))
+    flash(message, "info")
+    return redirect(url_for("auth.login", next=back))
+
+
+def check_read() -> Answer | None:
+    """With a PIN set, history and backups only for someone logged in."""
+    if request.endpoint not in HEALTH_READS or is_authorised():
+        return None
+    return _ask_for_pin("Enter the PIN to see the history.", request.full_path.rstrip("?"))
+
+
+def check_press_rate() -> None:
+    """A 429 for an address pressing faster than a person can."""
+    limit: PressLimit = current_app.extensions["spotter.presses"]
+    wait = limit.take(request.remote_addr or "")
+    if wait > 0:
+        refusals().refused("presses too fast", request.remote_addr or "")
+        seconds = max(1, round(wait))
+        raise ApiError(
+            429,
+            "That is more presses than a person makes: wait a moment and press again.",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+def check_write() -> Answer | None:
     """Refuse cross-site writes, wrong body types, missing form tokens and, with a PIN set,
     writes from anyone not logged in."""
     check_host()
-    if request.method in READ_METHODS or request.routing_exception is not None:
+    if request.routing_exception is not None:
         return None
+    if request.method in READ_METHODS:
+        return check_read()
     if request.endpoint in UPLOAD_LIMITS:
         request.max_content_length = UPLOAD_LIMITS[request.endpoint]
     limit = request.max_content_length
@@ -72,18 +109,18 @@ def check_write() -> ResponseReturnValue | None:
             "This form has expired or did not come from Spotter's own page. "
             "Go back, reload the page and try again.",
         )
+    if request.endpoint in SESSION_ENDPOINTS:
+        check_press_rate()
     if request.endpoint in OPEN_ENDPOINTS or is_authorised() or open_to_members():
         return None
-    if is_api() or request.accept_mimetypes.best == "application/json":
-        raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "Spotter"}))
-    flash("Enter the PIN to make changes.", "info")
     # Back to the page the form was on, once logged in (the form itself cannot be replayed).
     page = request.referrer or ""
     back = page[len(request.host_url) - 1 :] if page.startswith(request.host_url) else "/"
-    return redirect(url_for("auth.login", next=back))
+    return _ask_for_pin("Enter the PIN to make changes.", back)
 
 
 def init_app(app: Flask) -> None:
     """Run ``check_write`` before every view of ``app``."""
     app.extensions["spotter.refusals"] = RefusalLog()
+    app.extensions["spotter.presses"] = PressLimit(app.config["CLOCK"])
     app.before_request(check_write)

@@ -3,7 +3,8 @@ connection table.
 
 - A body bigger than the app accepts is refused from its ``Content-Length`` alone, before
   any of it is read (a chunked body is cut off at the same size), and no body is ever
-  spooled to a temporary file.
+  spooled to a temporary file. Only a backup to restore may be big (16 MiB), and only
+  ``UPLOADS_AT_ONCE`` of those are received at a time, so uploads cannot fill the memory.
 - Idle connections are closed after ``IDLE_TIMEOUT``; a request still arriving after
   ``REQUEST_TIMEOUT`` (a client sending its headers a byte at a time) is dropped.
 - One address may hold ``PER_ADDRESS`` connections; the whole server ``CONNECTIONS``,
@@ -17,13 +18,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+import weakref
 from typing import Any, cast
 
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge
 
+from routines.backup import MAX_BACKUP_BYTES
 from web_config import MAX_BODY_BYTES
 from web_config.refusals import OncePerPeriod, RefusalLog
 
@@ -34,6 +38,10 @@ REQUEST_TIMEOUT = 20.0
 # One core's worth of Python serves the page (the GIL), so more threads would only add
 # switching; the page polls, so no thread is held by a waiting client.
 THREADS = 3
+# The only requests that may carry a backup; a form adds its own few bytes.
+UPLOAD_PATHS = frozenset({"/api/restore", "/settings/restore"})
+UPLOAD_BODY_BYTES = MAX_BACKUP_BYTES + 64 * 1024
+UPLOADS_AT_ONCE = 1
 
 # One line of our own for what waitress refuses before the app sees a request.
 _TOO_BIG = f"That was too big: Spotter accepts at most {MAX_BODY_BYTES // 1024} KB at a time."
@@ -72,6 +80,42 @@ def server_settings(
     }
 
 
+class _UploadSettings:
+    """waitress's settings for one request that may carry a backup."""
+
+    def __init__(self, adj: Any) -> None:
+        self._adj = adj
+        self.max_request_body_size = UPLOAD_BODY_BYTES + 1
+        self.inbuf_overflow = UPLOAD_BODY_BYTES + 64 * 1024
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._adj, name)
+
+
+def _is_upload(header_plus: bytes) -> bool:
+    first = header_plus.split(b"\r\n", 1)[0].split(b" ")
+    if len(first) < 2 or first[0] != b"POST":
+        return False
+    return first[1].split(b"?", 1)[0].decode("latin-1") in UPLOAD_PATHS
+
+
+class _Parser(HTTPRequestParser):
+    """waitress's parser, with the bigger limit for a backup upload while a slot is free."""
+
+    def __init__(self, adj: Any, uploads: weakref.WeakSet[_Parser]) -> None:
+        super().__init__(adj)
+        self._uploads = uploads
+
+    def parse_header(self, header_plus: bytes) -> None:
+        # The body's buffer is made inside waitress's parse_header: decide before it.
+        if _is_upload(header_plus):
+            receiving = sum(1 for p in self._uploads if not p.completed)
+            if receiving < UPLOADS_AT_ONCE:
+                self.adj = cast(Any, _UploadSettings(self.adj))
+                self._uploads.add(self)
+        super().parse_header(header_plus)
+
+
 class _RefusalAnswer(ErrorTask):
     """waitress's own error answers, in Spotter's words (JSON under ``/api/``)."""
 
@@ -108,6 +152,8 @@ class _Channel(HTTPChannel):
         self, server: SpotterServer, sock: Any, addr: Any, adj: Any, map: Any = None
     ) -> None:
         super().__init__(server, sock, addr, adj, map)
+        uploads = server.uploads
+        self.parser_class = cast(Any, lambda adj: _Parser(adj, uploads))
         host = addr[0]
         channels: Any = server.active_channels
         mine = sum(1 for c in channels.values() if c.addr[0] == host)
@@ -141,6 +187,7 @@ class SpotterServer(TcpWSGIServer):
         request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.refusals = RefusalLog()
+        self.uploads: weakref.WeakSet[_Parser] = weakref.WeakSet()
         self.request_timeout = request_timeout
         super().__init__(
             app, host=host, port=port, **server_settings(threads, idle_timeout, request_timeout)

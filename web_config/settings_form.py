@@ -41,6 +41,7 @@ def form_values(settings: Settings) -> dict[str, str]:
         action = settings.gesture_actions.get(Gesture(gesture))
         values[f"gesture-{gesture}"] = "" if action is None else str(action)
     values["open_session_buttons"] = "on" if settings.open_session_buttons else "off"
+    values["members_start_workouts"] = "on" if settings.members_start_workouts else "off"
     return values
 
 
@@ -86,9 +87,10 @@ def changes_from_form(
             problems["voice_id"] = VOICE_RULE
         else:
             changes["voice_id"] = voice
-    if "open_session_buttons" in form:
-        # A ticked box comes first; the hidden "off" after it is sent either way.
-        changes["open_session_buttons"] = form["open_session_buttons"] == "on"
+    for box in ("open_session_buttons", "members_start_workouts"):
+        if box in form:
+            # A ticked box comes first; the hidden "off" after it is sent either way.
+            changes[box] = form[box] == "on"
     actions = {g: form[f"gesture-{g}"] for g in GESTURES if f"gesture-{g}" in form}
     if actions:
         changes["gesture_actions"] = actions

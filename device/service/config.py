@@ -206,8 +206,23 @@ def _directory(problems: Problems, key: str, value: object) -> object:
     return path
 
 
+# Not allowed in XML at all: Avahi's service file would no longer be read.
+_NOT_IN_XML = frozenset("\ufffe\uffff")
+
+
 def _name(problems: Problems, key: str, value: object) -> object:
-    return problems.text(key, value, MAX_NAME_LENGTH)
+    text = problems.text(key, value, MAX_NAME_LENGTH)
+    if text is None:
+        return None
+    if any(ch in _NOT_IN_XML or "\ud800" <= ch <= "\udfff" for ch in text):
+        problems.add(key, "must not hold U+FFFE, U+FFFF or a lone surrogate")
+        return None
+    # mDNS counts a label in bytes: an accent takes two, most emoji four.
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_LENGTH:
+        problems.add(key, f"must be at most {MAX_NAME_LENGTH} bytes in UTF-8 (it has {size})")
+        return None
+    return text
 
 
 def _broker_port(problems: Problems, key: str, value: object) -> object:

@@ -7,6 +7,12 @@ delay after any failure. Each (re)connection publishes the discovery configs, th
 availability and the latest state again, so a restarted broker (or one that lost its
 retained messages) shows the device as it is now.
 
+Whatever others publish on the broker is untrusted: the client asks the broker (MQTT 5's
+maximum packet size) not to send anything bigger than a command, and drops a connection
+whose next packet says it is bigger all the same; a retained command is not a command
+(it would replay at every reconnect); and Home Assistant's births, however many, make
+Spotter announce itself at most once every ``REDISCOVER_SECONDS``.
+
 paho-mqtt is imported only when a broker is configured.
 """
 
@@ -47,6 +53,10 @@ RECONNECT_MAX_SECONDS = 60
 KEEPALIVE_SECONDS = 30
 CONNECT_TIMEOUT_SECONDS = 5.0
 STOP_FLUSH_SECONDS = 2.0
+# Commands are at most 64 bytes and births a word: a packet of a few hundred bytes
+# carries either with its topic. Anything bigger is not for Spotter.
+MAX_INCOMING_PACKET_BYTES = 1024
+REDISCOVER_SECONDS = 5.0
 
 Command = Callable[[Gesture | Action], None]
 
@@ -86,7 +96,8 @@ def new_client(settings: MqttSettings, client_id: str) -> Client:
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311)
+    bounded = _bounded_client_class()
+    client = bounded(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     if settings.username is not None:
         client.username_pw_set(settings.username, read_password(settings))
     if settings.tls:
@@ -94,6 +105,34 @@ def new_client(settings: MqttSettings, client_id: str) -> Client:
         client.tls_set(ca_certs=ca)
     client.connect_timeout = CONNECT_TIMEOUT_SECONDS
     return client
+
+
+def _connect_properties() -> Properties:
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    properties.MaximumPacketSize = MAX_INCOMING_PACKET_BYTES
+    return properties
+
+
+def _bounded_client_class() -> type[Client]:
+    import paho.mqtt.client as mqtt
+
+    class BoundedClient(mqtt.Client):
+        """paho's client, refusing to read a packet bigger than Spotter takes: a broker
+        that ignores the maximum packet size must not make it buffer 100 MB."""
+
+        def _sock_recv(self, bufsize: int) -> bytes:
+            packet: Any = getattr(self, "_in_packet", None) or {}
+            if packet.get("have_remaining") and (
+                packet.get("remaining_length", 0) > MAX_INCOMING_PACKET_BYTES
+            ):
+                raise OSError(f"a packet of {packet['remaining_length']} bytes is too big")
+            data: bytes = super()._sock_recv(bufsize)
+            return data
+
+    return BoundedClient
 
 
 def refusal(reason: ReasonCode) -> str:
@@ -129,6 +168,7 @@ class MqttBridge:
         self._condition = "not started"
         self._warned = False  # about the broker being away, until it is back
         self._bad_command_logged = False
+        self._announced_at: float | None = None  # monotonic time of the last announcement
         self._client: Client | None = None
         self._thread: threading.Thread | None = None
 
@@ -174,7 +214,13 @@ class MqttBridge:
         client.on_message = self._on_message
         self._client = client
         self._condition = f"connecting to {where}"
-        client.connect_async(self._settings.host, self._settings.port, KEEPALIVE_SECONDS)
+        client.connect_async(
+            self._settings.host,
+            self._settings.port,
+            KEEPALIVE_SECONDS,
+            clean_start=True,
+            properties=_connect_properties(),
+        )
         client.loop_start()
         self._thread = threading.Thread(target=self._run, name="spotter-mqtt", daemon=True)
         self._thread.start()
@@ -258,6 +304,7 @@ class MqttBridge:
         self._warned = False
 
     def _announce(self, client: Client) -> None:
+        self._announced_at = time.monotonic()
         for topic, payload in discovery(self._topics, self._device_name, self._version, self._page):
             client.publish(topic, payload, qos=1, retain=True)
         client.publish(self._topics.availability, ONLINE, qos=1, retain=True)
@@ -294,9 +341,13 @@ class MqttBridge:
 
     def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
         if message.topic == self._topics.home_assistant_status:
-            if message.payload == ONLINE.encode():
+            if message.payload == ONLINE.encode() and not self._announced_lately():
                 # Home Assistant restarted: say everything again.
                 self._announce(client)
+            return
+        if message.retain:
+            # Kept by the broker from before this connection: an old press, not a new one.
+            self._bad_command(bytes(message.payload), "it was a retained message")
             return
         try:
             command = parse_command(bytes(message.payload))
@@ -304,6 +355,10 @@ class MqttBridge:
             self._bad_command(bytes(message.payload), str(err))
             return
         self._command(command)
+
+    def _announced_lately(self) -> bool:
+        at = self._announced_at
+        return at is not None and time.monotonic() - at < REDISCOVER_SECONDS
 
     def _bad_command(self, payload: bytes, why: str) -> None:
         shown = payload[:40].decode(errors="replace")

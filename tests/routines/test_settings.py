@@ -46,6 +46,7 @@ def test_defaults_match_the_design() -> None:
         "weekly_goal": None,
         "pin_hash": "",
         "open_session_buttons": True,
+        "members_start_workouts": False,
     }
 
 
@@ -81,6 +82,7 @@ def test_every_setting_can_change_at_once() -> None:
         "weekly_goal": 4,
         "pin_hash": "pbkdf2:sha256$abc",
         "open_session_buttons": False,
+        "members_start_workouts": True,
     }
     settings = parse_settings_changes(changes, BASE)
     expected = dict(changes)

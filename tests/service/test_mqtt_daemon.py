@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,9 @@ BASE = f"spotter/{NODE}"
 class Daemon:
     """A running ``spotter run --simulate``; its printed lines are collected as they come."""
 
-    def __init__(self, tmp_path: Path, broker_port: int) -> None:
+    def __init__(
+        self, tmp_path: Path, broker_port: int, preexec_fn: Callable[[], None] | None = None
+    ) -> None:
         config = tmp_path / "spotter.toml"
         config.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker_port}\n')
         # These tests are about MQTT: the shipped routine starts without its pain check-in.
@@ -48,6 +51,7 @@ class Daemon:
             stderr=subprocess.STDOUT,
             text=True,
             env=env,
+            preexec_fn=preexec_fn,
         )  # fmt: skip
         self.lines: list[str] = []
         self._changed = threading.Condition()

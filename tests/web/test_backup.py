@@ -40,10 +40,10 @@ def test_back_up_change_restore_over_the_api(client, store, control):
     assert EVERYTHING in control.heard()  # the worker re-reads the routine it starts
 
 
-def test_the_pin_hash_goes_only_to_someone_logged_in(client, store):
+def test_with_a_pin_only_someone_logged_in_gets_a_backup_pin_hash_and_all(client, store):
     pin_hash = hash_pin("2468")
     store.update_settings({"pin_hash": pin_hash})
-    assert pin_hash.encode() not in download(client)
+    assert client.get("/api/backup").status_code == 401
     assert pin_hash.encode() in download(client, Authorization="Bearer 2468")
 
 

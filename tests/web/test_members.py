@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from device.events import Action, Gesture
+from device.events import Action, Gesture, State, Status
 from tests.web_support import contents, csrf, post_form
 from web_config.access_pin import hash_pin
 
@@ -15,8 +15,10 @@ JSON = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
 @pytest.fixture
-def locked(store):
+def locked(store, control):
     store.update_settings({"pin_hash": hash_pin("2468")})
+    # The open buttons drive a workout under way (tests/attack/test_member_reach.py).
+    control.current = Status(state=State.SET, set=1, sets=3)
     return store
 
 

@@ -1,0 +1,65 @@
+"""A cgroup v1 memory cgroup standing in for the unit's ``MemoryMax=192M``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+MEMORY_ROOT = Path("/sys/fs/cgroup/memory")
+UNIT_LIMIT = 192 * 1024 * 1024
+
+
+class MemoryCgroup:
+    """Processes started with ``enter`` as their ``preexec_fn`` run under the limit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def enter(self) -> None:
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def oom_kills(self) -> int:
+        """How many times the kernel killed a process here for want of memory."""
+        for line in (self.path / "memory.oom_control").read_text().splitlines():
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+        return 0
+
+
+def peak_rss(pid: int) -> int:
+    """The process's peak resident set in bytes (``VmHWM``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+@pytest.fixture
+def memory_cgroup() -> Iterator[MemoryCgroup]:
+    path = MEMORY_ROOT / f"spotter-attack-{os.getpid()}"
+    try:
+        path.mkdir(exist_ok=True)
+        (path / "memory.limit_in_bytes").write_text(str(UNIT_LIMIT))
+    except OSError as err:
+        pytest.skip(f"no memory cgroup can be made here ({MEMORY_ROOT}: {err})")
+    try:
+        yield MemoryCgroup(path)
+    finally:
+        for process in (path / "cgroup.procs").read_text().split():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(process), 9)
+        # A killed process leaves the cgroup only once the kernel has reaped it.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                path.rmdir()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)  # waiting for other processes to be gone
