@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench.report import Figure
 from device.engine import phrases
+from device.engine.core import CORRECT_SECONDS
 from device.events import State, Status
 from routines.model import Routine
 from tests.realtime.checkin import count
@@ -162,12 +163,17 @@ def workout(coach: Coach, routine: Routine, mode: str, pain: tuple[int, int]) ->
     done = time.monotonic()
     answer(coach, pain[1], done)
     coach.wait_for(lambda s: s.question is None, timeout=60)
-    time.sleep(0.5)
     log.close()
-    entry = max(
-        (e for e in coach.store.history() if e.id not in coach.seeded),
-        key=lambda e: e.finished_at,
-    )
+    # A score is kept once it can no longer be corrected, a few seconds after it was said.
+    deadline = time.monotonic() + CORRECT_SECONDS + 10
+    while True:
+        entry = max(
+            (e for e in coach.store.history() if e.id not in coach.seeded),
+            key=lambda e: e.finished_at,
+        )
+        if entry.pain_after is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     run.answers = [(pain[0], entry.pain_before), (pain[1], entry.pain_after)]
     run.active = (began, done)
     run.rests = log.rests(5, began)
