@@ -154,9 +154,8 @@ def pain(moment: str, score: int) -> ResponseReturnValue:
 
 def start_commands(state: State, *, fresh: bool) -> list[Action]:
     """What "start" asks of the engine: NEXT starts (or resumes a saved workout), SKIP starts
-    afresh. After a summary the engine first wants a press to get back to ready."""
-    back_to_ready = [Action.NEXT] if state is State.DONE else []
-    return [*back_to_ready, Action.SKIP if fresh else Action.NEXT]
+    afresh; after a summary either starts the next workout."""
+    return [Action.SKIP if fresh else Action.NEXT]
 
 
 _BUTTON_NAMES = "press, back, repeat, pause, skip, end, extend_rest, start, fresh"

@@ -127,9 +127,8 @@ def test_scores_from_the_button_and_the_phone_land_on_the_workout(daemon: Daemon
     # The phone answers the question; the button cannot answer it again.
     daemon.spotter.answer("pain_after", 8)
     daemon.settle()
-    assert daemon.spoken[-1] == phrases.pain_noted(8)
-    # Advice follows once the score can no longer be corrected.
-    daemon.until_said(phrases.pain_worse(), limit=10)
+    # A number tapped on the phone is said back and kept at once, with its advice.
+    assert daemon.spoken[-2:] == [phrases.pain_noted(8), phrases.pain_worse()]
     assert daemon.spotter.status().question is None
     [entry] = daemon.store.history()
     assert (entry.pain_before, entry.pain_after) == (5, 8)
