@@ -183,6 +183,12 @@ class ProcessRenderer:
                 # Its warnings go where the daemon's go: the journal.
                 stderr=None,
                 close_fds=True,
+                # One thread for numpy's products: the line is short, and the other
+                # cores belong to the other render processes.
+                env={
+                    **os.environ,
+                    "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+                },
                 start_new_session=True,  # a Ctrl-C in a terminal is the daemon's to handle
             )
         except OSError as err:
