@@ -34,6 +34,7 @@ from bench import (
     cold_line,
     faults,
     idle_cpu,
+    levelling_speed,
     loudness,
     memory,
     press_latency,
@@ -52,6 +53,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "web": web_load.run,
     "startup": startup.run,
     "loudness": loudness.run,
+    "levelling": levelling_speed.run,
 }
 # Not part of the default run: it measures reliability rather than speed.
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {

@@ -3,8 +3,10 @@
 Every line Spotter caches is brought to one integrated loudness with its peaks
 held under a ceiling, so a short count is as loud as a long instruction, and a
 tone as loud as a word. Pure Python on purpose: numpy alone would add about
-14 MB to a daemon that must stay under 55 MB, and a line is short enough that
-two biquads in a plain loop keep up.
+14 MB to a daemon that must stay under 55 MB, and a tone is short enough that
+two biquads in a plain loop keep up. Spoken lines are levelled in the render
+processes by ``fast_levelling``, the same arithmetic on numpy arrays; this
+module is its reference.
 
 Signals are lists of channels, each a sequence of floats in -1..1; what this
 module makes are ``array('d')``s, a quarter of the memory of a list of floats

@@ -11,6 +11,7 @@ speaking it; a hung worker is killed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -67,6 +68,17 @@ class RenderStats:
     peak_rss_kb: int = 0
 
 
+def idle_priority(pid: int) -> None:
+    """Let ``pid`` run only on a core nothing else wants (SCHED_IDLE, else the lowest nice),
+    so that a natural render never delays a classic one. Set before the model loads, so
+    the engine's threads, started later, inherit it."""
+    try:
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
+
+
 class _Worker:
     """One running worker process and the pipes to it."""
 
@@ -80,6 +92,7 @@ class _Worker:
             stderr=self._stderr,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+        idle_priority(self.process.pid)
         self._pending = b""
 
     def send(self, message: dict[str, Any]) -> None:

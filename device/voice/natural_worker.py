@@ -3,8 +3,9 @@
 A separate, short-lived process, so that the model (about 200 MB resident while
 it works) never lives in the daemon, and a crash or a hang here costs the
 daemon nothing but this process. It imports only the standard library until a
-line is asked for; of the daemon's modules, only the levelling (pure Python),
-so that a line's samples are levelled here and never held by the daemon.
+line is asked for; of the daemon's modules, only the levelling (on numpy, which
+the engine loads anyway), so that a line's samples are levelled here and never
+held by the daemon.
 
 The protocol is one JSON object per line. The first line written to stdout says
 whether the engine loaded: ``{"ready": true, "engine": ..., "load_seconds": ...}``
@@ -134,7 +135,7 @@ def serve(source: int, out: IO[str], idle: float) -> int:
                 str(request["target"]),
             )
             if request.get("level_db") is not None:
-                from device.voice.levelling import finish_and_level
+                from device.voice.fast_levelling import finish_and_level
 
                 finish_and_level(Path(request["target"]), gain_db=float(request["level_db"]))
         except Exception as err:

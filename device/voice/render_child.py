@@ -3,10 +3,10 @@
 Run as ``python -m device.voice.render_child``. It answers one JSON line on stdout for each
 JSON line on stdin: ``{"op": "render", "text", "voice_id", "rate", "volume", "target"}``
 writes a WAV, and with ``"level_db"`` also levels it to the target loudness plus that
-gain (so the daemon never holds a line's samples); ``{"op": "voices"}`` lists the
-voices. The first line it writes says it is ready and names the engine's version. A
-render that hangs is ended by killing this process, which a thread inside the daemon
-could never do.
+gain, with numpy (so the daemon never holds a line's samples, nor numpy itself);
+``{"op": "voices"}`` lists the voices. The first line it writes says it is ready and
+names the engine's version. A render that hangs is ended by killing this process,
+which a thread inside the daemon could never do.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from device.voice.audio_format import FormatError
-from device.voice.levelling import finish_and_level
+from device.voice.fast_levelling import finish_and_level
 from device.voice.tts import Pyttsx3Renderer, RenderError, VoiceSettings
 from device.voice.wav_samples import WavFormatError
 

@@ -13,12 +13,14 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import select
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,10 @@ CHILD_MODULE = "device.voice.render_child"
 # After the engine failed to start (espeak-ng or pyttsx3 missing), calls fail at once for
 # this long instead of starting a process per line; the render queue retries later.
 START_AGAIN_AFTER = 10.0
+# Lines rendered at once, at most. A Pi has four cores, but each process costs about 30 MB
+# while it levels a line: two beside the daemon keep the service under its unit's
+# MemoryHigh (160 MB), four would not.
+MAX_PROCESSES = 2
 
 
 def _check_pyttsx3() -> None:
@@ -79,6 +85,11 @@ class ProcessRenderer:
             except RenderError as err:
                 return f"unavailable ({err})"
         return self._version or "unknown"
+
+    @property
+    def known_version(self) -> str | None:
+        """The version, if a process has reported it (asks nothing)."""
+        return self._version
 
     @property
     def pid(self) -> int | None:
@@ -183,6 +194,12 @@ class ProcessRenderer:
                 # Its warnings go where the daemon's go: the journal.
                 stderr=None,
                 close_fds=True,
+                # One thread for numpy's products: the line is short, and the other
+                # cores belong to the other render processes.
+                env={
+                    **os.environ,
+                    "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+                },
                 start_new_session=True,  # a Ctrl-C in a terminal is the daemon's to handle
             )
         except OSError as err:
@@ -245,3 +262,97 @@ class ProcessRenderer:
                 self._proc = None
                 self._buffer = b""
         return code
+
+
+def default_processes() -> int:
+    """One render process per core, at most ``MAX_PROCESSES``."""
+    return max(1, min(MAX_PROCESSES, os.cpu_count() or 1))
+
+
+class RenderProcesses:
+    """Several ``ProcessRenderer``s behind one renderer: each call goes to a free one.
+
+    Lines then render side by side, one per core. Processes start as the calls need
+    them; once the work is done (``rest``) all but one leave again, so between
+    batches only one process's memory is taken.
+    """
+
+    def __init__(self, count: int, *, timeout: float = 5.0, **options: Any) -> None:
+        if count < 1:
+            raise ValueError(f"render processes: at least 1, not {count}")
+        self._all = [ProcessRenderer(timeout=timeout, **options) for _ in range(count)]
+        # Last in, first out: light work keeps going to the one process already warm.
+        self._free: queue.LifoQueue[ProcessRenderer] = queue.LifoQueue()
+        for renderer in reversed(self._all):
+            self._free.put(renderer)
+
+    @property
+    def count(self) -> int:
+        """How many lines can render at once."""
+        return len(self._all)
+
+    @property
+    def longest_call(self) -> float:
+        """The most one call can take."""
+        return self._all[0].longest_call
+
+    @property
+    def version(self) -> str:
+        """The engine's version, as the processes report it (asked once one has started)."""
+        known = next((r.known_version for r in self._all if r.known_version), None)
+        if known is not None:
+            return known
+        with self._one() as renderer:
+            return renderer.version
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the processes running now."""
+        return [pid for pid in (r.pid for r in self._all) if pid is not None]
+
+    def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
+        """Render on a free process."""
+        with self._one() as renderer:
+            renderer.render(text, settings, target)
+
+    def render_levelled(
+        self, text: str, settings: VoiceSettings, target: Path, gain_db: float
+    ) -> bool:
+        """Render and level on a free process."""
+        with self._one() as renderer:
+            return renderer.render_levelled(text, settings, target, gain_db)
+
+    def voices(self) -> list[tuple[str, str]]:
+        """Every voice espeak-ng has installed, sorted by id."""
+        with self._one() as renderer:
+            return renderer.voices()
+
+    def abort(self) -> None:
+        """Kill every process (the calls in progress fail at once)."""
+        for renderer in self._all:
+            renderer.abort()
+
+    def rest(self) -> None:
+        """Let every process but the first, warmest one leave, if it is free."""
+        idle: list[ProcessRenderer] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                idle.append(self._free.get_nowait())
+        for renderer in idle:
+            if renderer is not self._all[0]:
+                renderer.close()
+        for renderer in sorted(idle, key=self._all.index, reverse=True):
+            self._free.put(renderer)
+
+    def close(self) -> None:
+        """End every process."""
+        for renderer in self._all:
+            renderer.close()
+
+    @contextlib.contextmanager
+    def _one(self) -> Iterator[ProcessRenderer]:
+        renderer = self._free.get()
+        try:
+            yield renderer
+        finally:
+            self._free.put(renderer)

@@ -1,12 +1,16 @@
-"""The one thread that talks to the renderer, with a watchdog for a render that never ends.
+"""The threads that talk to the renderer, with a watchdog for a render that never ends.
 
-espeak-ng is process-global and not thread-safe, so every render, and every
-other call into the renderer, runs on this thread, one at a time. Work for a
-line someone is waiting to hear goes before background pre-rendering. A task
-that runs past its time is reported as failed by the watchdog; until the
-renderer answers again, urgent work fails at once instead of queueing behind it;
-a renderer that can be aborted (the engine's own process) is killed on the spot.
-Whenever the queue runs dry, the cache's folder is synced once for the batch.
+espeak-ng is process-global and not thread-safe, so a renderer in this process
+gets one thread, and every call into it runs there, one at a time. A renderer
+that hands each call to one of several processes of its own (``workers``) gets a
+thread per process, and lines render side by side, one per core. Work for a line
+someone is waiting to hear goes before background pre-rendering, which goes in
+the order it was asked for; urgent work a press has made moot is taken back out
+(``keep_urgent``). A task that runs past its time is reported as failed by the
+watchdog; until the renderer answers again, urgent work fails at once instead of
+queueing behind it; a renderer that can be aborted (the engine's own process) is
+killed on the spot. Whenever the queue runs dry, the cache's folder is synced
+once for the batch.
 
 The queue heals itself. A line that failed is tried again in the background, after
 a delay that doubles each time. When the disk is full, rendering pauses: the cache
@@ -71,7 +75,8 @@ _Task = RenderJob | _Call
 
 
 class RenderQueue:
-    """Runs renders and calls on one thread: urgent first, then background, each in order."""
+    """Runs renders and calls on ``workers`` threads: urgent first, then background, each
+    in the order asked."""
 
     def __init__(
         self,
@@ -84,9 +89,13 @@ class RenderQueue:
         retry_first: float = RETRY_FIRST,
         space_first: float = SPACE_FIRST,
         clock: Callable[[], float] = time.monotonic,
+        workers: int = 1,
+        on_idle: Callable[[], object] | None = None,
     ) -> None:
         """``on_disk_full`` is called on the render thread when a write finds no room
-        (to free what may be freed); the retry and space delays start at the given values."""
+        (to free what may be freed); the retry and space delays start at the given values.
+        ``workers`` above 1 only for a renderer that takes calls from several threads at
+        once; ``on_idle`` is called each time the queue runs dry (after the folder sync)."""
         self._renderer = renderer
         self._cache = cache
         self._on_done = on_done
@@ -106,15 +115,21 @@ class RenderQueue:
         self._urgent: deque[_Task] = deque()
         self._background: deque[_Task] = deque()
         self._queued: dict[RenderJob, bool] = {}  # job -> in the urgent queue
-        self._running: _Task | None = None
-        self._deadline = 0.0
+        self._on_idle = on_idle
+        # worker -> (task, deadline); the workers whose task the watchdog has reported.
+        self._running: dict[int, tuple[_Task, float]] = {}
+        self._overrun: set[int] = set()
         self._hung = False
         self._closed = False
-        self._thread = threading.Thread(target=self._work, name="spotter-render", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._work, args=(n,), name=f"spotter-render-{n}", daemon=True)
+            for n in range(max(1, workers))
+        ]
         self._watchdog = threading.Thread(
             target=self._watch, name="spotter-render-watchdog", daemon=True
         )
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         self._watchdog.start()
 
     @property
@@ -138,6 +153,8 @@ class RenderQueue:
         with self._cond:
             if self._closed or (urgent and (self._hung or self._paused)):
                 return False
+            if any(job == task for task, _ in self._running.values()):
+                return True  # already being rendered: its end is reported to everyone
             queued_urgent = self._queued.get(job)
             if queued_urgent is None:
                 (self._urgent if urgent else self._background).append(job)
@@ -148,6 +165,18 @@ class RenderQueue:
                 self._urgent.append(job)
                 self._queued[job] = True
             return True
+
+    def keep_urgent(self, wanted: Callable[[RenderJob], bool]) -> int:
+        """Take back out of the urgent queue every render no longer ``wanted`` (a press cut
+        the line it was for): none of them is rendered before the new answer. They are
+        not lost: each goes to the back of the background queue. How many moved."""
+        with self._cond:
+            moot = [t for t in self._urgent if isinstance(t, RenderJob) and not wanted(t)]
+            for job in moot:
+                self._urgent.remove(job)
+                self._background.append(job)
+                self._queued[job] = False
+            return len(moot)
 
     def call(self, fn: Callable[[], Any], *, urgent: bool = True) -> Future[Any]:
         """Run ``fn`` on the render thread; its result or exception arrives in the future."""
@@ -178,35 +207,42 @@ class RenderQueue:
             self._delayed.clear()
             self._cond.notify_all()
         abort = getattr(self._renderer, "abort", None)
-        if abort is not None and self._running is not None:
+        if abort is not None and self._running:
             abort()  # a render in progress must not hold the shutdown
         for task in pending:
             if isinstance(task, _Call):
                 task.future.cancel()
-        self._thread.join(timeout=1.0)
+        for thread in self._threads:
+            thread.join(timeout=1.0)
         self._watchdog.join(timeout=1.0)
 
-    def _work(self) -> None:
+    def _work(self, worker: int) -> None:
         while True:
             with self._cond:
-                idle = not (self._urgent or self._background)
+                # The last one done syncs the batch (and lets the renderer rest).
+                idle = not (self._urgent or self._background or self._running)
             if idle:
                 self._sync_cache()
+                if self._on_idle is not None:
+                    try:
+                        self._on_idle()
+                    except Exception:
+                        log.exception("could not tidy up after rendering")
             with self._cond:
                 task = self._next_task()
                 if task is None:
                     return
                 if isinstance(task, RenderJob):
                     self._queued.pop(task, None)
-                self._running = task
-                self._deadline = time.monotonic() + self._timeout
+                self._running[worker] = (task, time.monotonic() + self._timeout)
                 self._cond.notify_all()
             started = time.monotonic()
             outcome = self._run(task)
             with self._cond:
-                late = self._hung
-                self._hung = False
-                self._running = None
+                late = worker in self._overrun
+                self._overrun.discard(worker)
+                self._hung = bool(self._overrun)
+                del self._running[worker]
                 self._cond.notify_all()
             if isinstance(task, RenderJob):
                 self._after_render(task, outcome[1])
@@ -340,9 +376,11 @@ class RenderQueue:
     def _watch(self) -> None:
         while True:
             with self._cond:
-                overrun = self._wait_for_overrun()
-                if overrun is None:
+                found = self._wait_for_overrun()
+                if found is None:
                     return
+                worker, overrun = found
+                self._overrun.add(worker)
                 self._hung = True
                 # Urgent work would only queue behind the stuck render: fail it now.
                 # Background work stays, for when the renderer answers again.
@@ -361,13 +399,15 @@ class RenderQueue:
             for task in [overrun, *dropped]:
                 self._report(task, None, error)
 
-    def _wait_for_overrun(self) -> _Task | None:
+    def _wait_for_overrun(self) -> tuple[int, _Task] | None:
         while not self._closed:
-            if self._running is None or self._hung:
+            watched = [(d, w, t) for w, (t, d) in self._running.items() if w not in self._overrun]
+            if not watched:
                 self._cond.wait()
                 continue
-            remaining = self._deadline - time.monotonic()
+            deadline, worker, task = min(watched, key=lambda item: item[0])
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return self._running
+                return worker, task
             self._cond.wait(remaining)
         return None

@@ -34,7 +34,7 @@ from device.voice.mixer import HardwareVolume
 from device.voice.natural_lines import NaturalLines
 from device.voice.output import open_player
 from device.voice.player import Playback, Player
-from device.voice.render_process import ProcessRenderer
+from device.voice.render_process import RenderProcesses, default_processes
 from device.voice.render_queue import RETRY_FIRST, SPACE_FIRST, RenderJob, RenderQueue
 from device.voice.tts import Renderer, VoiceSettings
 
@@ -101,15 +101,22 @@ class Voice:
         retry_first: float | None = None,
         space_first: float | None = None,
         silent_after: float = SILENT_AFTER,
+        render_processes: int | None = None,
     ) -> None:
-        """The renderer defaults to espeak-ng in its own process; the retry and space
+        """The renderer defaults to espeak-ng in processes of its own, ``render_processes``
+        of them (one per core, at most four) rendering side by side; the retry and space
         delays are the render queue's (shorter in tests)."""
         watchdog = render_timeout
+        workers = 1
+        on_idle: Callable[[], object] | None = None
         if renderer is None:
-            process = ProcessRenderer(timeout=render_timeout)
-            # It ends its own overruns; the queue's watchdog only backs that up.
-            watchdog = process.longest_call + 1.0
-            renderer = process
+            processes = RenderProcesses(
+                render_processes or default_processes(), timeout=render_timeout
+            )
+            # They end their own overruns; the queue's watchdog only backs that up.
+            watchdog = processes.longest_call + 1.0
+            workers, on_idle = processes.count, processes.rest
+            renderer = processes
         self._renderer = cached_renderer(renderer, hardware_mixer=hardware_volume is not None)
         self._silent_after = silent_after
         self._hardware_volume = hardware_volume
@@ -154,6 +161,8 @@ class Voice:
             on_disk_full=self._free_space,
             retry_first=RETRY_FIRST if retry_first is None else retry_first,
             space_first=SPACE_FIRST if space_first is None else space_first,
+            workers=workers,
+            on_idle=on_idle,
         )
         self._natural = (
             NaturalLines(
@@ -255,6 +264,7 @@ class Voice:
                         self._discard_locked(sound)
                 self._queue = kept
             self._queue.extend(queued)
+            self._withdraw_moot_renders_locked()
             if self._current is None:
                 self._advance_locked()
             # Render what the queue will need while the first line plays; a line that still
@@ -268,6 +278,7 @@ class Voice:
         """Silence the line in progress and forget the queued ones."""
         with self._lock:
             self._silence_locked()
+            self._withdraw_moot_renders_locked()
 
     def configure(self, settings: VoiceSettings) -> None:
         """Use new voice settings; prepared lines are rendered again, and until its new audio
@@ -305,7 +316,13 @@ class Voice:
 
     def wait_until_natural(self, timeout: float | None = None) -> bool:
         """Wait until every natural render asked for is done; False on timeout."""
-        return self._natural is None or self._natural.wait_idle(timeout)
+        if self._natural is None:
+            return True
+        started = time.monotonic()
+        if not self._renders.wait_idle(timeout):  # the natural renders are asked for after
+            return False
+        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+        return self._natural.wait_idle(left)
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Render these lines (and the tones, if they are wanted) in the background, after
@@ -411,8 +428,12 @@ class Voice:
             self._renders.call(self._prune, urgent=False)
 
     def _prepare_natural(self, texts: tuple[str, ...], settings: VoiceSettings) -> None:
-        if self._natural is not None and self._speaks_natural:
-            self._natural.prepare(texts, settings)
+        if self._natural is None or not self._speaks_natural:
+            return
+        natural = self._natural
+        # Queued behind every classic render asked for so far: the natural voice starts
+        # once the classic cache is whole, and never holds up a classic line.
+        self._renders.call(lambda: natural.prepare(texts, settings), urgent=False)
 
     def _natural_path(self, text: str) -> str | None:
         if self._natural is None or not self._speaks_natural:
@@ -443,6 +464,14 @@ class Voice:
             keep = {Path(path) for path in self._ready.values()}
         removed = self._cache.free_space(keep)
         log.warning("the disk is full: removed %d speech files not needed now", removed)
+
+    def _withdraw_moot_renders_locked(self) -> None:
+        """A press cut what was waiting to be said: its renders must not hold up the new
+        answer (they go to the back of the background queue)."""
+        needed = {sound.text for sound in self._queue}
+        if self._current is not None:
+            needed.add(self._current)
+        self._renders.keep_urgent(lambda job: job.text in needed)
 
     def _silence_locked(self) -> None:
         queued, self._queue = self._queue, deque()

@@ -100,12 +100,8 @@ def test_a_fresh_install_offline_sets_everything_up(root, new_deb):
     # The service's user, in the groups that reach the pins and the sound card.
     entry = root.run("getent", "passwd", "spotter").stdout.strip().split(":")
     assert entry[5:] == [DATA, "/usr/sbin/nologin"]
-    assert set(root.run("id", "-nG", "spotter").stdout.split()) == {
-        "spotter",
-        "gpio",
-        "audio",
-        "input",
-    }
+    groups = set(root.run("id", "-nG", "spotter").stdout.split())
+    assert groups == {"spotter", "gpio", "audio", "input"}
     assert root.run("stat", "-c", "%U %a", DATA).stdout.split() == ["spotter", "700"]
     # Enabled, as systemctl enable would: the link multi-user.target wants.
     wants = root.file("/etc/systemd/system/multi-user.target.wants/spotter.service")
