@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from device.control import EffectiveSettings
+from device.control import ClickerInfo, EffectiveSettings
 from device.engine import phrases
 from device.engine.core import (
     ButtonLink,
@@ -261,6 +261,9 @@ class Spotter:
         """An answer from the page: a pain score for ``pain_before``/``pain_after``, or a
         profile id for ``who``."""
         self._queue.put(_Answer(Question(question), value))
+
+    def clickers(self) -> list[ClickerInfo]:
+        return [ClickerInfo(c.name, c.profile, c.holds) for c in self._clickers]
 
     def voices(self) -> list[tuple[str, str]]:
         return self._voice.voices()
@@ -581,7 +584,9 @@ class Spotter:
             )
         self._engine.set_people(people, self._store.current_profile().id)
         if self._clickers:
-            self._engine.set_buttons(button_specs(self._clickers, self._store.profiles()))
+            self._engine.set_buttons(
+                button_specs(self._clickers, self._store.profiles(), self._store.clicker_owners())
+            )
         if self._on_week is not None:
             self._on_week(self._store.sessions_since(week_start(self._wall_clock())))
         return people
