@@ -374,6 +374,9 @@ class Engine:
     def status(self) -> Status:
         """What the phone page shows, with the question being asked."""
         status = self._session.status()
+        counted = self._buttons.cannot_hold()
+        if counted:
+            status = dataclasses.replace(status, counted_clickers=counted)
         if self._ask is None:
             press = self._session.action_for(Gesture.PRESS)
             if press is Action.NEXT and len(self._people) > 1 and self._starts_workout(press):
