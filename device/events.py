@@ -119,6 +119,8 @@ class Status:
     # The clickers that cannot hold (set so, or found out from a press), whose gestures
     # are counts of presses: the page shows their table.
     counted_clickers: tuple[str, ...] = ()
+    # The clickers connected now, by name (the LED blinks twice for each newcomer).
+    connected_clickers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``GET /api/status`` body."""
@@ -152,4 +154,5 @@ class Status:
                 )
             },
             "counted_clickers": list(self.counted_clickers),
+            "connected_clickers": list(self.connected_clickers),
         }

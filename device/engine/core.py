@@ -375,8 +375,11 @@ class Engine:
         """What the phone page shows, with the question being asked."""
         status = self._session.status()
         counted = self._buttons.cannot_hold()
-        if counted:
-            status = dataclasses.replace(status, counted_clickers=counted)
+        linked = tuple(sorted(name for name, up in self._linked.items() if up))
+        if counted or linked:
+            status = dataclasses.replace(
+                status, counted_clickers=counted, connected_clickers=linked
+            )
         if self._ask is None:
             press = self._session.action_for(Gesture.PRESS)
             if press is Action.NEXT and len(self._people) > 1 and self._starts_workout(press):

@@ -186,3 +186,12 @@ def test_the_status_names_the_clickers_that_cannot_hold_set_so_or_found_out(engi
     engine.edge(Edge(False, clock.now + 0.00001, "ben"))  # both edges at once: cannot hold
     assert engine.status().counted_clickers == ("ann", "ben")
     assert engine.status().to_dict()["counted_clickers"] == ["ann", "ben"]
+
+
+def test_the_status_names_the_clickers_connected_now(engine, clock):
+    assert engine.status().connected_clickers == ()
+    engine.link(ButtonLink("ben", True, clock.now))
+    engine.link(ButtonLink("ann", True, clock.now))
+    assert engine.status().connected_clickers == ("ann", "ben")
+    engine.link(ButtonLink("ben", False, clock.now))
+    assert engine.status().connected_clickers == ("ann",)
