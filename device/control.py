@@ -87,6 +87,11 @@ class SessionControl(Protocol):
         """Installed voices as ``(id, name)`` pairs."""
         ...
 
+    def pair_clicker(self) -> None:
+        """Pair a new Bluetooth clicker while idle (as a 10 s hold of the wall button
+        does), saying each step aloud; nothing during a workout."""
+        ...
+
     def clickers(self) -> list[ClickerInfo]:
         """The clickers the daemon reads, in the config's order."""
         ...

@@ -101,6 +101,9 @@ class DummyControl:
     def voices(self) -> list[tuple[str, str]]:
         return list(self.voice_list)
 
+    def pair_clicker(self) -> None:
+        self.calls.append(("pair_clicker", None))
+
     def clickers(self) -> list[ClickerInfo]:
         return list(self.clicker_list)
 

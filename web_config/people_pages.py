@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from device.events import State
 from routines.profiles import ProfileError, parse_profile_changes
 from routines.store import ProfileInUse
 from web_config.auth import login_required
@@ -89,6 +90,18 @@ def change(profile_id: int) -> ResponseReturnValue:
     if chose and clicker != had:
         store().set_clicker(profile_id, clicker)
     flash(f"Saved {profile.name}.", "ok")
+    return redirect(url_for(".page"))
+
+
+@bp.route("/pair-clicker", methods=["POST"])
+@login_required
+def pair_clicker() -> ResponseReturnValue:
+    """Ask the daemon to pair a new Bluetooth clicker; it says each step aloud."""
+    if control().status().state != State.IDLE:
+        flash("A clicker can be paired between workouts.", "error")
+        return redirect(url_for(".page"))
+    control().pair_clicker()
+    flash("Pairing: listen to Spotter, and wake your clicker now.", "ok")
     return redirect(url_for(".page"))
 
 

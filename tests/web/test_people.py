@@ -120,3 +120,15 @@ def test_a_clicker_the_page_cannot_give_is_refused_and_nothing_changes(
     assert "not a clicker the page can give out" in response.get_data(as_text=True)
     assert contents(store) == before
     assert store.clicker_owners() == {}
+
+
+def test_pairing_a_clicker_from_the_page_asks_the_daemon_only_between_workouts(client, control):
+    from device.events import State, Status
+
+    page = post_form(client, "/people/pair-clicker", follow_redirects=True)
+    assert "Pairing: listen to Spotter" in page.get_data(as_text=True)
+    assert control.names().count("pair_clicker") == 1
+    control.current = Status(state=State.SET)
+    page = post_form(client, "/people/pair-clicker", follow_redirects=True)
+    assert "between workouts" in page.get_data(as_text=True)
+    assert control.names().count("pair_clicker") == 1
