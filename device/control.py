@@ -28,6 +28,19 @@ class EffectiveSettings:
     pinned: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ClickerInfo:
+    """A clicker the daemon was configured with (a ``[[clicker]]`` table).
+
+    ``pinned_owner``: the profile name its config ``profile`` key gives it, which wins
+    over the People page; ``holds``: whether it can hold (None: found out from a press).
+    """
+
+    name: str
+    pinned_owner: str | None = None
+    holds: bool | None = None
+
+
 class SessionControl(Protocol):
     """Implemented by the daemon's worker; the web page holds one and nothing else of it."""
 
@@ -72,4 +85,13 @@ class SessionControl(Protocol):
 
     def voices(self) -> list[tuple[str, str]]:
         """Installed voices as ``(id, name)`` pairs."""
+        ...
+
+    def pair_clicker(self) -> None:
+        """Pair a new Bluetooth clicker while idle (as a 10 s hold of the wall button
+        does), saying each step aloud; nothing during a workout."""
+        ...
+
+    def clickers(self) -> list[ClickerInfo]:
+        """The clickers the daemon reads, in the config's order."""
         ...

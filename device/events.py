@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from routines.model import DEFAULT_GESTURE_ACTIONS, Action, Gesture
 
@@ -48,6 +48,11 @@ class Cue(StrEnum):
         """True if the tone says all the line does; the line after a rest says what comes
         next, so its words stay even when tones are chosen."""
         return self is not Cue.REST_OVER
+
+
+# A clicker that cannot hold counts presses instead: one, two, three, four or more
+# presses stand for these gestures, in this order.
+PRESS_COUNTS: Final = (Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG_HOLD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,11 @@ class Status:
     # follows it: the page shows both so nobody has to guess.
     press_does: str | None = None
     next_up: str | None = None
+    # The clickers that cannot hold (set so, or found out from a press), whose gestures
+    # are counts of presses: the page shows their table.
+    counted_clickers: tuple[str, ...] = ()
+    # The clickers connected now, by name (the LED blinks twice for each newcomer).
+    connected_clickers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``GET /api/status`` body."""
@@ -143,4 +153,6 @@ class Status:
                     "next_up",
                 )
             },
+            "counted_clickers": list(self.counted_clickers),
+            "connected_clickers": list(self.connected_clickers),
         }

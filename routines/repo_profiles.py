@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Mapping
@@ -14,6 +15,9 @@ from routines.repo_routines import RoutineRepository, StoredRoutine
 from routines.repo_state import read_state, write_state
 
 _CURRENT: Final = "profile"  # the key, in the ``state`` table, of who is training now
+# The key of the clickers bound on the People page: {clicker name: profile id}. Kept as
+# one row beside the profiles, so a binding needs no new table and goes with a backup.
+_CLICKERS: Final = "clicker_owners"
 _SELECT: Final = "SELECT id, name, routine_id, weekly_goal FROM profiles"
 
 
@@ -141,6 +145,27 @@ class ProfileRepository:
                 write_state(conn, _CURRENT, str(first))
             return workouts
 
+    def clicker_owners(self) -> dict[str, int]:
+        """The clickers bound to a profile on the People page: clicker name -> profile id.
+        A binding whose profile has gone is left out."""
+        with self._db.lock:
+            owners = _owners(read_state(self._db.conn, _CLICKERS))
+            ids = {row["id"] for row in self._db.conn.execute("SELECT id FROM profiles")}
+        return {name: owner for name, owner in owners.items() if owner in ids}
+
+    def set_clicker(self, profile_id: int, clicker: str | None) -> None:
+        """Give a profile this clicker (None: none), one clicker each: whatever clicker the
+        profile had goes, and so does the clicker's previous owner. ``KeyError`` if there
+        is no such profile."""
+        with self._db.transaction(Data.PROFILES) as conn:
+            if self.get(profile_id) is None:
+                raise KeyError(profile_id)
+            owners = _owners(read_state(conn, _CLICKERS))
+            owners = {n: o for n, o in owners.items() if o != profile_id and n != clicker}
+            if clicker is not None:
+                owners[clicker] = profile_id
+            write_state(conn, _CLICKERS, json.dumps(owners, sort_keys=True))
+
     def _check(self, fields: Mapping[str, Any], *, profile_id: int | None) -> None:
         problems: dict[str, str] = {}
         if "name" in fields:
@@ -155,6 +180,17 @@ class ProfileRepository:
             problems["routine_id"] = f"there is no routine with id {routine_id!r}"
         if problems:
             raise ProfileError(problems)
+
+
+def _owners(text: str | None) -> dict[str, int]:
+    """The stored bindings; an unreadable row is no bindings rather than a failed start."""
+    try:
+        raw = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {str(n): o for n, o in raw.items() if type(o) is int}
 
 
 def _profile(row: sqlite3.Row) -> Profile:

@@ -195,6 +195,12 @@ class Store:
     def delete_profile(self, profile_id: int, *, with_history: bool) -> int:
         return self.people.delete(profile_id, with_history=with_history)
 
+    def clicker_owners(self) -> dict[str, int]:
+        return self.people.clicker_owners()
+
+    def set_clicker(self, profile_id: int, clicker: str | None) -> None:
+        self.people.set_clicker(profile_id, clicker)
+
     # -- settings ---------------------------------------------------------------------------
 
     def settings(self) -> Settings:

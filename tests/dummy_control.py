@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from collections.abc import Mapping
 
-from device.control import EffectiveSettings
+from device.control import ClickerInfo, EffectiveSettings
 from device.engine.late_scores import late_score_since
 from device.engine.preview import preview_script
 from device.events import Action, Gesture, State, Status
@@ -31,6 +31,8 @@ class DummyControl:
         self.calls: list[tuple[str, object]] = []
         self.store = store
         self.pinned = dict(pinned or {})
+        # What the daemon's config says of its clickers; tests set it.
+        self.clicker_list: list[ClickerInfo] = []
         self.voice_list = voices if voices is not None else [("en-gb", "English (Great Britain)")]
         self._status = Status()
         self._version = 0
@@ -98,6 +100,12 @@ class DummyControl:
 
     def voices(self) -> list[tuple[str, str]]:
         return list(self.voice_list)
+
+    def pair_clicker(self) -> None:
+        self.calls.append(("pair_clicker", None))
+
+    def clickers(self) -> list[ClickerInfo]:
+        return list(self.clicker_list)
 
     def heard(self) -> list[frozenset[Data]]:
         """The announcements the daemon re-reads something for (not secrets or progress)."""

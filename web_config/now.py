@@ -18,7 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from device.events import Action, Gesture, State
+from device.events import PRESS_COUNTS, Action, Gesture, State
 from web_config.api_checkin import record_pain
 from web_config.auth import is_authorised
 from web_config.context import control, store
@@ -64,8 +64,20 @@ def _panel_context() -> dict[str, object]:
     status = control().status()
     active = store().active_routine()
     profiles = store().profiles()
+    counted: tuple[tuple[str, str], ...] = ()
+    if status.counted_clickers:
+        actions = control().settings().settings.gesture_actions
+        counted = tuple(
+            (
+                f"{n} press{'es' if n > 1 else ''}{' or more' if n == len(PRESS_COUNTS) else ''}",
+                str(actions[g]) if g in actions else "nothing",
+            )
+            for n, g in enumerate(PRESS_COUNTS, start=1)
+        )
     return {
         "active_key": None if active is None else (active.routine.id, active.version),
+        # The gestures of the clickers that cannot hold: counts of presses.
+        "counted": counted,
         # With one profile nothing about people is shown.
         "profiles": profiles if len(profiles) > 1 else [],
         "current_profile": store().current_profile(),
@@ -93,6 +105,7 @@ def page() -> str:
         context["resumable"],
         tuple(context["profiles"]),  # type: ignore[arg-type]
         context["current_profile"],
+        context["counted"],
     )
     pages: dict[Hashable, str] = current_app.extensions.setdefault(_PAGES, {})
     html = pages.get(key)

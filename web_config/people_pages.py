@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from device.events import State
 from routines.profiles import ProfileError, parse_profile_changes
 from routines.store import ProfileInUse
 from web_config.auth import login_required
-from web_config.context import store
+from web_config.context import control, store
 from web_config.errors import ApiError
 from web_config.routine_form import number_or_text
 
@@ -23,6 +24,8 @@ def _page(errors: dict[str, str] | None = None, status: int = 200) -> ResponseRe
             current=store().current_profile().id,
             workouts=store().workouts_per_profile(),
             routines=[stored.routine for stored in store().list_routines()],
+            clickers=control().clickers(),
+            clicker_of={owner: name for name, owner in store().clicker_owners().items()},
             errors=errors or {},
         ),
         status,
@@ -38,6 +41,18 @@ def _fields(*, creating: bool) -> dict[str, object]:
         # Blank: no choice of their own, so the first routine (as for a new person).
         data["routine_id"] = request.form["routine_id"] or None
     return parse_profile_changes(data, creating=creating)
+
+
+def _clicker_choice() -> tuple[bool, str | None]:
+    """Whether the form chose a clicker, and which (None: none); ``ProfileError`` for one
+    that is not the page's to give (unknown, or given an owner by the config file)."""
+    if "clicker" not in request.form:
+        return False, None
+    chosen = request.form["clicker"] or None
+    free = {c.name for c in control().clickers() if c.pinned_owner is None}
+    if chosen is not None and chosen not in free:
+        raise ProfileError({"clicker": f"{chosen!r} is not a clicker the page can give out"})
+    return True, chosen
 
 
 @bp.route("/")
@@ -66,10 +81,27 @@ def change(profile_id: int) -> ResponseReturnValue:
     if store().get_profile(profile_id) is None:
         raise ApiError(404, "There is no such person.")
     try:
-        profile = store().update_profile(profile_id, _fields(creating=False))
+        fields = _fields(creating=False)
+        chose, clicker = _clicker_choice()
+        profile = store().update_profile(profile_id, fields)
     except ProfileError as err:
         return _page({f"{profile_id}-{k}": v for k, v in err.errors.items()}, 422)
+    had = {owner: name for name, owner in store().clicker_owners().items()}.get(profile_id)
+    if chose and clicker != had:
+        store().set_clicker(profile_id, clicker)
     flash(f"Saved {profile.name}.", "ok")
+    return redirect(url_for(".page"))
+
+
+@bp.route("/pair-clicker", methods=["POST"])
+@login_required
+def pair_clicker() -> ResponseReturnValue:
+    """Ask the daemon to pair a new Bluetooth clicker; it says each step aloud."""
+    if control().status().state != State.IDLE:
+        flash("A clicker can be paired between workouts.", "error")
+        return redirect(url_for(".page"))
+    control().pair_clicker()
+    flash("Pairing: listen to Spotter, and wake your clicker now.", "ok")
     return redirect(url_for(".page"))
 
 

@@ -195,9 +195,13 @@ def cmd_clicker_list(args: argparse.Namespace) -> int:
 
 
 def cmd_clicker_pair(args: argparse.Namespace) -> int:
-    from device.cli.clicker_pair import pair_first_clicker
+    from device.service.bluetooth_pair import pair_first_clicker
 
-    pair_first_clicker(scan_seconds=args.scan_seconds)
+    address, name = pair_first_clicker(scan_seconds=args.scan_seconds)
+    print(
+        "Done. Add it to the config file, then restart Spotter:\n"
+        f'[[clicker]]\ndevice = "{address}"\nname = "{name}"'
+    )
     return 0
 
 

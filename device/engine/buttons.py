@@ -19,14 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from device.engine.gestures import Edge, GestureDetector, GestureTimings
-from device.events import Gesture
+from device.events import PRESS_COUNTS, Gesture
 
 WIRED = ""
 # A real key stays down for 30 ms or more; remotes that cannot hold report both edges
 # in the same input report, microseconds apart.
 NO_HOLD_SECONDS = 0.01
-# Counts of presses on a button that cannot hold, and what each stands for.
-COUNTED = (Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG_HOLD)
+COUNTED = PRESS_COUNTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +139,12 @@ class Buttons:
             return button.holds
         spec = self._specs.get(name)
         return None if spec is None else spec.holds
+
+    def cannot_hold(self) -> tuple[str, ...]:
+        """The clickers known not to hold, set so or found out, sorted by name."""
+        names = {n for n in self._specs if self.holds(n) is False}
+        names.update(n for n, b in self._buttons.items() if b.holds is False)
+        return tuple(sorted(names))
 
     def edge(self, edge: Edge) -> list[tuple[str, Gesture]]:
         """One raw edge of one button: the gestures it completes, with the button's name."""

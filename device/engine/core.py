@@ -32,6 +32,7 @@ from device.engine.checkin import (
 from device.engine.choice import QUESTION
 from device.engine.gestures import Edge, GestureTimings
 from device.engine.heard import SpeechModel
+from device.engine.pair_hold import PairHold
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.session import Coaching, SessionMark, SessionRecord, WorkoutSession
 from device.engine.speech_time import estimate_seconds
@@ -117,6 +118,8 @@ class Engine:
         self._recovery = recovery
         self._made: list[Gesture] = []
         self._recovered: list[Recovery] = []
+        self._pair_hold = PairHold()
+        self._pair_asked = False
         self._buttons = Buttons()
         # Each clicker's last word: True connected, False gone (never seen: absent).
         self._linked: dict[str, bool] = {}
@@ -223,6 +226,10 @@ class Engine:
         """A raw edge of a button: the gestures it completes, answered in order."""
         if self._recovery is not None and edge.button == WIRED:
             self._recovery.edge(edge.pressed, edge.at)
+        if edge.button == WIRED:
+            claimed = self._recovery is not None and self._recovery.claims(edge.at)
+            idle = self._session.status().state is State.IDLE and self._ask is None
+            self._pair_hold.edge(edge.pressed, edge.at, allowed=idle and not claimed)
         heard = self._catch_up()
         return self._emit(_joined(heard, self._answer(self._buttons.edge(edge))))
 
@@ -322,6 +329,9 @@ class Engine:
                     lines = _joined(lines, self._on_gesture(Gesture.PRESS, at=now, held=True))
         if self._recovery is not None and not edges_pending:
             lines = _joined(lines, self._recovery_lines(self._recovery.poll(now)))
+        if not edges_pending and self._pair_hold.poll(now):
+            self._pair_asked = True
+            lines = _joined(lines, [Line(phrases.pairing_starts(), interrupt=True)])
         noted = self._noted
         if noted is not None and now >= noted.until and not self._held_press:
             lines = _joined(lines, self._confirm())
@@ -367,6 +377,7 @@ class Engine:
                 self._session.next_deadline(),
                 self._buttons.next_deadline(),
                 recovery,
+                self._pair_hold.next_deadline(),
                 asking,
                 None if self._reported else self._model.next_deadline(),
                 None if self._noted is None else self._noted.until,
@@ -379,6 +390,12 @@ class Engine:
     def status(self) -> Status:
         """What the phone page shows, with the question being asked."""
         status = self._session.status()
+        counted = self._buttons.cannot_hold()
+        linked = tuple(sorted(name for name, up in self._linked.items() if up))
+        if counted or linked:
+            status = dataclasses.replace(
+                status, counted_clickers=counted, connected_clickers=linked
+            )
         if self._ask is None:
             press = self._session.action_for(Gesture.PRESS)
             if press is Action.NEXT and len(self._people) > 1 and self._starts_workout(press):
@@ -415,6 +432,11 @@ class Engine:
         """The gestures the real button made since the last call (for observers)."""
         made, self._made = self._made, []
         return made
+
+    def pop_pairing(self) -> bool:
+        """Whether a hold asked for a clicker to be paired since the last call."""
+        asked, self._pair_asked = self._pair_asked, False
+        return asked
 
     def pop_recovery(self) -> list[Recovery]:
         """What became of the PIN offer since the last call: the worker clears the PIN."""

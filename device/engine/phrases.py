@@ -598,3 +598,16 @@ def checkin_lines(area: str = DEFAULT_CHECKIN_AREA) -> list[str]:
         pain_worse(area),
         *(pain_better(n) for n in range(2, 11)),
     ]
+
+
+def pairing_starts() -> str:
+    """The wall button was held 10 s while idle, or the phone asked: pairing begins."""
+    return "Pairing a clicker. Wake yours now: press or hold its button."
+
+
+def pairing_done() -> str:
+    return "Your new clicker is paired. Add it to the config file to use it."
+
+
+def pairing_failed() -> str:
+    return "No new clicker was paired. Wake it and try again."

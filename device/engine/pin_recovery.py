@@ -45,6 +45,13 @@ class PinRecovery:
     def offering(self) -> bool:
         return self._offer_until is not None
 
+    def claims(self, at: float) -> bool:
+        """Whether a hold starting at ``at`` is this offer's: one could still be made or is
+        being made (so nothing else may take the hold)."""
+        if not self._armed:
+            return False
+        return self._offer_until is not None or at - self._started_at <= self._window
+
     def edge(self, pressed: bool, at: float) -> None:
         if not self._armed:
             return

@@ -54,6 +54,7 @@ class LedTiming:
     flash: tuple[float, float] = (0.1, 1.9)
     pulse: tuple[float, float] = (0.7, 0.7)
     quick_blink: tuple[float, float] = (0.15, 0.15)  # a pulse without PWM
+    clicker: tuple[float, float] = (0.12, 0.12)  # twice, when a clicker connects
 
 
 class StatusLed:
@@ -66,6 +67,9 @@ class StatusLed:
         self._lock = threading.Lock()
         self._pattern = Pattern.OFF
         self._closed = False
+        # Bumped by every change of pattern, so a double blink that a state change cut
+        # short does not put back a pattern that is no longer the state's.
+        self._generation = 0
         self._led: Any
         try:
             self._led = PWMLED(pin, pin_factory=pin_factory)
@@ -82,6 +86,28 @@ class StatusLed:
     def show(self, state: State) -> None:
         """Show a session state; nothing changes while the pattern stays the same."""
         self._apply(pattern_for(state))
+
+    def clicker_connected(self) -> None:
+        """Two quick blinks, then the state's pattern again: a clicker just connected."""
+        with self._lock:
+            if self._closed:
+                return
+            self._generation += 1
+            generation = self._generation
+            on, off = self._timing.clicker
+            # gpiozero's own thread blinks; every call to the LED is under the lock, so a
+            # state change cannot race the start of the blink.
+            self._led.blink(on, off, n=2)
+        timer = threading.Timer(2 * (on + off), self._after_blinks, args=(generation,))
+        timer.daemon = True
+        timer.start()
+
+    def _after_blinks(self, generation: int) -> None:
+        with self._lock:
+            if self._closed or generation != self._generation:
+                return  # a state change came meanwhile and shows already
+            pattern, self._pattern = self._pattern, Pattern.OFF
+        self._apply(pattern)
 
     def off(self) -> None:
         """Dark, as when Spotter is not running."""
@@ -102,6 +128,7 @@ class StatusLed:
             if self._closed or pattern == self._pattern:
                 return
             self._pattern = pattern
+            self._generation += 1
             led, t = self._led, self._timing
             if pattern == Pattern.OFF:
                 led.off()

@@ -152,9 +152,17 @@ def _status_sink(
     if led is None:
         return on_status
 
+    connected: set[str] = set()
+
     def show(status: Status) -> None:
         if on_status is not None:
             on_status(status)
         led.show(status.state)
+        # Only a clicker that was not connected before blinks: the status changes every
+        # second of a rest, and each may name the same clickers again.
+        if set(status.connected_clickers) - connected:
+            led.clicker_connected()
+        connected.clear()
+        connected.update(status.connected_clickers)
 
     return show

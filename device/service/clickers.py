@@ -162,14 +162,21 @@ def _holds(problems: Problems, path: str, value: object) -> bool | None:
 
 
 def button_specs(
-    clickers: Sequence[ClickerSetting], profiles: Sequence[Profile]
+    clickers: Sequence[ClickerSetting],
+    profiles: Sequence[Profile],
+    bound: Mapping[str, int] | None = None,
 ) -> dict[str, ButtonSpec]:
-    """The engine's view of the clickers: each one's owner by profile id. A profile named
-    here that does not exist leaves that clicker nobody's (``spotter doctor`` says so)."""
+    """The engine's view of the clickers: each one's owner by profile id. The config's
+    ``profile`` wins (as every setting the file pins does); a clicker without one belongs
+    to whoever the People page bound it to (``bound``: clicker name -> profile id). A
+    profile named here that does not exist leaves that clicker nobody's (``spotter
+    doctor`` says so)."""
     by_name = {p.name.casefold(): p.id for p in profiles}
+    ids = {p.id for p in profiles}
+    page = {n: o for n, o in (bound or {}).items() if o in ids}
     return {
         c.name: ButtonSpec(
-            owner=None if c.profile is None else by_name.get(c.profile.casefold()),
+            owner=page.get(c.name) if c.profile is None else by_name.get(c.profile.casefold()),
             holds=c.holds,
         )
         for c in clickers

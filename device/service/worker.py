@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from device.control import EffectiveSettings
+from device.control import ClickerInfo, EffectiveSettings
 from device.engine import phrases
 from device.engine.core import (
     ButtonLink,
@@ -39,6 +39,7 @@ from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
 from device.service.clickers import ClickerSetting, button_specs
 from device.service.config import PinnedSettings
+from device.service.pairing import FIXED_STEPS, ClickerPairing
 from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
 from routines.changes import Data
@@ -97,6 +98,7 @@ class _Changed:
 @dataclass(frozen=True, slots=True)
 class _Say:
     text: str
+    interrupt: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,11 @@ class _Stop:
 @dataclass(frozen=True, slots=True)
 class _Announce:
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class _PairAsked:
+    """The phone page asked for a clicker to be paired."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +133,7 @@ _Item = (
     | _Stop
     | _Answer
     | _Announce
+    | _PairAsked
     | Speech
 )
 
@@ -191,6 +199,8 @@ class Spotter:
         self._engine = Engine(
             clock, address=self._address, recovery=recovery, speech_reported=report_to is not None
         )
+        # Pairing speaks each step in turn, from its own thread: through the queue.
+        self._pairing = ClickerPairing(lambda text: self._queue.put(_Say(text, interrupt=False)))
         self._preview_lock = threading.Lock()
         self._previews: dict[tuple[Routine, int, frozenset[tuple[Gesture, Action]]], list[str]] = {}
         self._status = self._engine.status()
@@ -261,6 +271,12 @@ class Spotter:
         """An answer from the page: a pain score for ``pain_before``/``pain_after``, or a
         profile id for ``who``."""
         self._queue.put(_Answer(Question(question), value))
+
+    def pair_clicker(self) -> None:
+        self._queue.put(_PairAsked())
+
+    def clickers(self) -> list[ClickerInfo]:
+        return [ClickerInfo(c.name, c.profile, c.holds) for c in self._clickers]
 
     def voices(self) -> list[tuple[str, str]]:
         return self._voice.voices()
@@ -425,9 +441,13 @@ class Spotter:
         elif isinstance(item, _Changed):
             self._reread()
         elif isinstance(item, _Say):
-            self._voice.speak([Line(item.text, interrupt=True)])
+            self._voice.speak([Line(item.text, interrupt=item.interrupt)])
         elif isinstance(item, _Announce):
             self._announce()
+        elif isinstance(item, _PairAsked):
+            if self._engine.status().state is State.IDLE:
+                self._speak(self._engine.stamp([Line(phrases.pairing_starts(), interrupt=True)]))
+                self._pairing.start()
         elif isinstance(item, _Answer):
             self._speak(self._engine.answer(item.question, item.value))
         elif isinstance(item, Speech):
@@ -446,7 +466,10 @@ class Spotter:
         self._publish()
 
     def _observe(self) -> None:
-        """Tell observers about the real button, and act on the answer to the PIN offer."""
+        """Tell observers about the real button, act on the answer to the PIN offer, and
+        pair a clicker when a hold asked for it."""
+        if self._engine.pop_pairing():
+            self._pairing.start()
         for gesture in self._engine.pop_button_gestures():
             if self._on_gesture is not None:
                 self._on_gesture(gesture)
@@ -549,6 +572,8 @@ class Spotter:
                 )
         if self._clickers:
             lines.append(phrases.clicker_connected())
+        lines += [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
+        lines += FIXED_STEPS
         if lines:
             self._voice.prepare(list(dict.fromkeys(lines)))
 
@@ -581,7 +606,9 @@ class Spotter:
             )
         self._engine.set_people(people, self._store.current_profile().id)
         if self._clickers:
-            self._engine.set_buttons(button_specs(self._clickers, self._store.profiles()))
+            self._engine.set_buttons(
+                button_specs(self._clickers, self._store.profiles(), self._store.clicker_owners())
+            )
         if self._on_week is not None:
             self._on_week(self._store.sessions_since(week_start(self._wall_clock())))
         return people

@@ -176,3 +176,22 @@ def test_a_clicker_going_with_its_key_down_does_not_pause_the_workout(engine, cl
     clock.advance(10.0)
     assert phrases.paused() not in texts(engine.tick())
     assert engine.status().state is state
+
+
+def test_the_status_names_the_clickers_that_cannot_hold_set_so_or_found_out(engine, clock):
+    assert engine.status().counted_clickers == ()
+    engine.set_buttons({"ann": ButtonSpec(owner=2, holds=False), "ben": ButtonSpec(owner=3)})
+    assert engine.status().counted_clickers == ("ann",)
+    engine.edge(Edge(True, clock.now, "ben"))
+    engine.edge(Edge(False, clock.now + 0.00001, "ben"))  # both edges at once: cannot hold
+    assert engine.status().counted_clickers == ("ann", "ben")
+    assert engine.status().to_dict()["counted_clickers"] == ["ann", "ben"]
+
+
+def test_the_status_names_the_clickers_connected_now(engine, clock):
+    assert engine.status().connected_clickers == ()
+    engine.link(ButtonLink("ben", True, clock.now))
+    engine.link(ButtonLink("ann", True, clock.now))
+    assert engine.status().connected_clickers == ("ann", "ben")
+    engine.link(ButtonLink("ben", False, clock.now))
+    assert engine.status().connected_clickers == ("ann",)

@@ -146,3 +146,30 @@ def test_a_pin_that_cannot_be_used_is_logged_and_skipped(mock_factory, caplog):
     assert open_status_led(PIN, pin_factory=mock_factory) is None
     assert f"status LED on GPIO{PIN} cannot be used" in caplog.text
     first.close()
+
+
+def test_a_clicker_connecting_blinks_twice_then_the_state_shows_again(mock_factory):
+    led = StatusLed(PIN, pin_factory=mock_factory, timing=LedTiming(clicker=(0.02, 0.02)))
+    pin = mock_factory.pin(PIN)
+    led.show(State.IDLE)
+    start = len(pin.states)
+    led.clicker_connected()
+    # (on,) off, on, off, and steady again: two blinks out of the steady light.
+    assert wait_for(lambda: len(pin.states) - start >= 4)
+    assert wait_for(lambda: pin.state == 1 and led._led._blink_thread is None)
+    offs = [s for s in pin.states[start:] if float(s.state) == 0.0]
+    assert len(offs) == 2
+    assert led.pattern == Pattern.STEADY
+    led.close()
+
+
+def test_a_state_change_during_the_double_blink_wins(mock_factory):
+    led = StatusLed(PIN, pin_factory=mock_factory, timing=LedTiming(clicker=(30.0, 30.0)))
+    pin = mock_factory.pin(PIN)
+    led.show(State.IDLE)
+    led.clicker_connected()
+    assert wait_for(lambda: led._led._blink_thread is not None)
+    led.show(State.REST)
+    assert led.pattern == Pattern.BLINK
+    assert wait_for(lambda: len(pin.states) > 3)
+    led.close()

@@ -160,3 +160,23 @@ def test_the_last_profile_stays(store: Store) -> None:
     with pytest.raises(ProfileInUse):
         store.delete_profile(1, with_history=True)
     assert len(store.profiles()) == 1
+
+
+def test_a_clicker_belongs_to_one_person_and_a_person_has_one_clicker(store: Store) -> None:
+    ann, ben = add(store, "Ann"), add(store, "Ben")
+    store.set_clicker(ann, "red")
+    store.set_clicker(ann, "blue")  # Ann's new clicker replaces her old one
+    assert store.clicker_owners() == {"blue": ann}
+    store.set_clicker(ben, "blue")  # and passing it on takes it from Ann
+    assert store.clicker_owners() == {"blue": ben}
+    store.set_clicker(ben, None)
+    assert store.clicker_owners() == {}
+    with pytest.raises(KeyError):
+        store.set_clicker(999, "red")
+
+
+def test_a_removed_person_leaves_their_clicker_nobodys(store: Store) -> None:
+    ann = add(store, "Ann")
+    store.set_clicker(ann, "red")
+    store.delete_profile(ann, with_history=True)
+    assert store.clicker_owners() == {}

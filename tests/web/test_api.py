@@ -39,6 +39,8 @@ def test_status_is_the_engine_snapshot_with_nulls_where_nothing_applies(client, 
         "checkin_area": None,
         "press_does": None,
         "next_up": None,
+        "counted_clickers": [],
+        "connected_clickers": [],
     }
     control.current = Status(
         state=State.SET,

@@ -86,3 +86,49 @@ def test_a_routine_gone_meanwhile_is_named_beside_the_field(client, store):
     assert response.status_code == 422
     assert "there is no routine with id" in response.get_data(as_text=True)
     assert contents(store) == before
+
+
+def test_a_persons_clicker_is_chosen_on_their_row(client, store, control):
+    from device.control import ClickerInfo
+
+    control.clicker_list = [ClickerInfo("red"), ClickerInfo("blue", pinned_owner="Ann")]
+    ann = store.create_profile({"name": "Ann"}).id
+    page = client.get("/people/").get_data(as_text=True)
+    assert '<option value="red"' in page
+    assert '<option value="blue"' not in page  # the config file already gives it to Ann
+    assert "blue is theirs by the config file." in page
+    before = len(control.heard())
+    post_form(client, f"/people/{ann}", {"name": "Ann", "clicker": "red"})
+    assert store.clicker_owners() == {"red": ann}
+    assert control.heard()[before:] == [{Data.PROFILES}] * 2  # the daemon hears of it
+    post_form(client, "/people/1", {"name": "Me", "clicker": "red"})
+    assert store.clicker_owners() == {"red": 1}
+    post_form(client, "/people/1", {"name": "Me", "clicker": ""})
+    assert store.clicker_owners() == {}
+
+
+@pytest.mark.parametrize("clicker", ["blue", "green"])
+def test_a_clicker_the_page_cannot_give_is_refused_and_nothing_changes(
+    client, store, control, clicker
+):
+    from device.control import ClickerInfo
+
+    control.clicker_list = [ClickerInfo("red"), ClickerInfo("blue", pinned_owner="Ann")]
+    before = contents(store)
+    response = post_form(client, "/people/1", {"name": "Renamed", "clicker": clicker})
+    assert response.status_code == 422
+    assert "not a clicker the page can give out" in response.get_data(as_text=True)
+    assert contents(store) == before
+    assert store.clicker_owners() == {}
+
+
+def test_pairing_a_clicker_from_the_page_asks_the_daemon_only_between_workouts(client, control):
+    from device.events import State, Status
+
+    page = post_form(client, "/people/pair-clicker", follow_redirects=True)
+    assert "Pairing: listen to Spotter" in page.get_data(as_text=True)
+    assert control.names().count("pair_clicker") == 1
+    control.current = Status(state=State.SET)
+    page = post_form(client, "/people/pair-clicker", follow_redirects=True)
+    assert "between workouts" in page.get_data(as_text=True)
+    assert control.names().count("pair_clicker") == 1

@@ -35,6 +35,7 @@ FORM_WRITES: list[tuple[str, dict[str, Any]]] = [
     ("/people/", {"name": "Zed"}),
     ("/people/2", {"name": "Guest two"}),
     ("/people/2/delete", {}),
+    ("/people/pair-clicker", {}),
     ("/routines/new", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/edit", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/duplicate", {}),

@@ -1,8 +1,9 @@
-"""``spotter clicker pair``: scan, pair, trust and connect the first new Bluetooth keyboard-like
-device, through BlueZ's ``bluetoothctl``, saying each step.
+"""Pairing a clicker through BlueZ's ``bluetoothctl``: scan, pair, trust and connect the
+first new keyboard-like Bluetooth device, saying each step.
 
-Run by the owner at a terminal (``sudo`` where BlueZ asks for it); the service itself never
-pairs, so its sandbox needs no D-Bus access to BlueZ.
+``spotter clicker pair`` runs it at a terminal (``sudo`` where BlueZ asks for it), printing
+the steps; the running service runs it for a 10 s hold of the wall button or the phone
+page (``device.service.pairing``), speaking them.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ def _devices(run: Run, *which: str) -> dict[str, str]:
 
 def pair_first_clicker(
     *, scan_seconds: int = 20, run: Run = subprocess.run, say: Callable[[str], None] = print
-) -> str:
-    """Pair the first keyboard-like device not paired yet; its address."""
+) -> tuple[str, str]:
+    """Pair the first keyboard-like device not paired yet; its address and name."""
     if shutil.which("bluetoothctl") is None:
         raise CommandError("bluetoothctl is not installed (sudo apt install bluez)")
     if "Powered: yes" not in _ctl(run, "show"):
@@ -63,11 +64,7 @@ def pair_first_clicker(
             ):
                 raise CommandError(f"{step} {address} failed: {out.strip() or 'no answer'}")
             say(f"{words}.")
-        say(
-            "Done. Add it to the config file, then restart Spotter:\n"
-            f'[[clicker]]\ndevice = "{address}"\nname = "{name or address}"'
-        )
-        return address
+        return address, name or address
     raise CommandError(
         "no new clicker was found: wake it (most pair while their button is held) and try again"
     )
