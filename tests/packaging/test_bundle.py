@@ -9,7 +9,7 @@ from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[2]
 # From Debian (packaging/debian/control): compiled, so not carried.
-FROM_DEBIAN = {"pyyaml", "pyalsaaudio", "markupsafe", "evdev"}  # evdev: python3-evdev
+FROM_DEBIAN = {"pyyaml", "pyalsaaudio", "markupsafe", "evdev", "numpy"}  # python3-evdev, -numpy
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -37,7 +37,13 @@ def test_every_dependency_is_carried_or_comes_from_debian_at_the_tested_version(
 
 def test_what_debian_provides_is_a_dependency_of_the_package():
     depends = (REPO / "packaging/debian/control").read_text()
-    for package in ("python3-yaml", "python3-alsaaudio", "python3-markupsafe", "espeak-ng"):
+    for package in (
+        "python3-yaml",
+        "python3-alsaaudio",
+        "python3-markupsafe",
+        "python3-numpy",
+        "espeak-ng",
+    ):
         assert package in depends
 
 
