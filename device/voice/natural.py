@@ -69,14 +69,12 @@ class RenderStats:
 
 
 def idle_priority(pid: int) -> None:
-    """Let ``pid`` run only on a core nothing else wants (SCHED_IDLE, else the lowest nice),
-    so that a natural render never delays a classic one. Set before the model loads, so
-    the engine's threads, started later, inherit it."""
-    try:
-        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, pid, 19)
+    """Give ``pid`` the lowest nice, so that a natural render yields to a classic one and
+    to the daemon. Not SCHED_IDLE: on a machine kept busy by anything else, that would
+    starve it for good, and the natural voice would never start. Set before the model
+    loads, so the engine's threads, started later, inherit it."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, 19)
 
 
 class _Worker:

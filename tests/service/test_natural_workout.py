@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from device.engine import phrases
 from device.engine.preview import preview_script, routine_lines
 from device.events import Action, State
+from device.service.pairing import FIXED_STEPS
 from device.service.worker import Spotter
 from device.testing import FakeClock
 from device.voice.cache import WavCache
@@ -139,7 +141,12 @@ def test_the_lines_are_rendered_in_the_order_a_workout_needs_them(tmp_path: Path
         active = store.active_routine()
         assert active is not None
         [order] = voice.prepared
-        assert sorted(order) == sorted(routine_lines(active.routine))
+        # The routine's lines first, then what pairing a clicker says.
+        pairing = [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
+        device_lines = [*pairing, *FIXED_STEPS]
+        wanted = routine_lines(active.routine)
+        assert sorted(order) == sorted(dict.fromkeys([*wanted, *device_lines]))
+        assert order[: len(set(wanted))] == list(dict.fromkeys(wanted))
         # Each line of a run comes in the order the run first says it.
         script = [text for text in dict.fromkeys(preview_script(active.routine)) if text in order]
         positions = [order.index(text) for text in script]

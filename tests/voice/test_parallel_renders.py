@@ -149,11 +149,13 @@ def test_the_natural_voice_waits_for_the_classic_cache(tmp_path):
         voice.close()
 
 
-def test_a_natural_worker_runs_at_idle_priority():
+def test_a_natural_worker_runs_at_the_lowest_priority_but_still_runs():
     process = subprocess.Popen(["sleep", "30"])
     try:
         idle_priority(process.pid)
-        assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == 19
+        # Not SCHED_IDLE, which a busy machine would starve for good.
+        assert os.sched_getscheduler(process.pid) == os.SCHED_OTHER
     finally:
         process.kill()
         process.wait()
