@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.serial,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
 
