@@ -30,7 +30,7 @@ class State(StrEnum):
     DONE = "done"
 
 
-class Cue(StrEnum):
+class Moment(StrEnum):
     """A moment a short tone can mark, beside or instead of its words (the voice's setting)."""
 
     REP = "rep"  # a rep counted
@@ -47,7 +47,7 @@ class Cue(StrEnum):
     def replaces_words(self) -> bool:
         """True if the tone says all the line does; the line after a rest says what comes
         next, so its words stay even when tones are chosen."""
-        return self is not Cue.REST_OVER
+        return self is not Moment.REST_OVER
 
 
 # A clicker that cannot hold counts presses instead: one, two, three, four or more
@@ -58,7 +58,7 @@ PRESS_COUNTS: Final = (Gesture.PRESS, Gesture.DOUBLE, Gesture.HOLD, Gesture.LONG
 @dataclass(frozen=True, slots=True)
 class Line:
     """A sentence to speak. ``interrupt`` lines answer the button and cut speech short;
-    the others were scheduled by time and wait for the sentence in progress. ``cue``
+    the others were scheduled by time and wait for the sentence in progress. ``moment``
     names the moment the line marks, for a tone."""
 
     text: str
@@ -67,7 +67,7 @@ class Line:
     # second late, unless ``keep`` (the lines that end a hold or a rest).
     due: float | None = None
     keep: bool = False
-    cue: Cue | None = None
+    moment: Moment | None = None
     # Stamped by the engine, so that the voice can say when this line was heard.
     id: int | None = None
 

@@ -11,32 +11,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from device.events import DEFAULT_GESTURE_ACTIONS, Action, Cue, Gesture
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Moment
 from routines.model import DEFAULT_CHECKIN_AREA, Exercise, Side
 
 
-class Cued(str):
+class Marked(str):
     """A sentence that marks a moment of the workout, which a tone can mark too.
 
     Still a plain ``str`` everywhere (scripts, previews, what the page shows);
-    the session reads ``cue`` when it turns sentences into lines.
+    the session reads ``moment`` when it turns sentences into lines.
     """
 
-    cue: Cue
+    moment: Moment
 
-    def __new__(cls, text: str, cue: Cue) -> Cued:
-        cued = super().__new__(cls, text)
-        cued.cue = cue
-        return cued
+    def __new__(cls, text: str, moment: Moment) -> Marked:
+        marked = super().__new__(cls, text)
+        marked.moment = moment
+        return marked
 
-    def __getnewargs__(self) -> tuple[str, Cue]:  # type: ignore[override]
+    def __getnewargs__(self) -> tuple[str, Moment]:  # type: ignore[override]
         # What copy and pickle rebuild it from (a status is deep-copied into JSON).
-        return (str(self), self.cue)
+        return (str(self), self.moment)
 
 
-def cue_of(text: str) -> Cue | None:
+def moment_of(text: str) -> Moment | None:
     """The moment ``text`` marks, if any."""
-    return text.cue if isinstance(text, Cued) else None
+    return text.moment if isinstance(text, Marked) else None
 
 
 _GESTURE_WORDS: dict[Gesture, str] = {
@@ -351,21 +351,21 @@ def count(number: int) -> str:
 
 def rep_counted(number: int) -> str:
     """The count of a rep just done."""
-    return Cued(count(number), Cue.REP)
+    return Marked(count(number), Moment.REP)
 
 
 def set_done() -> str:
-    return Cued("Set done.", Cue.SET_DONE)
+    return Marked("Set done.", Moment.SET_DONE)
 
 
 def paced_rep(number: int, say: str) -> str:
     """A paced rep's count, with the word of its first phase: "3. Up."."""
-    return Cued(f"{number}. {_sentence(say)}", Cue.REP)
+    return Marked(f"{number}. {_sentence(say)}", Moment.REP)
 
 
 def phase(say: str) -> str:
     """A later phase of a paced rep ("Squeeze."); a tone can stand for it."""
-    return Cued(_sentence(say), Cue.PHASE)
+    return Marked(_sentence(say), Moment.PHASE)
 
 
 # -- going back ------------------------------------------------------------------------------
@@ -395,7 +395,7 @@ def auto_paused(words: ButtonWords = DEFAULT_WORDS) -> str:
 
 
 def hold_start(seconds: int) -> str:
-    return Cued(f"Hold for {seconds} seconds.", Cue.HOLD_STARTED)
+    return Marked(f"Hold for {seconds} seconds.", Moment.HOLD_STARTED)
 
 
 def halfway() -> str:
@@ -403,7 +403,7 @@ def halfway() -> str:
 
 
 def release() -> str:
-    return Cued("And release.", Cue.HOLD_ENDED)
+    return Marked("And release.", Moment.HOLD_ENDED)
 
 
 def keep_holding(exercise: Exercise, words: ButtonWords = DEFAULT_WORDS) -> list[str]:
@@ -489,12 +489,12 @@ def ended() -> str:
 
 
 def complete() -> str:
-    return Cued("Workout complete. Well done.", Cue.WORKOUT_DONE)
+    return Marked("Workout complete. Well done.", Moment.WORKOUT_DONE)
 
 
 def rest_over(texts: list[str]) -> list[str]:
     """What follows a rest, its first sentence marking that the rest is over."""
-    return [Cued(texts[0], Cue.REST_OVER), *texts[1:]] if texts else texts
+    return [Marked(texts[0], Moment.REST_OVER), *texts[1:]] if texts else texts
 
 
 def _plural(number: int, word: str) -> str:

@@ -22,11 +22,11 @@ from device.engine.state import (
     SessionRecord,
     SessionState,
     SetReps,
-    countdown_cues,
-    hold_cues,
-    paced_cues,
+    countdown_calls,
+    hold_calls,
+    paced_calls,
 )
-from device.events import DEFAULT_GESTURE_ACTIONS, Action, Cue, Gesture, Line, State, Status
+from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, Moment, State, Status
 from routines.model import Exercise, Routine
 
 __all__ = ["Coaching", "SavedPosition", "SessionMark", "SessionRecord", "WorkoutSession"]
@@ -241,7 +241,7 @@ class WorkoutSession:
         # come after it, and a double then has nothing to take back but the summary.
         if delay > 0 and lines and self._s.state is not State.DONE:
             self._held = (now + delay, lines)
-            return [*earlier, Line("", interrupt=True, cue=Cue.PRESS)]
+            return [*earlier, Line("", interrupt=True, moment=Moment.PRESS)]
         return earlier + lines
 
     def _double_may_follow(self, gesture: Gesture) -> bool:
@@ -272,11 +272,11 @@ class WorkoutSession:
         while s.timed and self._held_for_anchor(now) is None:
             due = now - s.phase_start + EPSILON
             latest: Line | None = None
-            # When several cues fell due together only the newest still makes sense.
-            while s.next_cue < len(s.cues) and s.cues[s.next_cue][0] <= due:
-                offset, text = s.cues[s.next_cue]
-                latest = Line(text, due=s.phase_start + offset, cue=phrases.cue_of(text))
-                s.next_cue += 1
+            # When several calls fell due together only the newest still makes sense.
+            while s.next_call < len(s.calls) and s.calls[s.next_call][0] <= due:
+                offset, text = s.calls[s.next_call]
+                latest = Line(text, due=s.phase_start + offset, moment=phrases.moment_of(text))
+                s.next_call += 1
             if due < s.phase_length:
                 if latest is not None:
                     lines.append(latest)
@@ -296,7 +296,9 @@ class WorkoutSession:
                 texts = phrases.rest_over(self._enter_position(end))
             self._settle_rest(texts, end)
             # The lines that end a hold or a rest are said however late they come.
-            lines.extend(Line(text, due=end, keep=True, cue=phrases.cue_of(text)) for text in texts)
+            lines.extend(
+                Line(text, due=end, keep=True, moment=phrases.moment_of(text)) for text in texts
+            )
             if s.waiting:
                 s.waiting_since, s.reminded = end, False
                 if self._anchor_want is None:
@@ -462,7 +464,7 @@ class WorkoutSession:
         if texts:
             self._s.last_spoken = texts[-1]
         return [
-            Line(text, interrupt=interrupt and i == 0, cue=phrases.cue_of(text))
+            Line(text, interrupt=interrupt and i == 0, moment=phrases.moment_of(text))
             for i, text in enumerate(texts)
         ]
 
@@ -659,8 +661,8 @@ class WorkoutSession:
         s = self._s
         offset, s.hold_offset = s.hold_offset, 0.0
         s.state, s.phase_start, s.phase_length = State.HOLD, now - offset, float(seconds)
-        s.cues = hold_cues(seconds, brief=s.brief)
-        s.next_cue = sum(1 for at, _ in s.cues if at <= offset + EPSILON)
+        s.calls = hold_calls(seconds, brief=s.brief)
+        s.next_call = sum(1 for at, _ in s.calls if at <= offset + EPSILON)
         if offset > 0:
             text = phrases.hold_remaining(round(seconds - offset))
         else:
@@ -675,32 +677,32 @@ class WorkoutSession:
         ex = s.current
         assert ex.reps is not None
         s.rep_seconds = ex.rep_seconds(self._coaching.pace)
-        s.cues = paced_cues(ex, self._coaching.pace)
+        s.calls = paced_calls(ex, self._coaching.pace)
         offset = (from_rep - 1) * s.rep_seconds
         s.pacing, s.phase_start = True, now - offset
         s.phase_length = ex.reps * s.rep_seconds
-        first = next(i for i, (at, _) in enumerate(s.cues) if at >= offset - EPSILON)
-        s.next_cue = first + 1
-        return [s.cues[first][1]]
+        first = next(i for i, (at, _) in enumerate(s.calls) if at >= offset - EPSILON)
+        s.next_call = first + 1
+        return [s.calls[first][1]]
 
     def _extend_rest(self, now: float) -> list[str]:
         s = self._s
         if State.REST not in (s.state, s.paused_from):
             return [phrases.no_rest_to_extend()]
         s.phase_length += phrases.EXTRA_REST_SECONDS
-        s.cues = countdown_cues(round(s.phase_length))
+        s.calls = countdown_calls(round(s.phase_length))
         # The countdown moves to the new end; numbers already said are said again there.
         elapsed = (s.paused_at if s.state is State.PAUSED else now) - s.phase_start
-        s.next_cue = sum(1 for offset, _ in s.cues if offset <= elapsed + EPSILON)
+        s.next_call = sum(1 for offset, _ in s.calls if offset <= elapsed + EPSILON)
         return [phrases.rest_extended(phrases.EXTRA_REST_SECONDS)]
 
     def _begin_phase(self, state: State, at: float, seconds: int) -> None:
         s = self._s
-        s.state, s.phase_start, s.phase_length, s.next_cue = state, at, float(seconds), 0
+        s.state, s.phase_start, s.phase_length, s.next_call = state, at, float(seconds), 0
         if state is State.HOLD:
-            s.cues = hold_cues(seconds, brief=s.brief)
+            s.calls = hold_calls(seconds, brief=s.brief)
         else:
-            s.cues = countdown_cues(seconds)
+            s.calls = countdown_calls(seconds)
 
     def _record_reps(self, done: int) -> None:
         s = self._s
@@ -755,7 +757,7 @@ class WorkoutSession:
             return [opening]
         s.named = s.exercise
         bring = self._to_bring()
-        countdown = s.cues[0][0] if s.cues else float(seconds)
+        countdown = s.calls[0][0] if s.calls else float(seconds)
         for news in (phrases.up_next(s.current, bring), phrases.up_next_short(s.current, bring)):
             if self._talk(news) + COUNTDOWN_GAP <= countdown + EPSILON:
                 return [opening, *news]

@@ -22,7 +22,7 @@ TIMED = (State.HOLD, State.REST)
 # Mid-workout states where nothing happens until the user presses.
 WAITING = (State.INTRO, State.SET)
 
-Cue = tuple[float, str]  # (seconds after the phase started, text)
+Call = tuple[float, str]  # a timed call: (seconds after the phase started, text)
 
 # A halfway call needs room before the last-3-seconds count, or the two run together.
 HALFWAY_MIN_SECONDS = 10
@@ -30,34 +30,34 @@ HALFWAY_MIN_SECONDS = 10
 EPSILON = 1e-6
 
 
-def countdown_cues(seconds: int) -> tuple[Cue, ...]:
+def countdown_calls(seconds: int) -> tuple[Call, ...]:
     """3, 2, 1 before the end of a timed phase, leaving out numbers that fall on its start."""
     return tuple((float(seconds - n), phrases.count(n)) for n in (3, 2, 1) if seconds - n > 0)
 
 
-def hold_cues(seconds: int, *, brief: bool = False) -> tuple[Cue, ...]:
+def hold_calls(seconds: int, *, brief: bool = False) -> tuple[Call, ...]:
     """Everything said during a hold of ``seconds``, its release excepted; brief: only
     the countdown."""
-    halfway: tuple[Cue, ...] = ()
+    halfway: tuple[Call, ...] = ()
     if seconds >= HALFWAY_MIN_SECONDS and not brief:
         halfway = ((seconds / 2, phrases.halfway()),)
-    return halfway + countdown_cues(seconds)
+    return halfway + countdown_calls(seconds)
 
 
-def paced_cues(exercise: Exercise, pace: float) -> tuple[Cue, ...]:
+def paced_calls(exercise: Exercise, pace: float) -> tuple[Call, ...]:
     """Every word of a paced set, each at the moment its phase starts. Brief or full, every
     rep keeps its tempo's words: the pace is the prescription, not a cue to leave out."""
     assert exercise.reps is not None
-    cues: list[Cue] = []
+    calls: list[Call] = []
     at = 0.0
     for rep in range(1, exercise.reps + 1):
         for i, phase in enumerate(exercise.tempo):
             if i == 0:
-                cues.append((at, phrases.paced_rep(rep, phase.say)))
+                calls.append((at, phrases.paced_rep(rep, phase.say)))
             else:
-                cues.append((at, phrases.phase(phase.say)))
+                calls.append((at, phrases.phase(phase.say)))
             at += phase.seconds * pace
-    return tuple(cues)
+    return tuple(calls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +91,11 @@ class SessionState:
     rep: int = 0  # reps counted in the set (a paced set: before its pacing began)
     finished_sets: tuple[int, ...] = ()
     set_reps: tuple[SetReps, ...] = ()
-    # The hold, rest or paced set in progress: cues are due at phase_start + their offset.
+    # The hold, rest or paced set in progress: calls are due at phase_start + their offset.
     phase_start: float = 0.0
     phase_length: float = 0.0
-    cues: tuple[Cue, ...] = ()
-    next_cue: int = 0
+    calls: tuple[Call, ...] = ()
+    next_call: int = 0
     pacing: bool = False
     rep_seconds: float = 0.0  # one paced rep, at the pace in force
     # Seconds of a hold already done before a power cut: the next hold starts there.
@@ -240,7 +240,7 @@ class SessionState:
         return float(half) if self.hold_elapsed(now) >= half else 0.0
 
     def next_due(self) -> float:
-        """Clock time of the next cue, or of the phase's end."""
-        if self.next_cue < len(self.cues):
-            return self.phase_start + self.cues[self.next_cue][0]
+        """Clock time of the next call, or of the phase's end."""
+        if self.next_call < len(self.calls):
+            return self.phase_start + self.calls[self.next_call][0]
         return self.phase_start + self.phase_length

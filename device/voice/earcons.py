@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from device.events import Cue
+from device.events import Moment
 from device.voice.tts import Renderer, VoiceSettings
 from device.voice.wav_samples import Audio, write_wav
 
@@ -27,26 +27,26 @@ _RELEASE = 0.012
 
 # (frequency in Hz, seconds) per note; a frequency of 0 is a gap.
 Note = tuple[float, float]
-SHAPES: dict[Cue, tuple[Note, ...]] = {
-    Cue.REP: ((1318.5, 0.07),),
-    Cue.HOLD_STARTED: ((659.3, 0.09), (987.8, 0.14)),
-    Cue.HOLD_ENDED: ((987.8, 0.09), (659.3, 0.14)),
-    Cue.REST_OVER: ((1174.7, 0.08), (0.0, 0.06), (1174.7, 0.08)),
-    Cue.SET_DONE: ((523.3, 0.08), (659.3, 0.08), (784.0, 0.16)),
-    Cue.WORKOUT_DONE: ((523.3, 0.1), (659.3, 0.1), (784.0, 0.1), (1046.5, 0.4)),
-    Cue.PHASE: ((880.0, 0.05),),
-    Cue.PRESS: ((1568.0, 0.05),),
+SHAPES: dict[Moment, tuple[Note, ...]] = {
+    Moment.REP: ((1318.5, 0.07),),
+    Moment.HOLD_STARTED: ((659.3, 0.09), (987.8, 0.14)),
+    Moment.HOLD_ENDED: ((987.8, 0.09), (659.3, 0.14)),
+    Moment.REST_OVER: ((1174.7, 0.08), (0.0, 0.06), (1174.7, 0.08)),
+    Moment.SET_DONE: ((523.3, 0.08), (659.3, 0.08), (784.0, 0.16)),
+    Moment.WORKOUT_DONE: ((523.3, 0.1), (659.3, 0.1), (784.0, 0.1), (1046.5, 0.4)),
+    Moment.PHASE: ((880.0, 0.05),),
+    Moment.PRESS: ((1568.0, 0.05),),
 }
 
 
-def cue_text(cue: Cue) -> str:
+def moment_text(moment: Moment) -> str:
     """The text a tone is queued and cached under."""
-    return _MARK + cue.value
+    return _MARK + moment.value
 
 
-def cue_of(text: str) -> Cue | None:
+def moment_of(text: str) -> Moment | None:
     """The tone a queued text stands for; None for speech."""
-    return Cue(text[len(_MARK) :]) if text.startswith(_MARK) else None
+    return Moment(text[len(_MARK) :]) if text.startswith(_MARK) else None
 
 
 def _note(freq: float, seconds: float, rate: int) -> list[float]:
@@ -66,13 +66,13 @@ def _note(freq: float, seconds: float, rate: int) -> list[float]:
     return out
 
 
-def synthesise(cue: Cue, rate: int = RATE) -> list[float]:
-    """The tone for ``cue`` as mono samples."""
-    return [x for freq, seconds in SHAPES[cue] for x in _note(freq, seconds, rate)]
+def synthesise(moment: Moment, rate: int = RATE) -> list[float]:
+    """The tone for ``moment`` as mono samples."""
+    return [x for freq, seconds in SHAPES[moment] for x in _note(freq, seconds, rate)]
 
 
 class EarconRenderer:
-    """A renderer that writes tones for cue texts and hands everything else to speech."""
+    """A renderer that writes tones for moment texts and hands everything else to speech."""
 
     def __init__(self, speech: Renderer) -> None:
         self.speech = speech
@@ -84,11 +84,11 @@ class EarconRenderer:
 
     def render(self, text: str, settings: VoiceSettings, target: Path) -> None:
         """Write the tone ``text`` stands for, or speak it."""
-        cue = cue_of(text)
-        if cue is None:
+        moment = moment_of(text)
+        if moment is None:
             self.speech.render(text, settings, target)
         else:
-            write_wav(target, Audio([synthesise(cue)], RATE))
+            write_wav(target, Audio([synthesise(moment)], RATE))
 
     def render_levelled(
         self, text: str, settings: VoiceSettings, target: Path, gain_db: float
@@ -96,7 +96,7 @@ class EarconRenderer:
         """Speech rendered and levelled by the engine, where it can (see ``LevelledRenderer``);
         a tone is small enough to level where it is made, in the daemon."""
         elsewhere = getattr(self.speech, "render_levelled", None)
-        if cue_of(text) is not None or elsewhere is None:
+        if moment_of(text) is not None or elsewhere is None:
             return False
         return bool(elsewhere(text, settings, target, gain_db))
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from device.engine.speech_time import estimate_seconds
-from device.events import Cue, Heard, Line, Speech
+from device.events import Heard, Line, Moment, Speech
 from device.voice.audio_format import FRAME_BYTES, RATE, WAV_HEADER_BYTES
 from device.voice.cache import WavCache
-from device.voice.earcons import EarconRenderer, cue_of, cue_text
+from device.voice.earcons import EarconRenderer, moment_of, moment_text
 from device.voice.levelling import LevelledRenderer
 from device.voice.mixer import HardwareVolume
 from device.voice.natural_lines import NaturalLines
@@ -42,7 +42,7 @@ __all__ = ["Voice", "VoiceSettings"]
 
 log = logging.getLogger(__name__)
 
-# A timed cue that would start later than this after its time is dropped: a countdown
+# A timed line that would start later than this after its time is dropped: a countdown
 # number or "Halfway there" said seconds late misleads more than silence does.
 LATE_CUE_SECONDS = 1.0
 # Failing this long without one line rendered, the voice counts as silent.
@@ -55,7 +55,7 @@ RENDER_TIMEOUT = 10.0
 
 
 def cached_renderer(speech: Renderer, *, hardware_mixer: bool = False) -> Renderer:
-    """What fills the cache: ``speech`` for lines, tones for cues, both levelled on the way."""
+    """What fills the cache: ``speech`` for lines, tones for moments, both levelled on the way."""
     return LevelledRenderer(EarconRenderer(speech), hardware_mixer=hardware_mixer)
 
 
@@ -230,7 +230,7 @@ class Voice:
         it starts now; otherwise they wait for the sentence in progress. Never blocks.
 
         ``now`` is the time on the clock the lines' ``due`` times are on, when that is not
-        the voice's own: a timed cue more than a second late is dropped."""
+        the voice's own: a timed line more than a second late is dropped."""
         shift = 0.0 if now is None else self._clock() - now
         with self._lock:
             if self._closed:
@@ -394,19 +394,19 @@ class Voice:
         """What the queue plays for ``line``: its words, its tone, or the tone then the words."""
         words = [line.text] if line.text.strip() else []
         style = self._settings.cue_sounds
-        if line.cue is Cue.PRESS:  # the tick that answers a press at once, in every style
-            return [cue_text(line.cue)]
-        if line.cue is None or style == "words":
+        if line.moment is Moment.PRESS:  # the tick that answers a press at once, in every style
+            return [moment_text(line.moment)]
+        if line.moment is None or style == "words":
             return words
-        if style == "tones" and line.cue.replaces_words:
-            return [cue_text(line.cue)]
-        return [cue_text(line.cue), *words]
+        if style == "tones" and line.moment.replaces_words:
+            return [moment_text(line.moment)]
+        return [moment_text(line.moment), *words]
 
     @staticmethod
     def _with_tones(texts: tuple[str, ...], settings: VoiceSettings) -> tuple[str, ...]:
         if settings.cue_sounds == "words":
-            return (cue_text(Cue.PRESS), *texts)
-        return tuple(dict.fromkeys([*(cue_text(cue) for cue in Cue), *texts]))
+            return (moment_text(Moment.PRESS), *texts)
+        return tuple(dict.fromkeys([*(moment_text(moment) for moment in Moment), *texts]))
 
     def _as_rendered(self, settings: VoiceSettings) -> VoiceSettings:
         if self._hardware_volume is None or settings.volume >= 1.0:
@@ -536,7 +536,7 @@ class Voice:
             sound = self._queue.popleft()
             text = sound.text
             if sound.drop_after is not None and self._clock() > sound.drop_after:
-                log.debug("dropped a cue that came too late: %s", text)
+                log.debug("dropped a timed line that came too late: %s", text)
                 self._discard_locked(sound)
                 continue
             self._current = text
@@ -573,7 +573,7 @@ class Voice:
         return True
 
     def _echo_locked(self, text: str) -> None:
-        if self._echo is None or cue_of(text) is not None:
+        if self._echo is None or moment_of(text) is not None:
             return
         try:
             self._echo(text)
@@ -634,7 +634,7 @@ class Voice:
 
 
 def _drop_after(line: Line, shift: float) -> float | None:
-    """When (on the voice's clock) a timed cue is too late to say; None for lines that are
+    """When (on the voice's clock) a timed line is too late to say; None for lines that are
     always said."""
     if line.due is None or line.keep:
         return None

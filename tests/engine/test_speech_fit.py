@@ -15,7 +15,7 @@ from device.engine.gestures import Edge, GestureTimings
 from device.engine.preview import routine_lines, talk_by_exercise
 from device.engine.session import COUNTDOWN_GAP, Coaching, WorkoutSession
 from device.engine.speech_time import estimate_seconds
-from device.events import Action, Cue, Gesture, Line, State
+from device.events import Action, Gesture, Line, Moment, State
 from device.testing import FakeClock
 from routines.model import Exercise, Routine
 from tests.engine.talk import KNEE, Heard, run_workout
@@ -393,7 +393,7 @@ def test_a_press_is_answered_at_once_by_a_tick_and_its_words_follow_the_double_w
     released = clock.now + 0.08
     answer = tap(engine, clock)
     assert [dataclasses.replace(line, id=None) for line in answer] == [
-        Line("", interrupt=True, cue=Cue.PRESS)
+        Line("", interrupt=True, moment=Moment.PRESS)
     ]
     clock.now = released + TIMINGS.double_window - 0.01
     assert texts(engine.tick()) == []

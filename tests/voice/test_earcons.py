@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from device.events import Cue, Line
+from device.events import Line, Moment
 from device.voice import loudness
 from device.voice.cache import WavCache, is_playable_wav
-from device.voice.earcons import RATE, SHAPES, cue_of, cue_text, synthesise
+from device.voice.earcons import RATE, SHAPES, moment_of, moment_text, synthesise
 from device.voice.speaker import Voice, cached_renderer
 from device.voice.tts import CueSounds, VoiceSettings
 from device.voice.wav_samples import read_wav
@@ -59,7 +59,7 @@ def played(
     voice.speak(lines)
     assert voice.wait_until_quiet(WAIT)
     settings = VoiceSettings(cue_sounds=style)
-    tones = {str(cached(cache_dir, cue_text(cue), settings)): cue.value for cue in Cue}
+    tones = {str(cached(cache_dir, moment_text(cue), settings)): cue.value for cue in Moment}
     return [tones.get(path, "speech") for path in player.paths]
 
 
@@ -70,9 +70,9 @@ def cached(cache_dir: Path, text: str, settings: VoiceSettings) -> Path:
 
 
 def test_every_moment_has_a_short_tone_of_its_own():
-    tones = {cue: synthesise(cue) for cue in Cue}
-    assert set(SHAPES) == set(Cue)
-    assert len({tuple(shape) for shape in SHAPES.values()}) == len(Cue)
+    tones = {cue: synthesise(cue) for cue in Moment}
+    assert set(SHAPES) == set(Moment)
+    assert len({tuple(shape) for shape in SHAPES.values()}) == len(Moment)
     for cue, samples in tones.items():
         assert 0.04 < len(samples) / RATE < 1.0, cue
         # It fades in and out: no click at either end.
@@ -81,9 +81,9 @@ def test_every_moment_has_a_short_tone_of_its_own():
 
 
 def test_a_tone_text_is_one_no_line_can_be():
-    assert cue_of(cue_text(Cue.SET_DONE)) is Cue.SET_DONE
-    assert cue_of("Set done.") is None
-    assert not cue_text(Cue.REP).isprintable()
+    assert moment_of(moment_text(Moment.SET_DONE)) is Moment.SET_DONE
+    assert moment_of("Set done.") is None
+    assert not moment_text(Moment.REP).isprintable()
 
 
 @pytest.mark.parametrize("style", ["tones", "both"])
@@ -92,8 +92,8 @@ def test_preparing_caches_every_tone_at_the_speech_loudness(tmp_path, style):
     try:
         voice.prepare(["Set done."])
         assert voice.wait_until_prepared(WAIT)
-        for cue in Cue:
-            path = cached(tmp_path / "cache", cue_text(cue), VoiceSettings(cue_sounds=style))
+        for cue in Moment:
+            path = cached(tmp_path / "cache", moment_text(cue), VoiceSettings(cue_sounds=style))
             assert is_playable_wav(path)
             audio = read_wav(path)
             assert loudness.integrated_loudness(audio.channels, audio.rate) == pytest.approx(
@@ -111,9 +111,9 @@ def test_words_only_prepares_no_tones(tmp_path):
         assert voice.wait_until_prepared(WAIT)
         settings = VoiceSettings(cue_sounds="words")
         # Only the tick that answers a press at once, which every style plays.
-        tones = [c for c in Cue if c is not Cue.PRESS]
-        assert not any(cached(tmp_path / "cache", cue_text(c), settings).exists() for c in tones)
-        assert cached(tmp_path / "cache", cue_text(Cue.PRESS), settings).exists()
+        tones = [c for c in Moment if c is not Moment.PRESS]
+        assert not any(cached(tmp_path / "cache", moment_text(c), settings).exists() for c in tones)
+        assert cached(tmp_path / "cache", moment_text(Moment.PRESS), settings).exists()
     finally:
         voice.close()
 
@@ -129,7 +129,10 @@ def test_words_only_prepares_no_tones(tmp_path):
 def test_the_setting_chooses_words_tones_or_both(tmp_path, style, expected):
     voice, player, echoed = make_voice(tmp_path, style)
     try:
-        lines = [Line("10", interrupt=True, cue=Cue.REP), Line("Set done.", cue=Cue.SET_DONE)]
+        lines = [
+            Line("10", interrupt=True, moment=Moment.REP),
+            Line("Set done.", moment=Moment.SET_DONE),
+        ]
         assert played(voice, player, lines, tmp_path / "cache", style) == expected
         # Only words are echoed, and only words that were said.
         assert echoed == ([] if style == "tones" else ["10", "Set done."])
@@ -140,7 +143,7 @@ def test_the_setting_chooses_words_tones_or_both(tmp_path, style, expected):
 def test_the_end_of_a_rest_keeps_its_words_with_tones(tmp_path):
     voice, player, _ = make_voice(tmp_path, "tones")
     try:
-        lines = [Line("Set 2 of 3.", cue=Cue.REST_OVER), Line("Ten reps.")]
+        lines = [Line("Set 2 of 3.", moment=Moment.REST_OVER), Line("Ten reps.")]
         assert played(voice, player, lines, tmp_path / "cache", "tones") == [
             "rest_over",
             "speech",
@@ -153,7 +156,7 @@ def test_the_end_of_a_rest_keeps_its_words_with_tones(tmp_path):
 def test_a_paced_phase_word_can_be_a_tone(tmp_path):
     voice, player, _ = make_voice(tmp_path, "tones")
     try:
-        lines = [Line("Up.", cue=Cue.PHASE)]
+        lines = [Line("Up.", moment=Moment.PHASE)]
         assert played(voice, player, lines, tmp_path / "cache", "tones") == ["phase"]
     finally:
         voice.close()

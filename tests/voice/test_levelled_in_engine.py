@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from device.events import Cue
+from device.events import Moment
 from device.voice import levelling
-from device.voice.earcons import cue_text
+from device.voice.earcons import moment_text
 from device.voice.loudness import CEILING_DBFS, TARGET_LUFS, integrated_loudness, peak_dbfs
 from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.render_process import ProcessRenderer
@@ -79,7 +79,7 @@ def test_a_tone_is_levelled_in_the_daemon(
     engine = ProcessRenderer()
     try:
         target = tmp_path / "tone.wav"
-        cached_renderer(engine).render(cue_text(Cue.SET_DONE), VoiceSettings(), target)
+        cached_renderer(engine).render(moment_text(Moment.SET_DONE), VoiceSettings(), target)
     finally:
         engine.close()
     assert nothing_levelled_here == [target]

@@ -7,7 +7,7 @@ import pickle
 
 from device.engine import phrases
 from device.engine.session import WorkoutSession
-from device.events import Cue, Gesture, Line, Status
+from device.events import Gesture, Line, Moment, Status
 from device.testing import FakeClock
 from routines.model import Exercise, Routine, TempoPhase
 
@@ -19,11 +19,11 @@ ROUTINE = Routine(
         Exercise(name="Squats", sets=1, reps=2, rest_seconds=0),
     ),
 )
-Said = list[tuple[str, Cue | None]]
+Said = list[tuple[str, Moment | None]]
 
 
 def cues(lines: list[Line]) -> Said:
-    return [(line.text, line.cue) for line in lines]
+    return [(line.text, line.moment) for line in lines]
 
 
 def start(clock: FakeClock) -> WorkoutSession:
@@ -48,31 +48,31 @@ def test_each_moment_of_a_workout_carries_its_cue(clock: FakeClock) -> None:
         return said
 
     assert all(cue is None for _, cue in press() + press())  # the intro, set 1
-    assert press() == [("Hold for 4 seconds.", Cue.HOLD_STARTED)]
+    assert press() == [("Hold for 4 seconds.", Moment.HOLD_STARTED)]
     timed = run_out()
     # Countdown numbers are words only: a tone is for a rep, not for 3, 2, 1.
     assert ("3", None) in timed
     assert timed[3:6] == [
-        ("And release.", Cue.HOLD_ENDED),
-        ("Set done.", Cue.SET_DONE),
+        ("And release.", Moment.HOLD_ENDED),
+        ("Set done.", Moment.SET_DONE),
         ("Rest for 5 seconds.", None),
     ]
     # The rest runs out: the next set's first line marks it.
     assert timed[-2:] == [
-        ("Final set.", Cue.REST_OVER),
+        ("Final set.", Moment.REST_OVER),
         ("4 second hold.", None),  # what to press was said in the first set
     ]
     press()
-    assert press()[:2] == [("And release.", Cue.HOLD_ENDED), ("Set done.", Cue.SET_DONE)]
+    assert press()[:2] == [("And release.", Moment.HOLD_ENDED), ("Set done.", Moment.SET_DONE)]
     # A press that cuts the rest short ends it just the same.
-    assert press()[0] == ("Exercise 2 of 2: Squats.", Cue.REST_OVER)
+    assert press()[0] == ("Exercise 2 of 2: Squats.", Moment.REST_OVER)
     press()
-    assert press() == [("1", Cue.REP)]
+    assert press() == [("1", Moment.REP)]
     last = press()
     assert last[:3] == [
-        ("2", Cue.REP),
-        ("Set done.", Cue.SET_DONE),
-        ("Workout complete. Well done.", Cue.WORKOUT_DONE),
+        ("2", Moment.REP),
+        ("Set done.", Moment.SET_DONE),
+        ("Workout complete. Well done.", Moment.WORKOUT_DONE),
     ]
     assert all(cue is None for _, cue in last[3:])  # the summary is words
 
@@ -105,15 +105,16 @@ def test_a_paced_sets_phase_words_are_marked_for_a_tone(clock: FakeClock) -> Non
     while not session.waiting_for_press() and (due := session.next_deadline()) is not None:
         clock.now = due
         said += cues(session.tick())
-    assert ("1. Down.", Cue.REP) in said
-    assert ("Up.", Cue.PHASE) in said
-    assert ("2. Down.", Cue.REP) in said
+    assert ("1. Down.", Moment.REP) in said
+    assert ("Up.", Moment.PHASE) in said
+    assert ("2. Down.", Moment.REP) in said
 
 
 def test_a_marked_line_copies_and_serialises_like_text() -> None:
     said = phrases.set_done()
     assert (
-        copy.deepcopy(said) == "Set done." and phrases.cue_of(copy.deepcopy(said)) is Cue.SET_DONE
+        copy.deepcopy(said) == "Set done."
+        and phrases.moment_of(copy.deepcopy(said)) is Moment.SET_DONE
     )
     assert pickle.loads(pickle.dumps(said)) == said
     assert Status(last_spoken=said).to_dict()["last_spoken"] == "Set done."
