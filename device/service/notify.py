@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 # Sent once the button's pin is set up, before the rest has loaded: from here on a press
 # is kept and answered once Spotter is up.
 BUTTON_LIVE = "Starting: presses are kept"
+# A reader that has stopped reading fills the socket's queue (ten datagrams by default),
+# and a blocking send would then hold the worker, and a stop, for ever: give up instead.
+SEND_TIMEOUT = 0.5
 
 
 class Notifier:
@@ -53,6 +56,7 @@ class Notifier:
                     self._socket = socket.socket(
                         socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC
                     )
+                    self._socket.settimeout(SEND_TIMEOUT)
                 self._socket.sendto(message, self._address)
             except OSError as err:
                 if not self._warned:

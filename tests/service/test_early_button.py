@@ -83,7 +83,6 @@ def test_a_press_50_ms_after_the_pin_is_set_up_is_answered_once_spotter_is_up(tm
 
 
 @pytest.mark.slow
-@pytest.mark.serial
 def test_a_web_page_that_cannot_start_leaves_the_button_working(tmp_path):
     notify = NotifySocket(tmp_path / "notify.sock")
     with socket.socket() as taken:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,27 @@ def test_each_message_is_one_datagram(listener):
     notifier.close()
     assert notifier.ready()
     assert received(sock) == "READY=1"
+
+
+def test_a_reader_that_stops_reading_never_holds_the_sender(listener, monkeypatch):
+    # The listener reads nothing: once its queue is full a blocking send would wait for
+    # ever, and with it the worker's status updates and the stop that needs the same lock.
+    monkeypatch.setattr(notify, "SEND_TIMEOUT", 0.05)
+    sock, path = listener
+    notifier = Notifier({"NOTIFY_SOCKET": path})
+    results: list[bool] = []
+    sender = threading.Thread(
+        target=lambda: results.extend(notifier.status(f"{n}") for n in range(200)), daemon=True
+    )
+    sender.start()
+    sender.join(30)
+    assert not sender.is_alive()
+    assert results[0] and not results[-1]  # the first arrived; the queue then filled
+    stopper = threading.Thread(target=notifier.stopping, daemon=True)
+    stopper.start()
+    stopper.join(30)
+    assert not stopper.is_alive()
+    assert received(sock) == "STATUS=0"  # what was queued is still there, in order
 
 
 def test_an_abstract_socket_is_reached_through_its_at_sign():
