@@ -363,6 +363,22 @@ def no_sideways_pan(page: object) -> int:
     return int(width)
 
 
+def answer_boxes(page: object) -> tuple[list[float], list[list[object]]]:
+    """The card's left edge and width, and each answer's label and box, read in one
+    script: the page redraws the card every second, and measuring one button at a time
+    can find it between two drawings."""
+    return page.evaluate(  # type: ignore[attr-defined, no-any-return]
+        """() => {
+            const card = document.querySelector('#panel').getBoundingClientRect();
+            const buttons = [...document.querySelectorAll('#panel [role=group] button')];
+            return [[card.x, card.width], buttons.map(b => {
+                const r = b.getBoundingClientRect();
+                return [b.textContent.trim(), r.x, r.width, r.height];
+            })];
+        }"""
+    )
+
+
 def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -385,12 +401,11 @@ def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
             for text_size in ("100%", "125%"):
                 page.evaluate(f"document.documentElement.style.fontSize = '{text_size}'")
                 no_sideways_pan(page)
-                card = page.locator("#panel").bounding_box()
-                for n in range(11):
-                    box = pain.get_by_role("button", name=str(n), exact=True).bounding_box()
-                    right = box["x"] + box["width"]
-                    assert card["x"] <= box["x"] and right <= card["x"] + card["width"], text_size
-                    assert box["width"] >= 44 and box["height"] >= 44  # still a thumb's target
+                card, boxes = answer_boxes(page)
+                assert [label for label, *_ in boxes] == [str(n) for n in range(11)]
+                for _, left, width, height in boxes:
+                    assert card[0] <= left and left + width <= card[0] + card[1], text_size
+                    assert width >= 44 and height >= 44  # still a thumb's target
             page.evaluate("document.documentElement.style.fontSize = ''")
             page.evaluate("document.activeElement && document.activeElement.blur()")
             page.screenshot(path=str(tmp_path / "now-question.png"), full_page=True)
