@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from routines.changes import EVERYTHING, Data, Listener
 from routines.pending_workouts import PendingWorkouts
@@ -52,6 +52,14 @@ BACKUP_INTERVAL: Final = 60.0
 Seed = Callable[[sqlite3.Connection], None]
 
 
+class Keeper(Protocol):
+    """The process that keeps the file (the daemon), as another process reaches it."""
+
+    def replace_store(self, staged: Path, keep_previous: Path) -> None:
+        """Put ``staged`` in place of the file (``Database.replace_file``) over there."""
+        ...
+
+
 class StoreBusy(RuntimeError):
     """Another process has the store open."""
 
@@ -70,8 +78,11 @@ class Database:
         *,
         backup_interval: float = BACKUP_INTERVAL,
         recovered: str | None = None,
+        keeper: Keeper | None = None,
     ) -> None:
         conn.row_factory = sqlite3.Row
+        # Set in a process that uses the file beside the daemon: the daemon keeps it.
+        self.keeper = keeper
         self.conn = conn
         self.lock = threading.RLock()
         self.closed = False
@@ -88,7 +99,7 @@ class Database:
         )
         self.backups = (
             BackupThread(self._write_backup, self.check_file, interval=backup_interval)
-            if path is not None
+            if path is not None and keeper is None
             else None
         )
 
@@ -119,6 +130,27 @@ class Database:
         return db
 
     @classmethod
+    def open_beside(cls, data_dir: Path, keeper: Keeper) -> Database:
+        """Open the file the daemon keeps, from another of Spotter's processes (the page's):
+        no recovery, upgrade, backups or waiting workouts here, and a file replaced under
+        this connection is the daemon's doing (a restore), so it is read again, never
+        written back; a restore from here is done by ``keeper``."""
+        path = data_dir / DB_NAME
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is not there (the daemon makes it at its start)")
+        conn = _connect(path)
+        try:
+            version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                raise StoreVersionError(
+                    f"the data has schema {version}; this Spotter reads {SCHEMA_VERSION}"
+                )
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, keeper=keeper)
+
+    @classmethod
     def open_file(cls, path: Path, seed: Seed) -> Database:
         """Open (creating if needed) the file at ``path`` as it is: no checks, no backups."""
         # The file holds the web secret and PIN hash: create it readable by its owner only
@@ -136,7 +168,7 @@ class Database:
     def close(self) -> None:
         """Close the connection (after a last backup of any change); later calls fail."""
         with self.lock:
-            if not self.closed:
+            if not self.closed and self.keeper is None:
                 self.flush_pending()
         if self.backups is not None:
             self.backups.close()
@@ -274,6 +306,13 @@ class Database:
     def replace_file(self, staged: Path, *, keep_previous: Path) -> None:
         """Put ``staged`` (a checked store file) in place of this file in one rename,
         hard-linking the old one as ``keep_previous``; the new data is read at once."""
+        if self.keeper is not None:
+            self.keeper.replace_store(staged, keep_previous)
+            with self.lock:
+                assert self.file is not None
+                self.conn.close()
+                self._reconnect(self.file)
+            return
         with self.lock:
             path = self.path()
             # An empty WAL: nothing of the old data can be replayed onto the new file.
@@ -318,11 +357,23 @@ class Database:
         self._seen_version = self._data_version()
 
     def _notice_others(self) -> None:
-        """Announce what another connection (the command line) committed since we looked."""
+        """Announce what another connection (the command line) committed since we looked.
+        Beside the daemon, nothing here holds what others write: only own writes count."""
         version = self._data_version()
         if version != self._seen_version:
             self._seen_version = version
-            self.announce(EVERYTHING)
+            if self.keeper is None:
+                self.announce(EVERYTHING)
+
+    def noticed(self, changes: frozenset[Data]) -> None:
+        """Another of Spotter's processes (the page's) says which kinds of data it has just
+        committed: announce those, not everything. A command line's write that fell in the
+        same moment is folded in unannounced; its next one is seen as usual."""
+        with self.lock:
+            if self.closed:
+                return
+            self._seen_version = self._data_version()
+        self.announce(changes)
 
     def _data_version(self) -> int:
         # Changes only when another connection commits to the file, never for our own.
@@ -339,6 +390,11 @@ class Database:
         if self.file is None or self._identity is None:
             return False
         if _identity(self.file) == self._identity:
+            return False
+        if self.keeper is not None:
+            if _identity(self.file) is not None:  # the daemon's restore: read the new file
+                self.conn.close()
+                self._reconnect(self.file)
             return False
         try:
             self._rewrite_from_memory()

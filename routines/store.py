@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from routines.changes import Listener
+from routines.changes import Data, Listener
 from routines.database import (
     BACKUP_INTERVAL,
     DB_NAME,
     Database,
+    Keeper,
     StoreBusy,
     StoreVersionError,
 )
@@ -84,6 +85,12 @@ class Store:
         return cls(Database.open(data_dir, seed_library, backup_interval=backup_interval))
 
     @classmethod
+    def open_beside(cls, data_dir: Path, keeper: Keeper) -> Self:
+        """Open the store a running daemon keeps, from the page's process (see
+        ``Database.open_beside``)."""
+        return cls(Database.open_beside(data_dir, keeper))
+
+    @classmethod
     def open_file(cls, path: Path) -> Self:
         """Open (creating if needed) the store at ``path`` as it is: no checks, no backups
         (for a copy being made or checked; the device's own store is ``open``)."""
@@ -134,6 +141,10 @@ class Store:
     def check_file(self) -> bool:
         """Rewrite a file deleted or replaced under us; retry waiting workouts."""
         return self.db.check_file()
+
+    def noticed(self, changes: frozenset[Data]) -> None:
+        """The page's process committed ``changes``: tell this store's subscribers."""
+        self.db.noticed(changes)
 
     def path(self) -> Path:
         return self.db.path()

@@ -23,7 +23,9 @@ from typing import Any
 from device.control import ClickerInfo, EffectiveSettings, SessionControl
 from device.events import Action, Gesture, Status
 from device.service import port_codec as codec
+from routines.changes import Data
 from routines.model import Routine
+from routines.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,33 @@ class PortGone(ConnectionError):
 
 class PortRefused(RuntimeError):
     """The daemon understood the call and refused it (a bad argument)."""
+
+
+def _store_handlers(store: Store) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """What the page's process asks of the store the daemon keeps."""
+
+    def changed(args: dict[str, Any]) -> None:
+        kinds = args.get("kinds")
+        if not isinstance(kinds, list):
+            raise codec.CodecError("kinds: must be a list")
+        try:
+            store.noticed(frozenset(Data(str(k)) for k in kinds))
+        except ValueError as err:
+            raise codec.CodecError(f"kinds: {err}") from err
+
+    def replace(args: dict[str, Any]) -> None:
+        here = store.path()
+        staged = Path(codec.text(args.get("staged"), "staged"))
+        keep = Path(codec.text(args.get("keep_previous"), "keep_previous"))
+        # Only a file staged beside the store, and only its usual keep-name: the page's
+        # process names files, it does not get to point the daemon elsewhere.
+        if staged.parent != here.parent or staged.is_symlink() or not staged.is_file():
+            raise codec.CodecError("staged: must be a file beside the store")
+        if keep.parent != here.parent or not keep.name.startswith(here.name + "."):
+            raise codec.CodecError("keep_previous: must be the store's own name with a suffix")
+        store.replace_file(staged, keep_previous=keep)
+
+    return {"changed": changed, "replace_store": replace}
 
 
 def _handlers(control: SessionControl) -> dict[str, Callable[[dict[str, Any]], Any]]:
@@ -82,9 +111,11 @@ def private_socket_path(runtime_dir: str | None = None) -> Path:
 class PortServer:
     """Answers the port's calls for ``control`` on a Unix socket at ``path``."""
 
-    def __init__(self, control: SessionControl, path: Path) -> None:
+    def __init__(self, control: SessionControl, path: Path, store: Store | None = None) -> None:
         self.path = path
         self._handlers = _handlers(control)
+        if store is not None:
+            self._handlers.update(_store_handlers(store))
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         old_mask = os.umask(0o077)
         try:
@@ -262,3 +293,15 @@ class PortClient:
 
     def clickers(self) -> list[ClickerInfo]:
         return codec.clickers_from_json(self._call("clickers"))
+
+    # -- the store the daemon keeps (routines.database.Keeper) --------------------------------
+
+    def changed(self, kinds: frozenset[Data]) -> None:
+        """Tell the daemon which kinds of data this process has just committed."""
+        self._call("changed", kinds=sorted(str(k) for k in kinds))
+
+    def replace_store(self, staged: Path, keep_previous: Path) -> None:
+        # A restore copies and checks a file of up to 16 MiB first: give it time.
+        self._call(
+            "replace_store", within=120.0, staged=str(staged), keep_previous=str(keep_previous)
+        )
