@@ -144,6 +144,16 @@ class Daemon:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmHWM in /proc status")
 
+    def web_peak_rss_mb(self) -> float | None:
+        """Peak resident memory of the phone page's own process, if it runs."""
+        for child in children(self.proc.pid):
+            with contextlib.suppress(OSError):
+                if b"device.cli.web_child" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            return int(line.split()[1]) / 1024
+        return None
+
     def wait_until_quiet(self, *, window: float = 1.0, timeout: float = 180.0) -> float:
         """Wait until a whole ``window`` passes with at most one clock tick of CPU (start-up
         rendering has finished); returns how long that took."""

@@ -93,6 +93,9 @@ def workout_peak(label: str, engine: str) -> Figure:
             after_start = d.peak_rss_mb()
             presses = full_workout(d)
             peak = d.peak_rss_mb()
+            page = d.web_peak_rss_mb()
+            if page is not None:
+                note += f"; the page's own process peaked at {page:.0f} MB"
     return Figure(
         f"4. Peak RSS after a full workout ({presses} presses){label}",
         peak,

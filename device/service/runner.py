@@ -35,6 +35,7 @@ from device.service.own_data import own_data_for_simulation
 if TYPE_CHECKING:
     from device.service.build import Assembly
     from device.service.mqtt import MqttBridge
+    from device.service.web_process import WebProcess
     from device.voice.speaker import VoiceProblem
 
 log = logging.getLogger(__name__)
@@ -56,51 +57,6 @@ def _pin_factory(config: Config, simulate: bool) -> Any:
         return make_pin_factory(config.pin_factory)
     except RuntimeError as err:
         raise CommandError(f"{err} (on a laptop, try 'spotter run --simulate')") from err
-
-
-def _start_web(spotter: Assembly, config: Config) -> tuple[Callable[[], None], int]:
-    from web_config.server import make_server
-
-    app = spotter.web_app()
-    try:
-        # Body and connection limits, timeouts and quiet logging: see web_config.server.
-        server = make_server(app, config.web_host, config.web_port)
-    except OSError as err:
-        raise CommandError(
-            f"cannot serve the web page on {config.web_host}:{config.web_port}: "
-            f"{err.strerror} (choose another with --port, or use --no-web)"
-        ) from err
-    thread = threading.Thread(target=server.run, name="spotter-web", daemon=True)
-    thread.start()
-    return lambda: _stop_web(server, thread), int(server.effective_port)
-
-
-def _stop_web(server: Any, thread: threading.Thread) -> None:
-    """Stop the page in an order that never pulls a socket from under a running thread:
-    stop accepting, let the requests in hand finish, then drop every connection, each
-    step on the server's own loop (closed from here, a socket could vanish under the
-    loop's select(): EBADF and a traceback at stop)."""
-    from waitress import wasyncore
-
-    def stop_accepting() -> None:
-        wasyncore.dispatcher.close(server)  # the listening socket only
-
-    def drop_connections() -> None:
-        for channel in list(server._map.values()):
-            if channel is server.trigger:
-                # Out of the loop but left open: a reply still being written may pull it.
-                channel.del_channel()
-            else:
-                channel.close()
-
-    try:
-        server.trigger.pull_trigger(stop_accepting)
-        server.task_dispatcher.shutdown(timeout=5.0)
-        server.trigger.pull_trigger(drop_connections)
-    except OSError:
-        return  # the loop is gone already
-    # With nothing left to watch, the loop returns.
-    thread.join(timeout=5.0)
 
 
 def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> MqttBridge | None:
@@ -230,14 +186,8 @@ def run_daemon(args: argparse.Namespace) -> int:
         if spotter.led is not None:
             spotter.led.show(status.state)
         if config.web_enabled:
-            closers: list[Callable[[], None]] = []
-            cleanup.callback(lambda: [close() for close in closers])
-            threading.Thread(
-                target=_serve_web,
-                args=(spotter, config, web_port, closers),
-                name="spotter-web-start",
-                daemon=True,
-            ).start()
+            # Stopped before the store closes (callbacks run last-in, first-out).
+            cleanup.callback(_serve_web(spotter, config, web_port).close)
         stop.wait()
         notifier.stopping()
         log.info("stopping")
@@ -249,22 +199,25 @@ def run_daemon(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_web(
-    spotter: Assembly, config: Config, port: list[int], closers: list[Callable[[], None]]
-) -> None:
-    """Load and start the web page; a failure is logged and the button carries on."""
-    try:
-        close, effective_port = _start_web(spotter, config)
-    except CommandError as err:
-        log.error("%s; the button works without it", err)
-        return
-    except Exception:
-        log.exception("the web page could not start; the button works without it")
-        return
-    closers.append(close)
-    port.append(effective_port)
-    log.info("web page on http://%s:%d/", config.web_host, effective_port)
-    spotter.worker.announce_address()
+def _serve_web(spotter: Assembly, config: Config, port: list[int]) -> WebProcess:
+    """Start the page in its own process; the button never waits for it."""
+    from device.service.web_process import WebProcess
+
+    def up(effective_port: int, first: bool) -> None:
+        port[:] = [effective_port]
+        log.info("web page on http://%s:%d/", config.web_host, effective_port)
+        if first:  # read the address out once, not after each start of the page again
+            spotter.worker.announce_address()
+
+    return WebProcess(
+        spotter.worker,
+        spotter.store,
+        data_dir=spotter.store.path().parent,
+        host=config.web_host,
+        port=config.web_port,
+        log_level=config.log_level,
+        on_up=up,
+    ).start()
 
 
 def _simulated_finger(factory: Any, config: Config) -> SimulatedFinger:
