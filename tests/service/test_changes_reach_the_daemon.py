@@ -14,9 +14,11 @@ from device.engine import phrases
 from device.events import Action, Gesture, State
 from device.service.build import build
 from device.service.config import Config
+from device.service.port_socket import PortClient, PortServer, private_socket_path
 from device.service.worker import Spotter
 from device.testing import FakeClock
 from device.voice.player import NullPlayer
+from routines.changes import Data
 from routines.model import Exercise, Routine
 from routines.store import Store
 from tests.dummy_voice import ToneRenderer
@@ -44,16 +46,26 @@ def daemon(tmp_path: Path, clock: FakeClock, mock_factory) -> Iterator[Daemon]:
     built.close()
 
 
-@pytest.fixture
-def phone(daemon: Daemon) -> FlaskClient:
-    """The phone page on the daemon's own store and port, on the daemon's wall clock."""
+@pytest.fixture(params=["own process", "same process"])
+def phone(daemon: Daemon, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FlaskClient]:
+    """The phone page on the daemon's wall clock: as the daemon runs it, on a store opened
+    beside the daemon's and the port over its socket (its own process, here in the test's);
+    and on the daemon's own store and port, as the tests of the page run it."""
     clock = daemon.clock
-    app = create_app(
-        {"TESTING": True, "CLOCK": lambda: WALL_OFFSET + clock()},
-        store=daemon.store,
-        control=daemon.spotter,
-    )
-    return app.test_client()
+    config = {"TESTING": True, "CLOCK": lambda: WALL_OFFSET + clock()}
+    if request.param == "same process":
+        yield create_app(config, store=daemon.store, control=daemon.spotter).test_client()
+        return
+    server = PortServer(daemon.spotter, private_socket_path(str(tmp_path)), daemon.store).start()
+    client = PortClient(server.path)
+    store = Store.open_beside(tmp_path / "data", client)
+    store.subscribe(client.changed)
+    try:
+        yield create_app(config, store=store, control=client).test_client()
+    finally:
+        store.close()
+        client.close()
+        server.close()
 
 
 def test_an_after_score_from_the_phone_once_the_question_closed_is_heard_next_start(
@@ -135,3 +147,56 @@ def test_the_daemons_own_writes_are_not_read_back(
     assert daemon.store.history()
     # The worker wrote the workout and counts the week once, itself.
     assert rereads == ["people"]
+
+
+def test_a_routine_made_on_the_phone_is_the_one_the_next_press_starts(
+    daemon: Daemon, phone: FlaskClient
+) -> None:
+    quick = {
+        "id": "quick",
+        "name": "Quick calves",
+        "exercises": [{"name": "Calf raises", "sets": 1, "reps": 2, "count": "per_set"}],
+    }
+    assert phone.post("/api/routines", data=json.dumps(quick), headers=JSON).status_code == 201
+    response = phone.post("/api/routines/quick/activate", headers=JSON)
+    assert response.status_code == 200, response.get_json()
+    # No minute's wait for the store's own check: the page's write is announced at once.
+    daemon.settle()
+    assert daemon.spotter.status().routine_id == "quick"
+
+
+def test_the_daemon_hears_what_kind_of_data_the_phone_changed(
+    daemon: Daemon, phone: FlaskClient
+) -> None:
+    # From the page's own process too: by kind, so the worker re-reads what changed, not
+    # everything (which a write the daemon only noticed in the file would mean).
+    heard: list[frozenset[Data]] = []
+    daemon.store.subscribe(heard.append)
+    [person] = phone.get("/api/profiles").get_json()["profiles"]
+    response = phone.put(
+        f"/api/profiles/{person['id']}", data=json.dumps({"weekly_goal": 4}), headers=JSON
+    )
+    assert response.status_code == 200, response.get_json()
+    assert heard == [frozenset({Data.PROFILES})]
+
+
+def test_a_restore_from_the_phone_is_the_daemons_data_at_once(
+    daemon: Daemon, phone: FlaskClient, tmp_path: Path
+) -> None:
+    backup = phone.get("/api/backup")
+    assert backup.status_code == 200
+    quick = {"id": "quick", "name": "Quick", "exercises": [{"name": "Calf", "sets": 1, "reps": 2}]}
+    assert phone.post("/api/routines", data=json.dumps(quick), headers=JSON).status_code == 201
+    response = phone.post(
+        "/api/restore",
+        data=backup.get_data(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status_code == 200, response.get_json()
+    # The daemon swapped the file itself: it reads the restored data, and nothing was
+    # written back over it from the old file (which would set the restored one aside).
+    assert "quick" not in {r.routine.id for r in daemon.store.list_routines()}
+    assert "quick" not in {r["id"] for r in phone.get("/api/routines").get_json()["routines"]}
+    daemon.store.check_file()
+    assert not list((tmp_path / "data").glob("*replaced*"))
+    assert "quick" not in {r.routine.id for r in daemon.store.list_routines()}

@@ -1,0 +1,136 @@
+"""The phone page in its own process: the daemon starts it, and when it dies the daemon
+starts it again while the workout goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SPOTTER = [sys.executable, "-m", "device.cli"]
+WAIT = 60.0  # bounds for a loaded machine; each step takes well under a second here
+
+
+class Daemon:
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.log: list[str] = []
+        self.said: list[str] = []
+        self._changed = threading.Condition()
+        for stream, into in ((process.stderr, self.log), (process.stdout, self.said)):
+            threading.Thread(target=self._read, args=(stream, into), daemon=True).start()
+
+    def _read(self, stream, into: list[str]) -> None:
+        for line in stream:
+            with self._changed:
+                into.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    def wait_for(self, lines: list[str], pattern: str, start: int = 0) -> re.Match[str]:
+        with self._changed:
+            deadline = time.monotonic() + WAIT
+            while True:
+                for line in lines[start:]:
+                    if found := re.search(pattern, line):
+                        return found
+                left = deadline - time.monotonic()
+                assert left > 0, f"no {pattern!r} in {lines}"
+                self._changed.wait(left)
+
+    def press(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    config = tmp_path / "spotter.toml"
+    config.write_text("")
+    env = {**os.environ, "SPOTTER_DATA_DIR": str(tmp_path / "data"), "SPOTTER_CONFIG": str(config)}
+    process = subprocess.Popen(
+        [*SPOTTER, "run", "--simulate", "--host", "127.0.0.1", "--port", "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        yield Daemon(process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def web_child(pid: int) -> int:
+    [child] = [
+        c
+        for c in children(pid)
+        if b"device.cli.web_child" in Path(f"/proc/{c}/cmdline").read_bytes()
+    ]
+    return child
+
+
+def status(url: str) -> dict:
+    with urllib.request.urlopen(url + "/api/status", timeout=5) as answer:
+        return json.load(answer)
+
+
+@pytest.mark.slow
+def test_a_killed_page_comes_back_and_the_workout_loses_no_press(daemon: Daemon) -> None:
+    found = daemon.wait_for(daemon.log, r"web page on (http://127\.0\.0\.1:\d+)/")
+    url = found.group(1)
+    assert status(url)["state"] == "idle"
+    # The daemon loads nothing of the page: Flask's templates (Jinja's MarkupSafe, whose
+    # compiled part shows in a process's memory map) live in the page's process only.
+    pid = daemon.process.pid
+    child = web_child(pid)
+    assert "markupsafe" not in Path(f"/proc/{pid}/maps").read_text()
+    assert "markupsafe" in Path(f"/proc/{child}/maps").read_text()
+
+    daemon.press()  # the shipped routine asks how the back is first
+    daemon.wait_for(daemon.said, r"How much pain")
+    daemon.wait_for(daemon.said, r"^» 2$")
+    os.kill(child, signal.SIGKILL)
+    killed_at = time.monotonic()
+    daemon.press()  # while the page is down, on "2": the button does not need the page
+    daemon.wait_for(daemon.said, r"Exercise 1 of 4")
+    assert not any("No score" in line for line in daemon.said)
+    daemon.wait_for(daemon.log, r"web page's process ended \(killed by signal 9\)")
+
+    back = None
+    while back is None and time.monotonic() - killed_at < WAIT:
+        try:
+            back = status(url)
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.05)
+    assert back is not None, daemon.log
+    came_back = time.monotonic() - killed_at
+    assert back["state"] != "idle"  # the workout went on
+    assert web_child(pid) != child
+    # Said once at the first start, not again: the trainee is mid-workout.
+    assert sum("web page on" in line for line in daemon.log) == 2
+    print(f"the page answered again {came_back:.2f} s after the kill")
