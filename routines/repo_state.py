@@ -4,7 +4,6 @@ device's secrets, and the ``state`` table's key-value rows they and others use."
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 from collections.abc import Mapping
 from typing import Any, Final
@@ -60,6 +59,8 @@ class SecretRepository:
                 return value
             if row is not None:
                 self._db.skip(f"secret {name!r}", "it is not a byte string; made a new one")
+            import secrets
+
             value = secrets.token_bytes(nbytes)
             conn.execute(
                 "INSERT INTO secrets (name, value) VALUES (?, ?) "

@@ -19,7 +19,6 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from importlib import resources
 from typing import Final, cast
 
 from routines.errors import RoutineError
@@ -169,6 +168,8 @@ def routine_to_yaml(routine: Routine) -> str:
 
 def load_library() -> list[Routine]:
     """The routines shipped in ``routines/library/*.yaml``, ordered by file name."""
+    from importlib import resources
+
     folder = resources.files("routines.library")
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
     return [routine_from_yaml(f.read_bytes(), source=f"library/{f.name}") for f in files]

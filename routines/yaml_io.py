@@ -1,64 +1,14 @@
-"""Reading and writing YAML documents safely: size cap, line-numbered errors, no duplicates."""
+"""Reading and writing YAML documents safely: size cap, line-numbered errors, no duplicates.
+
+PyYAML is imported on the first document, not with this module: the daemon reads its
+routines from the store as JSON and starts without it."""
 
 from __future__ import annotations
-
-import re
-from typing import Any
-
-import yaml
 
 from routines.errors import ValidationError
 from routines.fields import holds_lone_surrogate
 
 MAX_DOCUMENT_BYTES = 256 * 1024
-
-
-_INT_TAG = "tag:yaml.org,2002:int"
-# YAML 1.2's whole numbers. PyYAML follows YAML 1.1, where 010 is eight, 1:30 is ninety
-# and 1_0 is ten: a routine file means none of those.
-_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
-_MAX_DIGITS = 18
-
-
-class _StrictSafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` (plain data only) that reads whole numbers by YAML 1.2's rules
-    and refuses a key given twice, which the stock loader would silently settle by
-    keeping the last value."""
-
-    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML reads this class attribute
-        first: [(tag, rx) for tag, rx in resolvers if tag != _INT_TAG]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        text = str(self.construct_scalar(node))
-        if len(text) > _MAX_DIGITS:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the number {text[:20]}... is too long", node.start_mark
-            )
-        try:
-            # An explicit !!int tag reaches here with any text at all.
-            return int(text, 0) if text.startswith(("0o", "0x")) else int(text, 10)
-        except ValueError:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{text[:20]!r} is not a whole number", node.start_mark
-            ) from None
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is given twice", key_node.start_mark
-                )
-            if isinstance(key, str):
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_StrictSafeLoader.add_implicit_resolver(_INT_TAG, _INT, list("-+0123456789"))
-_StrictSafeLoader.add_constructor(_INT_TAG, _StrictSafeLoader.construct_yaml_int)
 
 
 def load_document(
@@ -75,9 +25,13 @@ def load_document(
             raise error(
                 {"file": f"is not UTF-8 text (bad byte at offset {err.start})"}, source=source
             ) from None
+    import yaml
+
+    from routines.yaml_loader import StrictSafeLoader
+
     try:
         # The subclass of SafeLoader builds plain data only, like yaml.safe_load.
-        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506
+        data = yaml.load(text, Loader=StrictSafeLoader)  # noqa: S506
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -99,4 +53,6 @@ def load_document(
 
 def dump_document(data: object) -> str:
     """Plain data as block-style YAML, keys in the given order."""
+    import yaml
+
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +34,8 @@ def audit(message: str) -> None:
     if not Path("/dev/log").exists():
         return
     try:
+        import logging.handlers
+
         handler = logging.handlers.SysLogHandler("/dev/log")
     except OSError:
         return

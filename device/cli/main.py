@@ -11,11 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from device import __version__
 from device.cli.journal import configure_logging
 from device.service.errors import CommandError
+from routines.database import StoreVersionError
 from routines.errors import ValidationError
-from routines.store import StoreVersionError
 
 if TYPE_CHECKING:
     # Loaded by the commands that use them: ``spotter run`` sets up the button before
@@ -38,6 +37,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One clear line and a pointer to --help instead of argparse's usage dump.
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+class _Version(argparse.Action):
+    """``--version``, read only when asked for (see ``device.__getattr__``)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from device import __version__
+
+        parser.exit(message=f"spotter {__version__}\n")
 
 
 def _print_line(text: str) -> None:
@@ -315,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="spotter",
         description="Spotter: a one-button workout companion that speaks every step.",
     )
-    parser.add_argument("--version", action="version", version=f"spotter {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -12,7 +12,6 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
-from xml.sax.saxutils import escape
 
 SERVICE_FILE: Final = Path("/etc/avahi/services/spotter.service")
 # Avahi puts the host name in place of %h, so the default follows a renamed device.
@@ -42,7 +41,7 @@ def service_file(name: str | None, port: int) -> str:
     if name is None:
         name_element = f'<name replace-wildcards="yes">{DEFAULT_NAME_PATTERN}</name>'
     else:
-        name_element = f"<name>{escape(name)}</name>"
+        name_element = f"<name>{_escape(name)}</name>"
     return (
         '<?xml version="1.0" standalone="no"?>\n'
         '<!DOCTYPE service-group SYSTEM "avahi-service.dtd">\n'
@@ -69,3 +68,8 @@ def resolve(name: str) -> list[str]:
     except (OSError, UnicodeError):
         return []
     return sorted({str(info[4][0]) for info in found})
+
+
+def _escape(text: str) -> str:
+    """XML character data (xml.sax.saxutils.escape, without loading urllib and ssl)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -22,7 +22,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from device import __version__
 from device.events import Action, Gesture, Status
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
@@ -63,6 +62,7 @@ def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> 
     """The MQTT bridge when a broker is configured; it connects in the background."""
     if config.mqtt is None:
         return None
+    import device
     from device.service.mqtt import MqttBridge
 
     hostname = host_name()
@@ -71,7 +71,7 @@ def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> 
         command=command,
         hostname=hostname,
         device_name=device_name(config.name, hostname),
-        version=__version__,
+        version=device.__version__,
         # The name Avahi announces, which survives a new address from the router.
         page=f"http://{hostname}.local:{config.web_port}" if config.web_enabled else None,
     )
