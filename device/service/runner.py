@@ -23,7 +23,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from device import __version__
-from device.events import Action, Gesture, Status
+from device.events import Action, Gesture
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
 from device.service.errors import CommandError
@@ -35,7 +35,7 @@ from device.service.own_data import own_data_for_simulation
 if TYPE_CHECKING:
     from device.service.build import Assembly
     from device.service.mqtt import MqttBridge
-    from device.voice.speaker import VoiceProblem
+    from device.service.worker import Spotter
 
 log = logging.getLogger(__name__)
 
@@ -159,53 +159,28 @@ def run_daemon(args: argparse.Namespace) -> int:
         ).start()
 
     # The heavy part: the store, the voice and the engine.
-    from device.service.build import build
-    from device.service.network import page_urls
+    from device.service.build import Parts, build
+    from device.service.listeners import Listener, SystemdListener
     from device.voice.player import NullPlayer
 
-    web_port: list[int] = []
-    built: list[Assembly] = []
-
-    def command(what: Gesture | Action) -> None:
-        # From the broker's thread: the worker only queues it.
-        if built:
-            if isinstance(what, Gesture):
-                built[0].worker.gesture(what)
-            else:
-                built[0].worker.act(what)
-
-    bridge = _start_mqtt(config, command)
-
-    # STATUS= says what Spotter is doing and, when it has one, the voice's problem
-    # (``systemctl status`` shows it; ``spotter doctor`` reads it back).
-    shown: list[Status] = []
-    voice_problem: list[str] = []
-
-    def on_status(status: Status) -> None:
-        shown[:] = [status]
-        notifier.status(describe_status(status, voice_problem[0] if voice_problem else None))
-        if bridge is not None:
-            bridge.status_changed(status)
-
-    def on_voice_problem(problem: VoiceProblem | None) -> None:
-        voice_problem[:] = [] if problem is None else [problem.text]
-        if shown:
-            on_status(shown[0])
-
+    page = _Page(config.web_host)
+    commands = _Commands()
+    bridge = _start_mqtt(config, commands.send)
+    listeners: list[Listener] = [SystemdListener(notifier)]
+    if bridge is not None:
+        listeners.append(bridge)
     try:
         spotter = build(
             config,
-            pin_factory=factory,
-            player=NullPlayer() if args.silent else None,
-            echo=print_line,
-            address_lookup=lambda: page_urls(config.web_host, web_port[0]) if web_port else [],
-            heartbeat=notifier.watchdog,
-            heartbeat_interval=notifier.watchdog_interval(),
-            on_status=on_status,
-            on_voice_problem=on_voice_problem,
+            Parts(
+                pin_factory=factory,
+                player=NullPlayer() if args.silent else None,
+                echo=print_line,
+            ),
+            listeners=listeners,
+            address_lookup=page.urls,
             button=(early_button, relay),
-            on_gesture=bridge.gesture_made if bridge is not None else None,
-            on_week=bridge.sessions_this_week if bridge is not None else None,
+            heartbeat_interval=notifier.watchdog_interval(),
             pin_recovery=True,
         )
     except BaseException:
@@ -213,7 +188,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         if bridge is not None:
             bridge.stop()
         raise
-    built.append(spotter)
+    commands.worker = spotter.worker
     with ExitStack() as cleanup:
         if bridge is not None:
             cleanup.callback(bridge.stop)  # after the worker: "offline" is the last word
@@ -230,11 +205,10 @@ def run_daemon(args: argparse.Namespace) -> int:
         if spotter.led is not None:
             spotter.led.show(status.state)
         if config.web_enabled:
-            closers: list[Callable[[], None]] = []
-            cleanup.callback(lambda: [close() for close in closers])
+            cleanup.callback(page.close)
             threading.Thread(
                 target=_serve_web,
-                args=(spotter, config, web_port, closers),
+                args=(spotter, config, page),
                 name="spotter-web-start",
                 daemon=True,
             ).start()
@@ -249,9 +223,45 @@ def run_daemon(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_web(
-    spotter: Assembly, config: Config, port: list[int], closers: list[Callable[[], None]]
-) -> None:
+class _Page:
+    """The phone page once it is up: its port, for the spoken address, and how to stop it.
+    Set from the thread that starts the page, read by the worker and at stop."""
+
+    def __init__(self, host: str) -> None:
+        self._host = host
+        self.port: int | None = None
+        self.stop: Callable[[], None] | None = None
+
+    def urls(self) -> list[str]:
+        from device.service.network import page_urls
+
+        port = self.port
+        return [] if port is None else page_urls(self._host, port)
+
+    def close(self) -> None:
+        if self.stop is not None:
+            self.stop()
+
+
+class _Commands:
+    """Passes the broker's commands on to the worker, once there is one (until then a
+    command is dropped, as an event that came too early)."""
+
+    def __init__(self) -> None:
+        self.worker: Spotter | None = None
+
+    def send(self, what: Gesture | Action) -> None:
+        # From the broker's thread: the worker only queues it.
+        worker = self.worker
+        if worker is None:
+            return
+        if isinstance(what, Gesture):
+            worker.gesture(what)
+        else:
+            worker.act(what)
+
+
+def _serve_web(spotter: Assembly, config: Config, page: _Page) -> None:
     """Load and start the web page; a failure is logged and the button carries on."""
     try:
         close, effective_port = _start_web(spotter, config)
@@ -261,8 +271,8 @@ def _serve_web(
     except Exception:
         log.exception("the web page could not start; the button works without it")
         return
-    closers.append(close)
-    port.append(effective_port)
+    page.stop = close
+    page.port = effective_port
     log.info("web page on http://%s:%d/", config.web_host, effective_port)
     spotter.worker.announce_address()
 
