@@ -136,6 +136,14 @@ _Item = (
     | Speech
 )
 
+# A routine's script, as the settings that shape it say it: kept by all three.
+_ScriptKey = tuple[Routine, int, frozenset[tuple[Gesture, Action]]]
+
+
+def _script_settings(settings: Settings) -> tuple[int, frozenset[tuple[Gesture, Action]]]:
+    return settings.default_rest_seconds, frozenset(settings.gesture_actions.items())
+
+
 # What the next press needs re-read when the store says these changed.
 _RECONFIGURE = frozenset({Data.ROUTINES, Data.PROFILES, Data.SETTINGS})
 _PEOPLE = frozenset({Data.HISTORY})
@@ -214,7 +222,8 @@ class Spotter:
         # Pairing speaks each step in turn, from its own thread: through the queue.
         self._pairing = ClickerPairing(lambda text: self._queue.put(_Say(text, interrupt=False)))
         self._preview_lock = threading.Lock()
-        self._previews: dict[tuple[Routine, int, frozenset[tuple[Gesture, Action]]], list[str]] = {}
+        self._previews: dict[_ScriptKey, list[str]] = {}
+        self._scripts: dict[_ScriptKey, list[str]] = {}
         self._status = self._engine.status()
         # The phone page's view hears first; the voice's health and the week's count are
         # looked at for the others only.
@@ -308,7 +317,7 @@ class Spotter:
     def preview(self, routine: Routine) -> list[str]:
         """The whole script of ``routine`` with the settings in force (kept for the next ask)."""
         settings = self.settings().settings
-        key = (routine, settings.default_rest_seconds, frozenset(settings.gesture_actions.items()))
+        key = (routine, *_script_settings(settings))
         # One at a time: six phones opening a long routine's preview at once must cost
         # one run-through, not six side by side.
         with self._preview_lock:
@@ -562,13 +571,28 @@ class Spotter:
         if len(people) > 1:
             lines += [phrases.who_is_training(), *(p.name for p in people)]
             lines += [phrases.trainee_chosen(p.name) for p in people]
+        # A routine's lines are worked out once, whoever trains it and whatever else
+        # changed: a new profile or a renamed one costs no script at all.
+        scripts: dict[_ScriptKey, list[str]] = {}
         for trainee in sorted(people, key=lambda p: p.id != current):
-            if trainee.routine is not None:
-                lines += routine_lines(
+            if trainee.routine is None:
+                continue
+            key = (trainee.routine, *_script_settings(settings))
+            if key in scripts:
+                continue
+            known = self._scripts.get(key)
+            scripts[key] = (
+                known
+                if known is not None
+                else routine_lines(
                     trainee.routine,
                     default_rest=settings.default_rest_seconds,
                     gesture_actions=settings.gesture_actions,
                 )
+            )
+            lines += scripts[key]
+        # Only the scripts of routines someone trains are kept.
+        self._scripts = scripts
         if self._clickers:
             lines.append(phrases.clicker_connected())
         lines += [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
