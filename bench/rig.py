@@ -21,9 +21,9 @@ from gpiozero.pins.mock import MockFactory
 from bench.daemon_proc import without_checkins
 from bench.sound_tap import SoundTap
 from device.events import Action, State
-from device.service.build import build
+from device.service.build import Parts, build
 from device.service.config import Config
-from device.service.worker import Spotter
+from device.service.worker import Clocks, Spotter
 from device.testing import FakeClock
 from device.voice.alsa_player import AlsaPlayer
 from device.voice.speaker import Voice
@@ -152,9 +152,8 @@ def running_spotter(data_dir: Path, tap: SoundTap, *, prepare: bool = True) -> I
     without_checkins(data_dir)
     built = build(
         Config(data_dir=data_dir, button_pin=PIN),
-        pin_factory=factory,
-        voice=voice,
-        clock=clock,
+        Parts(pin_factory=factory, voice=voice),
+        clocks=Clocks(monotonic=clock),
     )
     spotter = built.worker
     try:

@@ -11,6 +11,12 @@ from routines.errors import ValidationError
 from routines.fields import Problems
 
 MAX_NAME: Final = 40
+# A gym's members, with room to spare; each one is a name read out at "Who's training?"
+# and a routine the device keeps ready to speak.
+MAX_PROFILES: Final = 50
+PROFILES_FULL: Final = (
+    f"Spotter keeps at most {MAX_PROFILES} profiles: remove one to make room for another"
+)
 FIELDS: Final = ("name", "routine_id", "weekly_goal")
 GOAL_RANGE: Final = (1, 14)
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from routines.changes import Data
 from routines.database import Database
-from routines.profiles import Profile, ProfileError
+from routines.profiles import MAX_PROFILES, PROFILES_FULL, Profile, ProfileError
 from routines.repo_routines import RoutineRepository, StoredRoutine
 from routines.repo_state import read_state, write_state
 
@@ -95,8 +95,10 @@ class ProfileRepository:
 
     def create(self, fields: Mapping[str, Any]) -> Profile:
         """Add a profile from fields checked by ``parse_profile_changes``; ``ProfileError``
-        for a taken name or an unknown routine."""
+        for a taken name, an unknown routine, or no room left (``MAX_PROFILES``)."""
         with self._db.transaction(Data.PROFILES) as conn:
+            if conn.execute("SELECT COUNT(*) AS n FROM profiles").fetchone()["n"] >= MAX_PROFILES:
+                raise ProfileError({"profiles": PROFILES_FULL})
             self._check(fields, profile_id=None)
             cursor = conn.execute(
                 "INSERT INTO profiles (name, routine_id, weekly_goal, created_at) "

@@ -8,23 +8,22 @@ the parts it replaces (a mock pin factory, a fake clock, a silent player).
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from device.events import Gesture, Status
 from device.hardware.button import ButtonInput
 from device.hardware.edge_relay import EdgeRelay
 from device.hardware.led import StatusLed, open_status_led
 from device.service.config import Config
 from device.service.errors import CommandError
-from device.service.worker import Spotter
+from device.service.listeners import LedListener, Listener
+from device.service.worker import REAL_CLOCKS, Clocks, Spotter, WorkerSetup
 from device.voice.mixer import open_hardware_volume
 from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.player import Player
-from device.voice.speaker import Voice, VoiceProblem
+from device.voice.speaker import Voice
 from device.voice.tts import Renderer, VoiceSettings
 from routines.store import Store
 
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], float]
 
 
 @dataclass
@@ -59,34 +56,41 @@ class Assembly:
         self._cleanup.close()
 
 
+@dataclass(frozen=True)
+class Parts:
+    """The parts a caller swaps for its own (None: the real one from the config).
+
+    ``voice`` replaces the whole voice; ``renderer``, ``player`` and ``echo`` the parts
+    of the default one; ``store`` an open store; ``pin_factory`` gpiozero's pins.
+    """
+
+    pin_factory: Any = None
+    store: Store | None = None
+    voice: Voice | None = None
+    renderer: Renderer | None = None
+    player: Player | None = None
+    echo: Callable[[str], None] | None = None
+
+
 def build(
     config: Config,
+    parts: Parts = Parts(),
     *,
-    pin_factory: Any = None,
-    store: Store | None = None,
-    voice: Voice | None = None,
-    renderer: Renderer | None = None,
-    player: Player | None = None,
-    echo: Callable[[str], None] | None = None,
-    clock: Clock = time.monotonic,
-    wall_clock: Clock = time.time,
+    clocks: Clocks = REAL_CLOCKS,
+    listeners: Sequence[Listener] = (),
     address_lookup: Callable[[], list[str]] | None = None,
-    heartbeat: Callable[[], object] | None = None,
-    heartbeat_interval: float | None = None,
-    on_status: Callable[[Status], object] | None = None,
     button: tuple[ButtonInput, EdgeRelay] | None = None,
-    on_gesture: Callable[[Gesture], object] | None = None,
-    on_week: Callable[[int], object] | None = None,
+    heartbeat_interval: float | None = None,
     pin_recovery: bool = False,
-    on_voice_problem: Callable[[VoiceProblem | None], object] | None = None,
 ) -> Assembly:
     """Spotter on ``config``'s pin and data directory; not started (see ``Assembly.worker``).
 
-    ``voice`` replaces the whole voice; ``renderer``, ``player`` and ``echo`` the parts of
-    the default one. ``clock`` stamps the button's edges and drives the engine.
+    ``clocks.monotonic`` stamps the button's edges and drives the engine. ``listeners``
+    hear what the worker does (the status LED, when the config has one, hears last).
     ``button``: a button set up earlier, whose relay has held its edges until now; they
     go to the worker in order, before any later one.
     """
+    store, voice = parts.store, parts.voice
     cleanup = ExitStack()
     try:
         if store is None:
@@ -101,40 +105,43 @@ def build(
             voice = Voice(
                 config.data_dir / "voice-cache",
                 settings=VoiceSettings.of(config.gestures.apply(store.settings())),
-                renderer=renderer,
-                player=player,
-                echo=echo,
+                renderer=parts.renderer,
+                player=parts.player,
+                echo=parts.echo,
                 audio_device=config.audio_device,
                 # A small object: the engine loads in a worker process, and only when chosen.
                 natural=NaturalRenderer() if natural_installed() else None,
                 # The card's own volume control, where it has one; only for real sound.
                 hardware_volume=open_hardware_volume(config.audio_device)
-                if player is None
+                if parts.player is None
                 else None,
             )
         cleanup.callback(voice.close)
-        led = open_status_led(config.led_pin, pin_factory=pin_factory)
+        led = open_status_led(config.led_pin, pin_factory=parts.pin_factory)
         if led is not None:
             cleanup.callback(led.close)
+            listeners = [*listeners, LedListener(led)]
         worker = Spotter(
             store,
             voice,
-            clock=clock,
-            wall_clock=wall_clock,
+            clocks=clocks,
+            listeners=listeners,
             address_lookup=address_lookup,
-            pinned=config.gestures,
-            heartbeat=heartbeat,
-            heartbeat_interval=heartbeat_interval,
-            on_status=_status_sink(on_status, led),
-            on_gesture=on_gesture,
-            on_week=on_week,
-            pin_recovery=pin_recovery,
-            on_voice_problem=on_voice_problem,
-            clickers=config.clickers,
+            setup=WorkerSetup(
+                pinned=config.gestures,
+                clickers=tuple(config.clickers),
+                pin_recovery=pin_recovery,
+                heartbeat_interval=heartbeat_interval,
+            ),
         )
         cleanup.callback(worker.stop)
         if button is None:
-            pin = ButtonInput(config.button_pin, worker.submit_edge, clock, pin_factory=pin_factory)
+            pin = ButtonInput(
+                config.button_pin,
+                worker.submit_edge,
+                clocks.monotonic,
+                pin_factory=parts.pin_factory,
+            )
         else:
             pin, relay = button
             if held := relay.connect(worker.submit_edge):
@@ -144,25 +151,3 @@ def build(
         cleanup.close()
         raise
     return Assembly(config, store, voice, worker, pin, led, cleanup)
-
-
-def _status_sink(
-    on_status: Callable[[Status], object] | None, led: StatusLed | None
-) -> Callable[[Status], object] | None:
-    if led is None:
-        return on_status
-
-    connected: set[str] = set()
-
-    def show(status: Status) -> None:
-        if on_status is not None:
-            on_status(status)
-        led.show(status.state)
-        # Only a clicker that was not connected before blinks: the status changes every
-        # second of a rest, and each may name the same clickers again.
-        if set(status.connected_clickers) - connected:
-            led.clicker_connected()
-        connected.clear()
-        connected.update(status.connected_clickers)
-
-    return show

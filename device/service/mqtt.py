@@ -40,6 +40,7 @@ from device.service.homeassistant import (
     parse_command,
     state_payload,
 )
+from device.service.listeners import Listener
 
 if TYPE_CHECKING:
     from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
@@ -140,7 +141,7 @@ def refusal(reason: ReasonCode) -> str:
     return f"refused the connection ({reason.getName()})"
 
 
-class MqttBridge:
+class MqttBridge(Listener):
     """Publishes Spotter's state and gestures, and passes commands on to ``command``."""
 
     def __init__(
@@ -185,7 +186,7 @@ class MqttBridge:
         """A gesture of the physical button (the event entity shows only those)."""
         self._queue.put(gesture)
 
-    def sessions_this_week(self, sessions: int) -> None:
+    def week_counted(self, sessions: int) -> None:
         self._queue.put(_Week(sessions))
 
     # -- lifecycle -----------------------------------------------------------------------------

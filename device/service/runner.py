@@ -3,9 +3,9 @@
 The order is the user's: first the button (its pin, and a relay that keeps every
 edge), then, with only that much imported, a STATUS saying presses are kept;
 then the store, the voice and the engine, which take seconds on a Pi Zero;
-then READY. The web page is loaded after READY on a thread of its own: Flask is
-the heaviest import of all, and a page that fails to start never takes the
-button with it.
+then READY. The web page is started after READY in a process of its own
+(``web_process``): Flask is the heaviest import of all, and a page that is slow,
+fails to start or dies never takes the button with it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from device.events import Action, Gesture, Status
+from device.events import Action, Gesture
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
 from device.service.errors import CommandError
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from device.service.build import Assembly
     from device.service.mqtt import MqttBridge
     from device.service.web_process import WebProcess
-    from device.voice.speaker import VoiceProblem
+    from device.service.worker import Spotter
 
 log = logging.getLogger(__name__)
 
@@ -115,53 +115,28 @@ def run_daemon(args: argparse.Namespace) -> int:
         ).start()
 
     # The heavy part: the store, the voice and the engine.
-    from device.service.build import build
-    from device.service.network import page_urls
+    from device.service.build import Parts, build
+    from device.service.listeners import Listener, SystemdListener
     from device.voice.player import NullPlayer
 
-    web_port: list[int] = []
-    built: list[Assembly] = []
-
-    def command(what: Gesture | Action) -> None:
-        # From the broker's thread: the worker only queues it.
-        if built:
-            if isinstance(what, Gesture):
-                built[0].worker.gesture(what)
-            else:
-                built[0].worker.act(what)
-
-    bridge = _start_mqtt(config, command)
-
-    # STATUS= says what Spotter is doing and, when it has one, the voice's problem
-    # (``systemctl status`` shows it; ``spotter doctor`` reads it back).
-    shown: list[Status] = []
-    voice_problem: list[str] = []
-
-    def on_status(status: Status) -> None:
-        shown[:] = [status]
-        notifier.status(describe_status(status, voice_problem[0] if voice_problem else None))
-        if bridge is not None:
-            bridge.status_changed(status)
-
-    def on_voice_problem(problem: VoiceProblem | None) -> None:
-        voice_problem[:] = [] if problem is None else [problem.text]
-        if shown:
-            on_status(shown[0])
-
+    page = _Page(config.web_host)
+    commands = _Commands()
+    bridge = _start_mqtt(config, commands.send)
+    listeners: list[Listener] = [SystemdListener(notifier)]
+    if bridge is not None:
+        listeners.append(bridge)
     try:
         spotter = build(
             config,
-            pin_factory=factory,
-            player=NullPlayer() if args.silent else None,
-            echo=print_line,
-            address_lookup=lambda: page_urls(config.web_host, web_port[0]) if web_port else [],
-            heartbeat=notifier.watchdog,
-            heartbeat_interval=notifier.watchdog_interval(),
-            on_status=on_status,
-            on_voice_problem=on_voice_problem,
+            Parts(
+                pin_factory=factory,
+                player=NullPlayer() if args.silent else None,
+                echo=print_line,
+            ),
+            listeners=listeners,
+            address_lookup=page.urls,
             button=(early_button, relay),
-            on_gesture=bridge.gesture_made if bridge is not None else None,
-            on_week=bridge.sessions_this_week if bridge is not None else None,
+            heartbeat_interval=notifier.watchdog_interval(),
             pin_recovery=True,
         )
     except BaseException:
@@ -169,7 +144,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         if bridge is not None:
             bridge.stop()
         raise
-    built.append(spotter)
+    commands.worker = spotter.worker
     with ExitStack() as cleanup:
         if bridge is not None:
             cleanup.callback(bridge.stop)  # after the worker: "offline" is the last word
@@ -187,7 +162,7 @@ def run_daemon(args: argparse.Namespace) -> int:
             spotter.led.show(status.state)
         if config.web_enabled:
             # Stopped before the store closes (callbacks run last-in, first-out).
-            cleanup.callback(_serve_web(spotter, config, web_port).close)
+            cleanup.callback(_serve_web(spotter, config, page).close)
         stop.wait()
         notifier.stopping()
         log.info("stopping")
@@ -199,12 +174,45 @@ def run_daemon(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_web(spotter: Assembly, config: Config, port: list[int]) -> WebProcess:
+class _Page:
+    """The phone page once it is up: its port, for the spoken address. Set from the
+    thread that watches the page's process, read by the worker."""
+
+    def __init__(self, host: str) -> None:
+        self._host = host
+        self.port: int | None = None
+
+    def urls(self) -> list[str]:
+        from device.service.network import page_urls
+
+        port = self.port
+        return [] if port is None else page_urls(self._host, port)
+
+
+class _Commands:
+    """Passes the broker's commands on to the worker, once there is one (until then a
+    command is dropped, as an event that came too early)."""
+
+    def __init__(self) -> None:
+        self.worker: Spotter | None = None
+
+    def send(self, what: Gesture | Action) -> None:
+        # From the broker's thread: the worker only queues it.
+        worker = self.worker
+        if worker is None:
+            return
+        if isinstance(what, Gesture):
+            worker.gesture(what)
+        else:
+            worker.act(what)
+
+
+def _serve_web(spotter: Assembly, config: Config, page: _Page) -> WebProcess:
     """Start the page in its own process; the button never waits for it."""
     from device.service.web_process import WebProcess
 
     def up(effective_port: int, first: bool) -> None:
-        port[:] = [effective_port]
+        page.port = effective_port
         log.info("web page on http://%s:%d/", config.web_host, effective_port)
         if first:  # read the address out once, not after each start of the page again
             spotter.worker.announce_address()

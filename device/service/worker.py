@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import math
 import queue
 import sqlite3
 import threading
@@ -39,6 +38,7 @@ from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
 from device.service.clickers import ClickerSetting, button_specs
 from device.service.config import PinnedSettings
+from device.service.listeners import Listener, Listeners, LiveStatus
 from device.service.pairing import FIXED_STEPS, ClickerPairing
 from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
-_COUNTING = frozenset({State.HOLD, State.REST})
 # Between workouts a restart costs the user nothing: the only states where a silent
 # voice may be left to the watchdog.
 _RESTARTABLE = frozenset({State.IDLE, State.DONE})
@@ -137,9 +136,46 @@ _Item = (
     | Speech
 )
 
+# A routine's script, as the settings that shape it say it: kept by all three.
+_ScriptKey = tuple[Routine, int, frozenset[tuple[Gesture, Action]]]
+
+
+def _script_settings(settings: Settings) -> tuple[int, frozenset[tuple[Gesture, Action]]]:
+    return settings.default_rest_seconds, frozenset(settings.gesture_actions.items())
+
+
 # What the next press needs re-read when the store says these changed.
 _RECONFIGURE = frozenset({Data.ROUTINES, Data.PROFILES, Data.SETTINGS})
 _PEOPLE = frozenset({Data.HISTORY})
+
+
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    """``monotonic`` stamps the button's edges and drives the engine; ``wall`` dates
+    the history and counts the week."""
+
+    monotonic: Clock = time.monotonic
+    wall: Clock = time.time
+
+
+REAL_CLOCKS = Clocks()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSetup:
+    """What the config file and the daemon fix for a run.
+
+    ``pinned``: the settings the config file sets, in force whatever the store says;
+    ``clickers``: the config's clickers, whose owners are profiles; ``pin_recovery``
+    offers to clear the web PIN after a long hold in the first minute;
+    ``heartbeat_interval``: the longest the worker may go without telling its
+    listeners it is ``alive`` (the systemd watchdog).
+    """
+
+    pinned: PinnedSettings | None = None
+    clickers: tuple[ClickerSetting, ...] = ()
+    pin_recovery: bool = False
+    heartbeat_interval: float | None = None
 
 
 class Spotter:
@@ -150,47 +186,31 @@ class Spotter:
         store: Store,
         voice: Voice,
         *,
-        clock: Clock = time.monotonic,
-        wall_clock: Clock = time.time,
+        clocks: Clocks = REAL_CLOCKS,
+        listeners: Sequence[Listener] = (),
         address_lookup: Callable[[], list[str]] | None = None,
-        pinned: PinnedSettings | None = None,
-        heartbeat: Callable[[], object] | None = None,
-        heartbeat_interval: float | None = None,
-        on_status: Callable[[Status], object] | None = None,
-        on_gesture: Callable[[Gesture], object] | None = None,
-        on_week: Callable[[int], object] | None = None,
-        pin_recovery: bool = False,
-        on_voice_problem: Callable[[VoiceProblem | None], object] | None = None,
-        clickers: Sequence[ClickerSetting] = (),
+        setup: WorkerSetup = WorkerSetup(),
     ) -> None:
         """``address_lookup`` gives the page's URLs, the best first (asked again whenever
-        they are to be spoken: Wi-Fi often comes up after Spotter); ``pinned`` are the
-        settings the config file sets, in force whatever the store says; ``heartbeat`` is
-        called from the worker loop at least every ``heartbeat_interval`` seconds (the
-        systemd watchdog). ``on_gesture`` hears each gesture of the real button and
-        ``on_week`` the week's finished sessions (the MQTT bridge); ``pin_recovery`` offers
-        to clear the web PIN after a long hold in the first minute. The heartbeat is held
-        back while the voice has made nothing for too long and Spotter is between workouts,
-        so that systemd restarts it; ``on_voice_problem`` hears of each change in the
-        voice's health. ``clickers``: the config's clickers, whose owners are profiles."""
+        they are to be spoken: Wi-Fi often comes up after Spotter). ``listeners`` hear
+        what happens (see ``device.service.listeners``); ``alive`` is held back while the
+        voice has made nothing for too long and Spotter is between workouts, so that
+        systemd restarts it."""
+        clock = clocks.monotonic
         self._store = store
-        self._clickers = tuple(clickers)
+        self._clickers = setup.clickers
         self._voice = voice
         self._clock = clock
-        self._wall_clock = wall_clock
+        self._wall_clock = clocks.wall
         self._address_lookup = address_lookup
-        self._pinned = pinned
-        self._heartbeat = heartbeat
-        self._heartbeat_interval = heartbeat_interval
-        self._on_status = on_status
-        self._on_gesture = on_gesture
-        self._on_week = on_week
-        self._on_voice_problem = on_voice_problem
+        self._pinned = setup.pinned
+        self._heartbeat_interval = setup.heartbeat_interval
         self._voice_problem: VoiceProblem | None = None
         self._store_warned = False
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         # Only the daemon offers it: it answers the power cycle that started this process.
-        recovery = PinRecovery(clock(), armed=pin_recovery and bool(store.settings().pin_hash))
+        armed = setup.pin_recovery and bool(store.settings().pin_hash)
+        recovery = PinRecovery(clock(), armed=armed)
         # What the trainee hears drives the engine's timing: the voice reports each line's
         # start and end at the sound device (a stand-in voice that cannot is estimated).
         report_to = getattr(voice, "report_to", None)
@@ -202,11 +222,14 @@ class Spotter:
         # Pairing speaks each step in turn, from its own thread: through the queue.
         self._pairing = ClickerPairing(lambda text: self._queue.put(_Say(text, interrupt=False)))
         self._preview_lock = threading.Lock()
-        self._previews: dict[tuple[Routine, int, frozenset[tuple[Gesture, Action]]], list[str]] = {}
+        self._previews: dict[_ScriptKey, list[str]] = {}
+        self._scripts: dict[_ScriptKey, list[str]] = {}
         self._status = self._engine.status()
-        self._status_at = clock()
-        self._status_version = 0
-        self._status_changed = threading.Condition()
+        # The phone page's view hears first; the voice's health and the week's count are
+        # looked at for the others only.
+        self._live = LiveStatus(self._status, clock)
+        self._listeners = Listeners([self._live, *listeners])
+        self._watched = bool(listeners)
         self._last_snapshot: SavedPosition | None = None
         self._thread: threading.Thread | None = None
         # Pain scores of the workout under way, and the last workout written (id, when).
@@ -282,13 +305,7 @@ class Spotter:
         return self._voice.voices()
 
     def status(self) -> Status:
-        # The worker publishes only when something happens; between two events a hold or
-        # rest still counts down, so age the published figure instead of waking the worker.
-        status, at = self._status, self._status_at
-        if status.remaining_seconds is None or status.state not in _COUNTING:
-            return status
-        left = max(0, math.ceil(status.remaining_seconds - (self._clock() - at)))
-        return dataclasses.replace(status, remaining_seconds=left)
+        return self._live.current()
 
     def settings(self) -> EffectiveSettings:
         """The settings in force: the store's, with what the config file pins."""
@@ -300,7 +317,7 @@ class Spotter:
     def preview(self, routine: Routine) -> list[str]:
         """The whole script of ``routine`` with the settings in force (kept for the next ask)."""
         settings = self.settings().settings
-        key = (routine, settings.default_rest_seconds, frozenset(settings.gesture_actions.items()))
+        key = (routine, *_script_settings(settings))
         # One at a time: six phones opening a long routine's preview at once must cost
         # one run-through, not six side by side.
         with self._preview_lock:
@@ -321,9 +338,7 @@ class Spotter:
         return list(script)
 
     def wait_for_change(self, seen: int, timeout: float) -> tuple[int, Status]:
-        with self._status_changed:
-            self._status_changed.wait_for(lambda: self._status_version != seen, timeout)
-            return self._status_version, self._status
+        return self._live.wait_for_change(seen, timeout)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -382,10 +397,9 @@ class Spotter:
                 log.info("the voice makes speech again")
             else:
                 log.warning("the voice is %s", problem.text)
-            if self._on_voice_problem is not None:
-                self._on_voice_problem(problem)
-        if self._heartbeat is not None and not self._restart_wanted(problem):
-            self._heartbeat()
+            self._listeners.voice_problem(problem)
+        if not self._restart_wanted(problem):
+            self._listeners.alive()
         return True
 
     def _restart_wanted(self, problem: VoiceProblem | None) -> bool:
@@ -423,7 +437,7 @@ class Spotter:
         waits = [] if deadline is None else [deadline - self._clock()]
         if self._heartbeat_interval is not None:
             waits.append(self._heartbeat_interval)
-        if self._on_voice_problem is not None:
+        if self._watched:
             waits.append(HEALTH_EVERY)
         return max(0.0, min(waits)) if waits else None
 
@@ -471,8 +485,7 @@ class Spotter:
         if self._engine.pop_pairing():
             self._pairing.start()
         for gesture in self._engine.pop_button_gestures():
-            if self._on_gesture is not None:
-                self._on_gesture(gesture)
+            self._listeners.gesture_made(gesture)
         for outcome in self._engine.pop_recovery():
             if outcome is Recovery.OFFERED:
                 log.warning("the button was held after start: offering to clear the web PIN")
@@ -494,13 +507,8 @@ class Spotter:
         status = self._engine.status()
         if status == self._status:
             return
-        with self._status_changed:
-            self._status = status
-            self._status_at = self._clock()
-            self._status_version += 1
-            self._status_changed.notify_all()
-        if self._on_status is not None:
-            self._on_status(status)
+        self._status = status
+        self._listeners.status_changed(status)
 
     def _announce(self) -> None:
         urls = self._address_lookup() if self._address_lookup is not None else []
@@ -563,13 +571,28 @@ class Spotter:
         if len(people) > 1:
             lines += [phrases.who_is_training(), *(p.name for p in people)]
             lines += [phrases.trainee_chosen(p.name) for p in people]
+        # A routine's lines are worked out once, whoever trains it and whatever else
+        # changed: a new profile or a renamed one costs no script at all.
+        scripts: dict[_ScriptKey, list[str]] = {}
         for trainee in sorted(people, key=lambda p: p.id != current):
-            if trainee.routine is not None:
-                lines += routine_lines(
+            if trainee.routine is None:
+                continue
+            key = (trainee.routine, *_script_settings(settings))
+            if key in scripts:
+                continue
+            known = self._scripts.get(key)
+            scripts[key] = (
+                known
+                if known is not None
+                else routine_lines(
                     trainee.routine,
                     default_rest=settings.default_rest_seconds,
                     gesture_actions=settings.gesture_actions,
                 )
+            )
+            lines += scripts[key]
+        # Only the scripts of routines someone trains are kept.
+        self._scripts = scripts
         if self._clickers:
             lines.append(phrases.clicker_connected())
         lines += [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
@@ -609,8 +632,8 @@ class Spotter:
             self._engine.set_buttons(
                 button_specs(self._clickers, self._store.profiles(), self._store.clicker_owners())
             )
-        if self._on_week is not None:
-            self._on_week(self._store.sessions_since(week_start(self._wall_clock())))
+        if self._watched:
+            self._listeners.week_counted(self._store.sessions_since(week_start(self._wall_clock())))
         return people
 
     def _keep_scores(self, scores: list[PainScore]) -> None:

@@ -107,8 +107,9 @@ def test_a_routine_may_count_at_most_3000_reps(client, store):
 def device_app(tmp_path, clock, mock_factory, monkeypatch):
     """The page over a real worker (its port computes previews), and the run-throughs made."""
     import device.service.worker as worker
-    from device.service.build import build
+    from device.service.build import Parts, build
     from device.service.config import Config
+    from device.service.worker import Clocks
     from device.voice.player import NullPlayer
     from tests.dummy_voice import ToneRenderer
 
@@ -124,10 +125,8 @@ def device_app(tmp_path, clock, mock_factory, monkeypatch):
     monkeypatch.setattr(worker, "preview_script", counted)
     built = build(
         Config(data_dir=tmp_path / "data", button_pin=17),
-        pin_factory=mock_factory,
-        renderer=ToneRenderer(),
-        player=NullPlayer(),
-        clock=clock,
+        Parts(pin_factory=mock_factory, renderer=ToneRenderer(), player=NullPlayer()),
+        clocks=Clocks(monotonic=clock),
     )
     try:
         yield built.web_app(), worked_out

@@ -25,7 +25,7 @@ from typing import Any
 from gpiozero.pins.mock import MockFactory
 
 from device.events import Action, State
-from device.service.build import Assembly, build
+from device.service.build import Assembly, Parts, build
 from device.service.config import Config
 from device.voice.alsa_player import AlsaPlayer
 from device.voice.speaker import Voice
@@ -196,7 +196,8 @@ def coaching(
     )
     factory = MockFactory()
     built = build(
-        Config(data_dir=data_dir, button_pin=PIN), pin_factory=factory, store=store, voice=voice
+        Config(data_dir=data_dir, button_pin=PIN),
+        Parts(pin_factory=factory, store=store, voice=voice),
     )
     try:
         if not voice.wait_until_prepared(timeout=RENDER_TIMEOUT):

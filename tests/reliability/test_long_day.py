@@ -15,9 +15,9 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from device.events import State
-from device.service.build import build
+from device.service.build import Parts, build
 from device.service.config import Config
-from device.service.worker import Spotter
+from device.service.worker import Clocks, Spotter
 from device.testing import FakeClock
 from device.voice.player import NullPlayer
 from device.voice.speaker import Voice
@@ -108,14 +108,8 @@ class Day:
 def day(tmp_path: Path, mock_factory: MockFactory, clock: FakeClock) -> Iterator[Day]:
     built = build(
         Config(data_dir=tmp_path / "data", button_pin=PIN),
-        pin_factory=mock_factory,
-        player=NullPlayer(),
-        # The day is about the button, the worker and the store: lines are rendered as short
-        # tones, levelled in a moment, where espeak-ng's lines, levelled in pure Python,
-        # made this test take minutes (levelling has tests of its own).
-        renderer=ToneRenderer(),
-        clock=clock,
-        wall_clock=lambda: WALL_START + clock() - 1000.0,
+        Parts(pin_factory=mock_factory, renderer=ToneRenderer(), player=NullPlayer()),
+        clocks=Clocks(monotonic=clock, wall=lambda: WALL_START + clock() - 1000.0),
     )
     # The day is about the button, the voice and the store; the check-in has its own tests.
     without_checkins(built.store)

@@ -1,9 +1,9 @@
-"""The status sink drives the LED: the state's pattern, and two blinks for a newcomer."""
+"""The LED listens to the status: the state's pattern, and two blinks for a newcomer."""
 
 from __future__ import annotations
 
 from device.events import State, Status
-from device.service.build import _status_sink
+from device.service.listeners import LedListener
 
 
 class RecordingLed:
@@ -19,14 +19,12 @@ class RecordingLed:
 
 def test_a_clicker_that_connects_blinks_the_led_once_and_only_then():
     led = RecordingLed()
-    seen: list[Status] = []
-    sink = _status_sink(seen.append, led)  # type: ignore[arg-type]
-    assert sink is not None
-    sink(Status(state=State.IDLE))
-    sink(Status(state=State.IDLE, connected_clickers=("ann",)))
-    sink(Status(state=State.REST, connected_clickers=("ann",)))  # the same clicker again
-    sink(Status(state=State.REST))  # gone
-    sink(Status(state=State.REST, connected_clickers=("ann",)))  # back
+    listener = LedListener(led)  # type: ignore[arg-type]
+    listener.status_changed(Status(state=State.IDLE))
+    listener.status_changed(Status(state=State.IDLE, connected_clickers=("ann",)))
+    listener.status_changed(Status(state=State.REST, connected_clickers=("ann",)))  # again
+    listener.status_changed(Status(state=State.REST))  # gone
+    listener.status_changed(Status(state=State.REST, connected_clickers=("ann",)))  # back
     assert led.calls == [
         State.IDLE,
         State.IDLE,
@@ -36,4 +34,3 @@ def test_a_clicker_that_connects_blinks_the_led_once_and_only_then():
         State.REST,
         "blink twice",
     ]
-    assert len(seen) == 5

@@ -113,7 +113,7 @@ def test_state_is_retained_and_published_on_change_only(running, listener):
     seen = len(listener.messages)
     # The same state again (say, only the countdown moved) publishes nothing; a new set does.
     running.status_changed(rest(1))
-    running.sessions_this_week(3)
+    running.week_counted(3)
     later = listener.on(f"{BASE}/state", after=seen)
     assert later.json()["sessions_this_week"] == 3
     assert later.json()["set"] == 1

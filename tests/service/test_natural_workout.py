@@ -20,7 +20,7 @@ from device.engine import phrases
 from device.engine.preview import preview_script, routine_lines
 from device.events import Action, State
 from device.service.pairing import FIXED_STEPS
-from device.service.worker import Spotter
+from device.service.worker import Clocks, Spotter
 from device.testing import FakeClock
 from device.voice.cache import WavCache
 from device.voice.levelling import LevelledRenderer
@@ -90,7 +90,11 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
         natural=NaturalRenderer(),
     )
     clock = FakeClock()
-    spotter = Spotter(store, voice, clock=clock, wall_clock=lambda: 1_780_000_000.0 + clock())
+    spotter = Spotter(
+        store,
+        voice,
+        clocks=Clocks(monotonic=clock, wall=lambda: 1_780_000_000.0 + clock()),
+    )
     try:
         spotter.drain()  # applies the settings: the routine's lines render in both voices
         assert voice.wait_until_prepared(60) and voice.wait_until_natural(120)
@@ -135,7 +139,11 @@ def test_the_lines_are_rendered_in_the_order_a_workout_needs_them(tmp_path: Path
     store = Store.open(tmp_path / "data")
     without_checkins(store)  # the workout's own order; the check-in's lines come first
     voice = PreparingVoice(tmp_path / "cache", renderer=ToneRenderer(), player=RecordingPlayer())
-    spotter = Spotter(store, voice, clock=FakeClock())
+    spotter = Spotter(
+        store,
+        voice,
+        clocks=Clocks(monotonic=FakeClock()),
+    )
     try:
         spotter.drain()
         active = store.active_routine()

@@ -82,8 +82,9 @@ def test_one_pairing_at_a_time(bluez):
 
 @pytest.fixture
 def daemon(tmp_path, clock, mock_factory):
-    from device.service.build import build
+    from device.service.build import Parts, build
     from device.service.config import Config
+    from device.service.worker import Clocks
     from device.voice.player import NullPlayer
     from tests.dummy_voice import ToneRenderer
     from tests.service.test_worker_people import WALL_OFFSET, Daemon
@@ -91,12 +92,13 @@ def daemon(tmp_path, clock, mock_factory):
     spoken: list[str] = []
     built = build(
         Config(data_dir=tmp_path / "data", button_pin=17),
-        pin_factory=mock_factory,
-        renderer=ToneRenderer(),
-        player=NullPlayer(),
-        echo=spoken.append,
-        clock=clock,
-        wall_clock=lambda: WALL_OFFSET + clock(),
+        Parts(
+            pin_factory=mock_factory,
+            renderer=ToneRenderer(),
+            player=NullPlayer(),
+            echo=spoken.append,
+        ),
+        clocks=Clocks(monotonic=clock, wall=lambda: WALL_OFFSET + clock()),
     )
     built.worker.greet()
     built.worker.drain()

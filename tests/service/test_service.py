@@ -20,10 +20,11 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from device.events import Action
-from device.service.build import build
+from device.service.build import Parts, build
 from device.service.config import Config
 from device.voice.player import NullPlayer
 from tests.dummy_voice import ToneRenderer
+from tests.recording_listener import RecordingListener
 
 SPOTTER = [sys.executable, "-m", "device.cli"]
 
@@ -154,10 +155,8 @@ def test_a_hung_engine_loop_stops_the_watchdog_pings(tmp_path):
 
     built = build(
         Config(data_dir=tmp_path / "data"),
-        pin_factory=MockFactory(),
-        renderer=ToneRenderer(),
-        player=NullPlayer(),
-        heartbeat=heartbeat,
+        Parts(pin_factory=MockFactory(), renderer=ToneRenderer(), player=NullPlayer()),
+        listeners=[RecordingListener(on_alive=heartbeat)],
         heartbeat_interval=0.02,
     )
     spotter = built.worker

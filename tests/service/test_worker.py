@@ -18,9 +18,9 @@ from device.engine.preview import paced_lines
 from device.engine.state import SavedPosition
 from device.events import Action, State
 from device.service import progress
-from device.service.build import Assembly, build
+from device.service.build import Assembly, Parts, build
 from device.service.config import Config
-from device.service.worker import Spotter
+from device.service.worker import Clocks, Spotter
 from device.testing import FakeClock
 from device.voice.player import NullPlayer, Player
 from device.voice.speaker import Voice
@@ -29,6 +29,7 @@ from routines.store import HistoryEntry, Store
 from routines.week import week_start
 from tests.checkin_support import without_checkins
 from tests.dummy_voice import HeldPlayer, ToneRenderer
+from tests.recording_listener import RecordingListener
 
 WALL_OFFSET = 1_780_000_000.0  # a Wednesday in 2026, so "this week" is well defined
 
@@ -74,22 +75,30 @@ class Rig:
 
 
 def make_rig(
-    data_dir: Path, clock: FakeClock, factory, player: Player, **parts
+    data_dir: Path,
+    clock: FakeClock,
+    factory,
+    player: Player,
+    *,
+    voice: Voice | None = None,
+    problems: list | None = None,
+    address_lookup=None,
 ) -> tuple[Rig, Assembly]:
     spoken: list[str] = []
     beats: list[float] = []
     renderer = ToneRenderer()
+    heard = RecordingListener(on_alive=lambda: beats.append(clock()))
     built = build(
         Config(data_dir=data_dir, button_pin=17),
-        pin_factory=factory,
-        renderer=renderer,
-        player=player,
-        echo=spoken.append,
-        clock=clock,
-        wall_clock=lambda: WALL_OFFSET + clock(),
-        heartbeat=lambda: beats.append(clock()),
-        **parts,
+        Parts(
+            pin_factory=factory, voice=voice, renderer=renderer, player=player, echo=spoken.append
+        ),
+        clocks=Clocks(monotonic=clock, wall=lambda: WALL_OFFSET + clock()),
+        listeners=[heard],
+        address_lookup=address_lookup,
     )
+    if problems is not None:
+        heard.problems = problems
     # These tests are about the button and the voice: the check-in has its own.
     without_checkins(built.store)
     built.worker.reload()

@@ -108,7 +108,7 @@ def voice_rig(tmp_path, clock, mock_factory, renderer, problems):
         mock_factory,
         NullPlayer(),
         voice=voice,
-        on_voice_problem=problems.append,
+        problems=problems,
     )
 
 

@@ -10,11 +10,12 @@ import pytest
 
 from device.events import Gesture
 from device.hardware.button import ButtonInput
-from device.service.worker import Spotter
+from device.service.worker import Clocks, Spotter, WorkerSetup
 from device.voice.player import NullPlayer
 from device.voice.speaker import Voice
 from routines.store import HistoryEntry, Store
 from tests.dummy_voice import ToneRenderer
+from tests.recording_listener import RecordingListener
 
 WALL = 1_780_000_000.0
 URLS = ["http://corner-2.local:8080", "http://192.168.1.20:8080"]
@@ -76,21 +77,18 @@ def make(tmp_path, clock, mock_factory):
         voice = Voice(
             tmp_path / "cache", renderer=ToneRenderer(), player=NullPlayer(), echo=spoken.append
         )
-        gestures: list[Gesture] = []
-        weeks: list[int] = []
+        heard = RecordingListener()
         spotter = Spotter(
             store,
             voice,
-            clock=clock,
-            wall_clock=lambda: WALL + clock(),
+            clocks=Clocks(monotonic=clock, wall=lambda: WALL + clock()),
+            setup=WorkerSetup(pin_recovery=recovery),
             address_lookup=lambda: list(URLS),
-            on_gesture=gestures.append,
-            on_week=weeks.append,
-            pin_recovery=recovery,
+            listeners=[heard],
         )
         button = ButtonInput(17, spotter.submit_edge, clock, pin_factory=mock_factory)
         rig = Rig(store, voice, spotter, clock, mock_factory.pin(17), button, spoken)
-        rig.gestures, rig.weeks = gestures, weeks
+        rig.gestures, rig.weeks = heard.gestures, heard.weeks
         made.append(rig)
         return rig
 

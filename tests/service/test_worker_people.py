@@ -10,9 +10,9 @@ import pytest
 
 from device.engine import phrases
 from device.events import Action, Gesture, State
-from device.service.build import build
+from device.service.build import Parts, build
 from device.service.config import Config
-from device.service.worker import Spotter
+from device.service.worker import Clocks, Spotter
 from device.testing import FakeClock
 from device.voice.player import NullPlayer
 from device.voice.speaker import Voice
@@ -70,12 +70,13 @@ def daemon(tmp_path: Path, clock: FakeClock, mock_factory) -> Iterator[Daemon]:
     spoken: list[str] = []
     built = build(
         Config(data_dir=tmp_path / "data", button_pin=17),
-        pin_factory=mock_factory,
-        renderer=ToneRenderer(),
-        player=NullPlayer(),
-        echo=spoken.append,
-        clock=clock,
-        wall_clock=lambda: WALL_OFFSET + clock(),
+        Parts(
+            pin_factory=mock_factory,
+            renderer=ToneRenderer(),
+            player=NullPlayer(),
+            echo=spoken.append,
+        ),
+        clocks=Clocks(monotonic=clock, wall=lambda: WALL_OFFSET + clock()),
     )
     built.worker.greet()
     built.worker.drain()

@@ -21,15 +21,16 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from device.events import Line, State
-from device.service.build import Assembly, build
+from device.service.build import Assembly, Parts, build
 from device.service.config import Config
-from device.service.worker import Spotter
+from device.service.worker import Clocks, Spotter
 from device.testing import FakeClock
 from device.voice.player import AplayPlayer, Playback, Player
 from device.voice.speaker import Voice
 from device.voice.tts import Renderer, RenderError, VoiceSettings
 from tests.checkin_support import without_checkins
 from tests.dummy_voice import HeldPlayer, ToneRenderer
+from tests.recording_listener import RecordingListener
 
 PIN = 17
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,10 +130,9 @@ def make_device(
 
         built = build(
             Config(data_dir=tmp_path / "data", button_pin=PIN),
-            pin_factory=mock_factory,
-            voice=voice,
-            clock=clock,
-            heartbeat=beat,
+            Parts(pin_factory=mock_factory, voice=voice),
+            clocks=Clocks(monotonic=clock),
+            listeners=[RecordingListener(on_alive=beat)],
         )
         device.spotter = built.worker
         made.append(built)
