@@ -34,7 +34,7 @@ from device.engine.core import (
 from device.engine.gestures import Edge
 from device.engine.late_scores import late_score_since, takes_late_score
 from device.engine.pin_recovery import PinRecovery, Recovery
-from device.engine.preview import preview_script, routine_lines
+from device.engine.preview import people_lines, preview_script, routine_lines
 from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
 from device.service.clickers import ClickerSetting, button_specs
@@ -560,9 +560,7 @@ class Spotter:
         # the routine of the one training first, then everyone else's.
         current = self._store.current_profile().id
         lines: list[str] = []
-        if len(people) > 1:
-            lines += [phrases.who_is_training(), *(p.name for p in people)]
-            lines += [phrases.trainee_chosen(p.name) for p in people]
+        lines += people_lines([p.name for p in people])
         for trainee in sorted(people, key=lambda p: p.id != current):
             if trainee.routine is not None:
                 lines += routine_lines(
