@@ -42,11 +42,6 @@ class SoundTap:
         self.fifo, self.capture = self._ear.fifo, self._ear.capture
 
     @property
-    def bytes(self) -> int:
-        """How many bytes have arrived so far."""
-        return self._ear.bytes
-
-    @property
     def device(self) -> str:
         """The ALSA device name that plays into this tap."""
         return f"file:FILE={self.fifo},FORMAT=raw"

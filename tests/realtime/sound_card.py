@@ -143,11 +143,6 @@ class SoundCard:
         self._stream = self._ear.stream
         self._fingerprints: dict[str, tuple[bytes, int]] = {}
 
-    @property
-    def bytes(self) -> int:
-        """How many bytes of the stream have played so far."""
-        return self._ear.bytes
-
     def opener(self, device: str) -> Pcm:
         """What ``AlsaPlayer`` opens its device with (see the module's docstring)."""
         return CardPcm(device)
@@ -164,11 +159,11 @@ class SoundCard:
         """The first byte of the stream that played at or after ``when``."""
         with self._cond:
             i = bisect.bisect_left(self._times, when)
-            return self._offsets[i] if i < len(self._offsets) else self.bytes
+            return self._offsets[i] if i < len(self._offsets) else self._ear.bytes
 
     def now_offset(self) -> int:
         with self._cond:
-            return self.bytes
+            return self._ear.bytes
 
     def stream(self, start: int = 0, end: int | None = None) -> bytes:
         with self._cond:
