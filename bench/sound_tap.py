@@ -21,13 +21,11 @@ of one page: a writer then waits as it would on a real sound card.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 from types import TracebackType
+
+from tests.realtime.fifo_reader import FifoReader
 
 RATE_BYTES = 22050 * 2  # what 16-bit mono at 22050 Hz plays per second
 F_SETPIPE_SZ = 1031
@@ -38,32 +36,10 @@ class SoundTap:
     """A FIFO behind an ALSA ``file`` device and a process that timestamps what arrives."""
 
     def __init__(self, *, paced: bool = False) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="spotter-tap-")
-        self.fifo = Path(self._dir.name) / "sound"
-        self.capture = Path(self._dir.name) / "heard.raw"
-        os.mkfifo(self.fifo)
-        self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.sound_tap",
-                str(self.fifo),
-                str(self.capture),
-                "paced" if paced else "fast",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
+        self._ear = FifoReader(
+            "bench.sound_tap", "paced" if paced else "fast", prefix="spotter-tap-", name="sound"
         )
-        self._cond = threading.Condition()
-        self._arrivals: list[float] = []
-        self._offsets: list[int] = []  # where each arrival starts in the capture file
-        self.bytes = 0
-        assert self._proc.stdout is not None
-        # Nothing may play before the reader has the pipe open and sized.
-        if self._proc.stdout.readline().strip() != "listening":
-            raise RuntimeError("the sound tap's reader did not start")
-        self._reader = threading.Thread(target=self._collect, daemon=True)
-        self._reader.start()
+        self.fifo, self.capture = self._ear.fifo, self._ear.capture
 
     @property
     def device(self) -> str:
@@ -82,47 +58,31 @@ class SoundTap:
         of a line that begins with those bytes (what a device flushes of the line it was
         told to drop comes before them). TimeoutError if none came."""
         deadline = time.monotonic() + timeout
-        with self._cond:
+        ear = self._ear
+        with ear.cond:
             while True:
-                first = next((i for i, t in enumerate(self._arrivals) if t > mark), None)
+                first = next((i for i, t in enumerate(ear.times) if t > mark), None)
                 if first is not None:
                     if not starting:
-                        return self._arrivals[first]
+                        return ear.times[first]
                     found = self._find(first, starting)
                     if found is not None:
                         return found
                 left = deadline - time.monotonic()
-                if left <= 0 or not self._cond.wait(left):
+                if left <= 0 or not ear.cond.wait(left):
                     raise TimeoutError("no audio reached the sound device")
 
     def _find(self, first: int, pattern: bytes) -> float | None:
-        start = self._offsets[first]
-        with self.capture.open("rb") as heard:
-            heard.seek(start)
-            data = heard.read(self.bytes - start)
-        at = data.find(pattern)
+        ear = self._ear
+        at = ear.stream.find(pattern, ear.offsets[first])
         if at < 0:
             return None
-        position = start + at
-        index = max(i for i in range(first, len(self._offsets)) if self._offsets[i] <= position)
-        return self._arrivals[index]
-
-    def _collect(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            stamp, size = line.split()
-            with self._cond:
-                self._arrivals.append(float(stamp))
-                self._offsets.append(self.bytes)
-                self.bytes += int(size)
-                self._cond.notify_all()
+        index = max(i for i in range(first, len(ear.offsets)) if ear.offsets[i] <= at)
+        return ear.times[index]
 
     def close(self) -> None:
         """Stop the reader and remove the FIFO."""
-        self._proc.kill()
-        self._proc.wait()
-        self._reader.join(timeout=2)
-        self._dir.cleanup()
+        self._ear.close()
 
     def __enter__(self) -> SoundTap:
         return self

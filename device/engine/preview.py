@@ -6,9 +6,10 @@ line of it before a workout starts, so a press never waits for speech synthesis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 
-from device.engine import phrases
+from device.engine import phrases, reachable
 from device.engine.session import Coaching, WorkoutSession
 from device.engine.speech_time import DEFAULT_RATE_WPM, estimate_seconds
 from device.events import DEFAULT_GESTURE_ACTIONS, Action, Gesture, Line, State
@@ -122,6 +123,18 @@ def paced_lines(routine: Routine) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+def people_lines(names: Sequence[str]) -> list[str]:
+    """What asking who is training says, when ``names`` (two or more) train here."""
+    return reachable.people_lines(names)
+
+
+# How long a line takes decides only which news of the next exercise a rest has room for
+# (which the run-through meets at every such rest); the voice's own lengths may differ
+# from the estimate, so the extremes are run through too.
+_NO_TIME: Callable[[str], float] = lambda _text: 0.0  # noqa: E731 - a named constant
+_ALL_THE_TIME: Callable[[str], float] = lambda _text: 1e6  # noqa: E731
+
+
 def routine_lines(
     routine: Routine,
     *,
@@ -130,67 +143,39 @@ def routine_lines(
 ) -> list[str]:
     """Every line this routine can speak whose text is known in advance: the audio to
     render before the workout starts, once each, in the order a workout needs them (the
-    greeting and the first exercise first, each paced set's words before the set), then
-    the lines only some workouts say. Summaries, the resume offer, the place a resumed
-    workout carries on from and the address are left out: they depend on the day."""
+    greeting, the check-in and the first exercise first), then the lines only some
+    workouts say. Found by running the engine through every move at every point
+    (``reachable``). Summaries, the resume offer, the place a resumed workout carries on
+    from and the address are left out: they depend on the day."""
+    key = (routine, default_rest, frozenset(gesture_actions.items()))
+    lines = _routine_lines(*key)
+    return list(lines)
+
+
+@lru_cache(maxsize=32)
+def _routine_lines(
+    routine: Routine, default_rest: int, actions: frozenset[tuple[Gesture, Action]]
+) -> tuple[str, ...]:
+    gesture_actions = dict(actions)
     words = phrases.ButtonWords.for_actions(gesture_actions)
-    ordered = [phrases.greeting(routine.name, words)]
-    if routine.checkin == "pain":
-        ordered += phrases.checkin_lines(routine.checkin_area)
-    for verbosity in ("full", "brief"):
-        spoken, dynamic = _run_through(routine, default_rest, gesture_actions, verbosity)
-        left_out = set(dynamic)
-        ordered += [text for _, text in spoken if text not in left_out]
-    ordered += paced_lines(routine)
-    total = len(routine.exercises)
-    in_use: tuple[str, ...] = ()
-    for number, exercise in enumerate(routine.exercises, start=1):
-        bring = tuple(item for item in exercise.equipment if item not in in_use)
-        in_use = exercise.equipment
-        for brief in (False, True):
-            for named in ((), bring):
-                ordered += phrases.exercise_intro(
-                    exercise, number, total, brief=brief, words=words, equipment=named
-                )
-            for side in exercise.side_sequence:
-                for set_number in range(1, exercise.sets + 1):
-                    for last, cues in ((False, False), (True, False), (False, True), (True, True)):
-                        ordered += phrases.set_announcement(
-                            exercise, set_number, side, words, brief=brief, last=last, cues=cues
-                        )
-                if side is not None:
-                    ordered += phrases.switch_side(exercise, side, words, brief=brief)
-        for named in (exercise.equipment, bring):
-            ordered += phrases.exercise_intro(
-                exercise, number, total, with_cues=True, words=words, equipment=named
-            )
-        ordered += phrases.keep_holding(exercise, words)
-        ordered += phrases.up_next(exercise, bring)
-        ordered += phrases.up_next_short(exercise, bring)
-        ordered.append(phrases.task(exercise, words))
-        # Where a set stands, asked mid-set or after a resume or a back.
-        if exercise.is_paced and exercise.reps is not None:
-            ordered += [phrases.rep_of(n, exercise.reps) for n in range(1, exercise.reps + 1)]
-            ordered += [phrases.resume_paced_task(n, words) for n in range(2, exercise.reps + 1)]
-        elif exercise.reps is not None and exercise.count == "per_rep":
-            ordered += [phrases.reps_to_go(n, exercise, words) for n in range(1, exercise.reps)]
-        if exercise.hold_seconds is not None:
-            ordered.append(phrases.hold_start(exercise.hold_seconds))
-    ordered += (
-        phrases.safety(),
-        phrases.resting(words),
-        phrases.rest_extended(phrases.EXTRA_REST_SECONDS),
-        phrases.no_rest_to_extend(),
-        phrases.paused(words),
-        phrases.resumed(),
-        phrases.confirm_end(words),
-        phrases.going_back(),
-        phrases.nothing_to_take_back(),
-        phrases.still_there(words),
-        phrases.auto_paused(words),
-        phrases.ended(),
-        phrases.complete(),
-        phrases.no_routine(),
-        phrases.address(None),
+    before, after = reachable.checkin_lines(
+        routine, default_rest=default_rest, gesture_actions=gesture_actions
     )
-    return list(dict.fromkeys(ordered))
+    ordered = [phrases.greeting(routine.name, words), *before]
+    for verbosity in ("full", "brief"):
+        for seconds in (estimate_seconds, _NO_TIME, _ALL_THE_TIME):
+            spoken, dynamic = _run_through(
+                routine, default_rest, gesture_actions, verbosity, seconds
+            )
+            left_out = set(dynamic)
+            ordered += [text for _, text in spoken if text not in left_out]
+    for verbosity in ("full", "brief"):
+        ordered += reachable.session_lines(
+            routine,
+            default_rest=default_rest,
+            gesture_actions=gesture_actions,
+            verbosity=verbosity,
+        )
+    ordered += reachable.without_routine(gesture_actions)
+    ordered += after
+    return tuple(dict.fromkeys(ordered))

@@ -33,7 +33,7 @@ from device.engine.core import (
 from device.engine.gestures import Edge
 from device.engine.late_scores import late_score_since, takes_late_score
 from device.engine.pin_recovery import PinRecovery, Recovery
-from device.engine.preview import preview_script, routine_lines
+from device.engine.preview import people_lines, preview_script, routine_lines
 from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
 from device.service.clickers import ClickerSetting, button_specs
@@ -568,9 +568,7 @@ class Spotter:
         # the routine of the one training first, then everyone else's.
         current = self._store.current_profile().id
         lines: list[str] = []
-        if len(people) > 1:
-            lines += [phrases.who_is_training(), *(p.name for p in people)]
-            lines += [phrases.trainee_chosen(p.name) for p in people]
+        lines += people_lines([p.name for p in people])
         # A routine's lines are worked out once, whoever trains it and whatever else
         # changed: a new profile or a renamed one costs no script at all.
         scripts: dict[_ScriptKey, list[str]] = {}

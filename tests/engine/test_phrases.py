@@ -201,14 +201,18 @@ def test_the_prerendered_lines_come_in_the_order_a_workout_needs_them():
     lines = preview.routine_lines(routine)
     assert len(lines) == len(set(lines))
     spoken = preview.preview_script(routine)
-    # The greeting, the pain check-in the shipped routine starts with, then the
-    # run-through's own order, before the lines only some workouts say.
+    # The greeting, then the pain check-in the shipped routine starts with (the question,
+    # its count and the score said back), then the run-through's own order, and the
+    # question after the workout only once the workout's own lines are all there.
     assert lines[0] == phrases.greeting(routine.name)
-    checkin = phrases.checkin_lines()
-    assert lines[1 : 1 + len(checkin)] == checkin
-    rest = lines[1 + len(checkin) :]
-    run_through = list(dict.fromkeys(line for line in spoken if line in rest))
-    assert rest[: len(run_through)] == run_through
+    question = lines.index(phrases.pain_question(before=True))
+    assert question < lines.index(phrases.count(10)) < lines.index(phrases.pain_noted(10))
+    assert lines.index(phrases.pain_noted(10)) < lines.index(spoken[-4])
+    counts = {phrases.count(n) for n in range(11)}
+    run_through = [line for line in dict.fromkeys(spoken) if line in lines and line not in counts]
+    at = [lines.index(line) for line in run_through]
+    assert at == sorted(at)
+    assert lines.index(phrases.pain_question(before=False)) > max(at)
     first, second = routine.exercises[0].name, routine.exercises[1]
     assert lines.index(phrases.up_next(second)[0]) > next(
         i for i, line in enumerate(lines) if first in line

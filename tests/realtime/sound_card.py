@@ -34,10 +34,7 @@ from __future__ import annotations
 
 import bisect
 import os
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +44,7 @@ from typing import Any
 
 from device.voice import audio_format as fmt
 from device.voice.alsa_player import PERIOD_FRAMES, PERIODS, Pcm
+from tests.realtime.fifo_reader import FifoReader
 
 RATE_BYTES = fmt.RATE * fmt.FRAME_BYTES
 DEVICE = "spotter_realtime"
@@ -56,7 +54,6 @@ THRESHOLD = fmt.SILENCE_THRESHOLD
 FINGERPRINT_AFTER_ONSET = 1024
 CONFIRMED_AFTER_ONSET = int(0.2 * RATE_BYTES)
 RING_FRAMES = PERIOD_FRAMES * PERIODS
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +125,9 @@ class SoundCard:
     """The test's sound device and its ear; ``device`` is the name a player opens."""
 
     def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="spotter-card-")
-        folder = Path(self._dir.name)
-        self.fifo = folder / "card"
-        self.capture = folder / "heard.raw"
-        self.config = folder / "asound.conf"
-        os.mkfifo(self.fifo)
+        self._ear = FifoReader("tests.realtime.listener", prefix="spotter-card-", name="card")
+        self.fifo, self.capture = self._ear.fifo, self._ear.capture
+        self.config = self._ear.folder / "asound.conf"
         self.config.write_text(
             f"pcm.{DEVICE} {{\n  type file\n  slave.pcm null\n"
             f'  file "{self.fifo}"\n  format raw\n}}\n'
@@ -142,23 +136,12 @@ class SoundCard:
         # alsa-lib reads this variable whenever it checks its configuration for changes.
         os.environ["ALSA_CONFIG_PATH"] = f"{SYSTEM_CONFIG}:{self.config}"
         self.device = DEVICE
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.realtime.listener", str(self.fifo), str(self.capture)],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        assert self._proc.stdout is not None
-        if self._proc.stdout.readline().strip() != "listening":
-            raise RuntimeError("the sound card's listener did not start")
-        self._cond = threading.Condition()
-        self._times: list[float] = []  # when each read returned
-        self._offsets: list[int] = []  # where each read begins in the stream
-        self.bytes = 0
-        self._stream = bytearray()
+        # What the ear has told so far, held under its lock.
+        self._cond = self._ear.cond
+        self._times = self._ear.times
+        self._offsets = self._ear.offsets
+        self._stream = self._ear.stream
         self._fingerprints: dict[str, tuple[bytes, int]] = {}
-        self._collector = threading.Thread(target=self._collect, daemon=True)
-        self._collector.start()
 
     def opener(self, device: str) -> Pcm:
         """What ``AlsaPlayer`` opens its device with (see the module's docstring)."""
@@ -176,11 +159,11 @@ class SoundCard:
         """The first byte of the stream that played at or after ``when``."""
         with self._cond:
             i = bisect.bisect_left(self._times, when)
-            return self._offsets[i] if i < len(self._offsets) else self.bytes
+            return self._offsets[i] if i < len(self._offsets) else self._ear.bytes
 
     def now_offset(self) -> int:
         with self._cond:
-            return self.bytes
+            return self._ear.bytes
 
     def stream(self, start: int = 0, end: int | None = None) -> bytes:
         with self._cond:
@@ -265,29 +248,13 @@ class SoundCard:
         i = max(0, bisect.bisect_right(self._offsets, offset) - 1)
         return self._times[i] + (offset - self._offsets[i]) / RATE_BYTES
 
-    def _collect(self) -> None:
-        assert self._proc.stdout is not None
-        with self.capture.open("rb") as source:
-            for line in self._proc.stdout:
-                stamp, size = line.split()
-                data = source.read(int(size))
-                with self._cond:
-                    self._times.append(float(stamp))
-                    self._offsets.append(self.bytes)
-                    self._stream += data
-                    self.bytes += len(data)
-                    self._cond.notify_all()
-
     def close(self) -> None:
         """Stop the listener, put the ALSA configuration back, remove the FIFO."""
-        self._proc.kill()
-        self._proc.wait()
-        self._collector.join(timeout=2)
+        self._ear.close()
         if self._saved_config is None:
             os.environ.pop("ALSA_CONFIG_PATH", None)
         else:
             os.environ["ALSA_CONFIG_PATH"] = self._saved_config
-        self._dir.cleanup()
 
     def __enter__(self) -> SoundCard:
         return self

@@ -12,39 +12,15 @@ from flask.testing import FlaskClient
 
 from device.engine import phrases
 from device.events import Action, Gesture, State
-from device.service.build import Parts, build
-from device.service.config import Config
 from device.service.port_socket import PortClient, PortServer, private_socket_path
-from device.service.worker import Clocks, Spotter
-from device.testing import FakeClock
-from device.voice.player import NullPlayer
+from device.service.worker import Spotter
 from routines.changes import Data
 from routines.model import Exercise, Routine
 from routines.store import Store
-from tests.dummy_voice import ToneRenderer
-from tests.service.test_worker_people import WALL_OFFSET, Daemon
+from tests.service.daemon import WALL_OFFSET, Daemon
 from web_config import create_app
 
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def daemon(tmp_path: Path, clock: FakeClock, mock_factory) -> Iterator[Daemon]:
-    spoken: list[str] = []
-    built = build(
-        Config(data_dir=tmp_path / "data", button_pin=17),
-        Parts(
-            pin_factory=mock_factory,
-            renderer=ToneRenderer(),
-            player=NullPlayer(),
-            echo=spoken.append,
-        ),
-        clocks=Clocks(monotonic=clock, wall=lambda: WALL_OFFSET + clock()),
-    )
-    built.worker.greet()
-    built.worker.drain()
-    yield Daemon(built.worker, built.voice, built.store, clock, spoken)
-    built.close()
 
 
 @pytest.fixture(params=["own process", "same process"])

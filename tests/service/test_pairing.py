@@ -80,32 +80,6 @@ def test_one_pairing_at_a_time(bluez):
 # -- from the running Spotter --------------------------------------------------------------
 
 
-@pytest.fixture
-def daemon(tmp_path, clock, mock_factory):
-    from device.service.build import Parts, build
-    from device.service.config import Config
-    from device.service.worker import Clocks
-    from device.voice.player import NullPlayer
-    from tests.dummy_voice import ToneRenderer
-    from tests.service.test_worker_people import WALL_OFFSET, Daemon
-
-    spoken: list[str] = []
-    built = build(
-        Config(data_dir=tmp_path / "data", button_pin=17),
-        Parts(
-            pin_factory=mock_factory,
-            renderer=ToneRenderer(),
-            player=NullPlayer(),
-            echo=spoken.append,
-        ),
-        clocks=Clocks(monotonic=clock, wall=lambda: WALL_OFFSET + clock()),
-    )
-    built.worker.greet()
-    built.worker.drain()
-    yield Daemon(built.worker, built.voice, built.store, clock, spoken)
-    built.close()
-
-
 def test_the_phone_page_asks_and_spotter_says_each_step(bluez, daemon):
     daemon.spotter.pair_clicker()
     daemon.settle()

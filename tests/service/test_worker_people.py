@@ -3,85 +3,18 @@ the scores land on it, whether the button or the phone gave them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from device.engine import phrases
 from device.events import Action, Gesture, State
-from device.service.build import Parts, build
-from device.service.config import Config
-from device.service.worker import Clocks, Spotter
-from device.testing import FakeClock
-from device.voice.player import NullPlayer
-from device.voice.speaker import Voice
 from routines.model import Exercise, Routine
-from routines.store import HistoryEntry, Store
+from routines.store import HistoryEntry
 from routines.week import week_start
-from tests.dummy_voice import ToneRenderer
-
-WALL_OFFSET = 1_780_000_000.0  # a Wednesday in 2026
+from tests.service.daemon import WALL_OFFSET, Daemon
 
 QUICK = Routine(
     id="quick",
     name="Quick calves",
     exercises=(Exercise(name="Calf raises", sets=1, reps=2, count="per_set", rest_seconds=0),),
 )
-
-
-class Daemon:
-    def __init__(
-        self, spotter: Spotter, voice: Voice, store: Store, clock: FakeClock, spoken: list[str]
-    ) -> None:
-        self.spotter, self.voice, self.store = spotter, voice, store
-        self.clock, self.spoken = clock, spoken
-
-    def settle(self) -> None:
-        self.spotter.drain()
-        assert self.voice.wait_until_quiet(timeout=5)
-
-    def do(self, item: Gesture | Action) -> None:
-        if isinstance(item, Gesture):
-            self.spotter.gesture(item)
-        else:
-            self.spotter.act(item)
-        self.settle()
-
-    def until_said(self, text: str, limit: float = 60.0) -> None:
-        """Let time pass, as the worker would, until ``text`` has been spoken."""
-        end = self.clock.now + limit
-        while text not in self.spoken:
-            assert self.clock.now < end, f"never said {text!r}: {self.spoken[-5:]}"
-            self.clock.advance(0.25)
-            self.settle()
-
-    def finish(self) -> None:
-        while self.spotter.status().state is not State.DONE:
-            self.clock.advance(1)
-            self.do(Gesture.PRESS)
-        # A press's words follow once no double can: the summary too.
-        self.clock.advance(1)
-        self.settle()
-
-
-@pytest.fixture
-def daemon(tmp_path: Path, clock: FakeClock, mock_factory) -> Iterator[Daemon]:
-    spoken: list[str] = []
-    built = build(
-        Config(data_dir=tmp_path / "data", button_pin=17),
-        Parts(
-            pin_factory=mock_factory,
-            renderer=ToneRenderer(),
-            player=NullPlayer(),
-            echo=spoken.append,
-        ),
-        clocks=Clocks(monotonic=clock, wall=lambda: WALL_OFFSET + clock()),
-    )
-    built.worker.greet()
-    built.worker.drain()
-    yield Daemon(built.worker, built.voice, built.store, clock, spoken)
-    built.close()
 
 
 def test_the_chosen_person_trains_and_only_their_week_counts(daemon: Daemon) -> None:
