@@ -6,7 +6,8 @@ pain answers, talk, countdowns and double-presses as a scripted trainee hears th
 
 ``--attack`` runs the reliability figures instead (``bench.attack``): a daemon under bad
 input, idle connections and PIN guessing; then ``bench.faults``: damaged, deleted and
-full stores, a hung or killed speech engine, and stops while clients poll.
+full stores, a hung or killed speech engine, and stops while clients poll; then
+``bench.profile_flood``: the physical button while a stranger floods profile creation.
 
 ``--pi-zero`` runs the start-up and press figures on an emulated Raspberry Pi
 Zero 2 W instead (``bench.pi_zero``: a CPU quota calibrated against this
@@ -38,6 +39,7 @@ from bench import (
     loudness,
     memory,
     press_latency,
+    profile_flood,
     startup,
     web_load,
 )
@@ -59,6 +61,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {
     "attack": attack.run,
     "faults": faults.run,
+    "profiles": profile_flood.run,
     "coaching": coaching.run,
 }
 
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return pi_zero_main(args.quick)
     names = args.only or list(BENCHMARKS)
     if args.attack:
-        names = ["attack", "faults"]
+        names = ["attack", "faults", "profiles"]
     if args.coaching:
         names = ["coaching"]
     print(f"Before: {machine()}", file=sys.stderr, flush=True)

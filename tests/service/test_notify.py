@@ -14,7 +14,9 @@ import pytest
 
 from device.events import State, Status
 from device.service import notify as notify
+from device.service.listeners import SystemdListener
 from device.service.notify import Notifier, describe_status
+from device.voice.speaker import VoiceProblem
 
 
 @pytest.fixture
@@ -223,3 +225,18 @@ def test_a_signal_handler_may_notify_while_the_same_thread_is_sending(listener):
     subprocess.run([sys.executable, "-c", code], check=True, timeout=20)
     sock = listener[0]
     assert [received(sock), received(sock)] == ["STOPPING=1", "WATCHDOG=1"]
+
+
+def test_systemd_hears_the_status_with_the_voices_problem_and_each_round(listener):
+    sock, path = listener
+    systemd = SystemdListener(Notifier({"NOTIFY_SOCKET": path}))
+    idle = Status(state=State.IDLE, routine_name="Knee")
+    systemd.status_changed(idle)
+    assert received(sock) == f"STATUS={describe_status(idle)}"
+    # A problem is told at once, on the status last shown; and goes when it heals.
+    systemd.voice_problem(VoiceProblem("silent for 3 min", restart_helps=True))
+    assert received(sock) == f"STATUS={describe_status(idle, 'silent for 3 min')}"
+    systemd.voice_problem(None)
+    assert received(sock) == f"STATUS={describe_status(idle)}"
+    systemd.alive()
+    assert received(sock) == "WATCHDOG=1"
