@@ -336,6 +336,22 @@ class Voice:
         self._prepare(missing, settings)
         self._prepare_natural(unique, settings)
 
+    def prepare_late(self, texts: Iterable[str]) -> None:
+        """Render lines whose words were only just known (a summary, the week's count, the
+        address) in the background: in the natural voice, when it is chosen, before the
+        routine's lines still to render, so that the workout ends in the voice it began in;
+        in the classic voice too, so that it can stand in at once."""
+        unique = tuple(dict.fromkeys(text for text in texts if text.strip()))
+        with self._lock:
+            settings = self._render_settings
+            missing = tuple(text for text in unique if text not in self._fresh)
+            natural = self._natural if self._speaks_natural else None
+        for text in missing:
+            self._renders.request(RenderJob(text, settings), urgent=False)
+        if natural is not None and unique:
+            # Still behind the classic renders asked for so far, as every natural one is.
+            self._renders.call(lambda: natural.prepare(unique, settings, urgent=True), urgent=False)
+
     def cached_audio(self, text: str) -> str | None:
         """The cached file ``text`` is spoken from now, if there is one."""
         with self._lock:
