@@ -557,9 +557,11 @@ class Voice:
                 continue
             self._current = text
             self._sound = sound
-            path = self._natural_path(text) or self._ready.get(text)
+            natural = self._natural_path(text)
+            path = natural or self._ready.get(text)
             if path is not None and self._play_locked(path):
                 self._echo_locked(text)
+                self._said_in_locked(text, natural=natural is not None)
                 return
             job = RenderJob(text, self._render_settings)
             if path is None and self._renders.request(job, urgent=True):
@@ -587,6 +589,13 @@ class Voice:
             self._started_locked(self._sound, getattr(playback, "started_at", self._clock()))
         self._changed.notify_all()
         return True
+
+    @staticmethod
+    def _said_in_locked(text: str, *, natural: bool) -> None:
+        """Log which voice a line plays in (debug): a workout meant to be in the natural
+        voice can be checked line by line."""
+        if moment_of(text) is None and log.isEnabledFor(logging.DEBUG):
+            log.debug("said in the %s voice: %s", "natural" if natural else "classic", text)
 
     def _echo_locked(self, text: str) -> None:
         if self._echo is None or moment_of(text) is not None:
@@ -616,7 +625,9 @@ class Voice:
             if awaiting is None or job.text != awaiting.text or (path is None and job != awaiting):
                 return
             self._awaiting = None
-            if path is None or not self._play_locked(str(path)):
+            if path is not None and self._play_locked(str(path)):
+                self._said_in_locked(job.text, natural=False)
+            else:
                 sound = self._sound
                 if sound is not None:
                     self._unplayed_locked(
