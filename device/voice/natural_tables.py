@@ -130,3 +130,15 @@ def open_g2p(path: Path) -> Any:
     g2p.unk = ""
     g2p.british = False
     return g2p
+
+
+def ready_g2p(path: Path) -> Any:
+    """The G2P on the tables at ``path``, built first if they are missing or damaged.
+    Call it before the model loads: building holds one table's dicts at a time."""
+    if path.exists():
+        try:
+            return open_g2p(path)
+        except sqlite3.DatabaseError:
+            pass  # a damaged file (a cut write, a bad card): made again below
+    build(path)
+    return open_g2p(path)

@@ -79,11 +79,7 @@ class _Engine:
         if tables is not None:
             from device.voice import natural_tables
 
-            path = natural_tables.tables_file(tables, self.version)
-            if not path.exists():
-                # Before the model loads: building holds one table's dicts at a time.
-                natural_tables.build(path)
-            g2p = natural_tables.open_g2p(path)
+            g2p = natural_tables.ready_g2p(natural_tables.tables_file(tables, self.version))
         from hibari import SAMPLE_RATE, Hibari
         from hibari.tts import ASSETS
         from hibari.voices import voice_path

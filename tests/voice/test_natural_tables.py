@@ -75,3 +75,11 @@ def test_the_worker_with_its_tables_on_disk_peaks_lower(
     assert peaks["disk"] < peaks["memory"] - 50_000, peaks
     assert peaks["disk"] < 135_000, peaks
     assert peaks["build"] < peaks["memory"], peaks
+
+
+def test_damaged_tables_are_built_again(tmp_path: Path) -> None:
+    path = natural_tables.tables_file(tmp_path, "hibari-tts 0.2.1")
+    path.write_bytes(b"not a database, half written" * 100)
+    g2p = natural_tables.ready_g2p(path)
+    assert g2p("Set two of three.")
+    assert path.read_bytes().startswith(b"SQLite format 3")
