@@ -424,6 +424,11 @@ class Engine:
         """Where the workout stands, for resuming it; None when there is nothing to resume."""
         return self._session.snapshot()
 
+    def late_lines(self) -> list[str]:
+        """The lines the workout may say whose words are only known as it goes (the week's
+        count, the summary), as they stand now: see ``WorkoutSession.late_lines``."""
+        return self._session.late_lines()
+
     def pop_finished(self) -> SessionRecord | None:
         """The record of a workout that finished or was ended, once."""
         return self._session.pop_finished()

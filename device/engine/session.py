@@ -437,6 +437,39 @@ class WorkoutSession:
             next_up=hints.next_up(self._s),
         )
 
+    def late_lines(self) -> list[str]:
+        """Lines whose words depend on this run, as they would read if it went on as
+        planned from now: the week's count (known from the start) and, on the last
+        exercise, the summary for each of the next few minutes it could end in. A voice
+        slower than the workout renders them while there is time."""
+        s = self._s
+        if s.state is State.DONE:
+            return []
+        if s.state is State.IDLE:
+            if self._routine is None or s.offer is not None:
+                return []
+            return [
+                phrases.weekly_progress(
+                    self._sessions_this_week + 1, self._weekly_goal, counted=True
+                )
+            ]
+        week, goal = s.sessions_this_week, s.weekly_goal
+        lines = [
+            phrases.weekly_progress(week + 1, goal, counted=True),
+            phrases.weekly_progress(week, goal, counted=False),
+        ]
+        routine = self._routine_of_run()
+        if s.exercise == len(routine.exercises) - 1:
+            done = list(s.finished_sets)
+            done[s.exercise] = routine.exercises[s.exercise].sets
+            exercises = sum(1 for n in done if n > 0)
+            seconds = s.active_seconds(self._clock())
+            # Rounded to the minute when said: now, or one or two minutes on.
+            lines += [
+                phrases.summary(exercises, sum(done), seconds + 60 * more) for more in range(3)
+            ]
+        return list(dict.fromkeys(lines))
+
     def pop_finished(self) -> SessionRecord | None:
         """The record of a workout that finished or was ended, once."""
         record, self._s.record = self._s.record, None

@@ -110,7 +110,9 @@ def build(
                 echo=parts.echo,
                 audio_device=config.audio_device,
                 # A small object: the engine loads in a worker process, and only when chosen.
-                natural=NaturalRenderer() if natural_installed() else None,
+                natural=NaturalRenderer(tables=config.data_dir / "voice-cache")
+                if natural_installed()
+                else None,
                 # The card's own volume control, where it has one; only for real sound.
                 hardware_volume=open_hardware_volume(config.audio_device)
                 if parts.player is None

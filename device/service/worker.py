@@ -240,6 +240,8 @@ class Spotter:
         self._changes: set[Data] = set()
         self._changes_lock = threading.Lock()
         self._own = threading.local()
+        self._late: tuple[str, ...] = ()  # the late lines the voice was last asked for
+        self._address_said: str | None = None  # the address as last read out
         self._apply_settings()
         self._unsubscribe = store.subscribe(self._stored)
 
@@ -478,6 +480,18 @@ class Spotter:
         self._keep_scores([s for s in scores if s.moment == "after"])
         self._save_progress()
         self._publish()
+        self._prepare_late()
+
+    def _prepare_late(self) -> None:
+        """Have the voice render the lines whose words the workout has just made known
+        (each set of them once): a slow voice then has them before they are said."""
+        said = [] if self._address_said is None else [self._address_said]
+        late = tuple(dict.fromkeys([*self._engine.late_lines(), *said]))
+        if late and late != self._late:
+            self._late = late
+            prepare_late = getattr(self._voice, "prepare_late", None)
+            if prepare_late is not None:
+                prepare_late(late)
 
     def _observe(self) -> None:
         """Tell observers about the real button, act on the answer to the PIN offer, and
@@ -515,6 +529,8 @@ class Spotter:
         if not urls:
             return
         log.info("the phone page is at %s", " or ".join(urls))
+        self._address_said = phrases.address(urls)
+        self._prepare_late()
         if self._engine.status().state is State.IDLE:
             self._voice.speak([Line(phrases.address(urls))])
 
@@ -548,6 +564,8 @@ class Spotter:
             log.info("the phone page is at %s", " or ".join(urls) or "(no network address yet)")
             if urls:
                 lines = [*lines, Line(phrases.address(urls))]
+                self._address_said = phrases.address(urls)
+                self._prepare_late()
         self._speak(lines)
 
     def _apply_settings(self) -> None:
@@ -597,6 +615,8 @@ class Spotter:
         lines += FIXED_STEPS
         if lines:
             self._voice.prepare(list(dict.fromkeys(lines)))
+        self._late = ()  # the voice may have changed: ask again
+        self._prepare_late()
 
     def _week_of(
         self, routine: Routine, profile: Profile, settings: Settings

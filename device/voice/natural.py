@@ -38,6 +38,14 @@ _STDERR_TAIL = 400
 # missing or broken engine should cost one log line, not a process per line.
 _GIVE_UP_AFTER = 3
 _REST_SECONDS = 300.0
+# A line's arrays (tens of MB for a long sentence) go back to the system when freed,
+# rather than raising glibc's threshold and staying in the heap; one BLAS thread.
+WORKER_ENVIRONMENT = {
+    "PYTHONUNBUFFERED": "1",
+    "MALLOC_MMAP_THRESHOLD_": "131072",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+}
 
 
 def natural_installed() -> bool:
@@ -80,15 +88,16 @@ def idle_priority(pid: int) -> None:
 class _Worker:
     """One running worker process and the pipes to it."""
 
-    def __init__(self, argv: Sequence[str], idle: float) -> None:
+    def __init__(self, argv: Sequence[str], idle: float, tables: Path | None) -> None:
         # Kept until stop(): it holds the worker's last words if it dies.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        more = [] if tables is None else ["--tables", str(tables)]
         self.process = subprocess.Popen(
-            [*argv, "--idle", f"{idle:g}"],
+            [*argv, "--idle", f"{idle:g}", *more],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **WORKER_ENVIRONMENT},
         )
         idle_priority(self.process.pid)
         self._pending = b""
@@ -143,7 +152,8 @@ class NaturalRenderer:
 
     Call it from one thread (a render queue's). ``start_timeout`` bounds the
     worker's start-up, ``line_timeout`` each line after that; past either the
-    worker is killed and the line fails.
+    worker is killed and the line fails. ``tables``: a directory where the engine's
+    spelling-to-sound tables are kept on disk rather than in the worker's memory.
     """
 
     def __init__(
@@ -153,11 +163,13 @@ class NaturalRenderer:
         start_timeout: float = 60.0,
         line_timeout: float = 30.0,
         idle: float = 10.0,
+        tables: Path | None = None,
     ) -> None:
         self._argv = list(command) if command is not None else worker_command()
         self._start_timeout = start_timeout
         self._line_timeout = line_timeout
         self._idle = idle
+        self._tables = tables
         self._worker: _Worker | None = None
         self._lock = threading.Lock()
         self._failures = 0
@@ -261,7 +273,7 @@ class NaturalRenderer:
         if worker is not None:
             self._discard()
         try:
-            worker = _Worker(self._argv, self._idle)
+            worker = _Worker(self._argv, self._idle, self._tables)
         except OSError as err:
             raise RenderError(f"cannot start the natural voice ({err.strerror or err})") from err
         self._worker = worker

@@ -44,8 +44,11 @@ class NaturalLines:
         with self._lock:
             return self._ready.get(text)
 
-    def prepare(self, texts: Iterable[str], settings: VoiceSettings) -> None:
-        """Render these lines (first things first) with ``settings`` in the background."""
+    def prepare(
+        self, texts: Iterable[str], settings: VoiceSettings, *, urgent: bool = False
+    ) -> None:
+        """Render these lines (first things first) with ``settings`` in the background;
+        ``urgent`` ones before any line asked for earlier."""
         with self._lock:
             if settings != self._settings:
                 self._settings = settings
@@ -59,7 +62,7 @@ class NaturalLines:
                 )
             queue = self._queue
         for text in missing:
-            queue.request(RenderJob(text, settings), urgent=False)
+            queue.request(RenderJob(text, settings), urgent=urgent)
 
     def kept(self) -> set[Path]:
         """The files in use, which tidying the cache must leave alone."""

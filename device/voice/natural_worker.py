@@ -1,11 +1,11 @@
 """``python -m device.voice.natural_worker``: renders lines in the natural voice, then exits.
 
-A separate, short-lived process, so that the model (about 200 MB resident while
-it works) never lives in the daemon, and a crash or a hang here costs the
-daemon nothing but this process. It imports only the standard library until a
-line is asked for; of the daemon's modules, only the levelling (on numpy, which
-the engine loads anyway), so that a line's samples are levelled here and never
-held by the daemon.
+A separate, short-lived process, so that the model (about 100-130 MB resident
+while it works, with its word tables on disk: ``--tables``) never lives in the
+daemon, and a crash or a hang here costs the daemon nothing but this process. Of
+the daemon's modules it imports only the word tables and the levelling (on numpy,
+which the engine loads anyway), so that a line's samples are levelled here and
+never held by the daemon.
 
 The protocol is one JSON object per line. The first line written to stdout says
 whether the engine loaded: ``{"ready": true, "engine": ..., "load_seconds": ...}``
@@ -55,14 +55,44 @@ def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _session(model: str) -> Any:
+    """The model's onnxruntime session, kept small: one thread, and no memory arena or
+    planned pattern, which hold the largest line's buffers for the worker's whole life
+    (a line is rendered in a few tenths of a second; its buffers are freed after it)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
+    options.log_severity_level = 3
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
 class _Engine:
-    def __init__(self) -> None:
-        from hibari import SAMPLE_RATE, Hibari, __version__
-        from hibari.voices import voice_path
+    def __init__(self, tables: Path | None) -> None:
+        from hibari import __version__
 
         self.version = f"hibari-tts {__version__}"
+        g2p = None
+        if tables is not None:
+            from device.voice import natural_tables
+
+            g2p = natural_tables.ready_g2p(natural_tables.tables_file(tables, self.version))
+        from hibari import SAMPLE_RATE, Hibari
+        from hibari.tts import ASSETS
+        from hibari.voices import voice_path
+
         self.rate = int(SAMPLE_RATE)
-        self._tts = Hibari(model=voice_path(VOICE, download_missing=False), threads=1)
+        # Hibari's own constructor opens a session with its arena on: build it around ours.
+        tts = Hibari.__new__(Hibari)
+        tts.voice = VOICE
+        tts.model_path = voice_path(VOICE, download_missing=False)
+        tts.sess = _session(tts.model_path)
+        tts.vocab = json.loads((Path(ASSETS) / "vocab.json").read_text(encoding="utf-8"))
+        tts._g2p = g2p
+        self._tts = tts
 
     def render(self, text: str, speed: float, volume: float, rate: int, target: str) -> float:
         import numpy as np
@@ -104,11 +134,12 @@ def _requests(fd: int, idle: float) -> Iterator[dict[str, Any]]:
         pending += chunk
 
 
-def serve(source: int, out: IO[str], idle: float) -> int:
-    """Load the engine, then answer requests until there are none; the exit status."""
+def serve(source: int, out: IO[str], idle: float, tables: Path | None = None) -> int:
+    """Load the engine, then answer requests until there are none; the exit status.
+    ``tables``: the directory of the spelling-to-sound tables on disk (None: in memory)."""
     began = time.perf_counter()
     try:
-        engine = _Engine()
+        engine = _Engine(tables)
     except ImportError as err:
         _send(out, {"ready": False, "error": f"hibari-tts is not installed ({err})"})
         return MISSING
@@ -158,11 +189,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle", type=float, default=10.0, help="leave after this many quiet seconds"
     )
+    parser.add_argument(
+        "--tables",
+        type=Path,
+        default=None,
+        help="keep the spelling-to-sound tables in an SQLite file in this directory",
+    )
     args = parser.parse_args(argv)
     # The protocol owns stdout: anything a library prints goes to stderr instead.
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr
-    return serve(sys.stdin.fileno(), protocol, args.idle)
+    return serve(sys.stdin.fileno(), protocol, args.idle, args.tables)
 
 
 if __name__ == "__main__":

@@ -336,6 +336,22 @@ class Voice:
         self._prepare(missing, settings)
         self._prepare_natural(unique, settings)
 
+    def prepare_late(self, texts: Iterable[str]) -> None:
+        """Render lines whose words were only just known (a summary, the week's count, the
+        address) in the background: in the natural voice, when it is chosen, before the
+        routine's lines still to render, so that the workout ends in the voice it began in;
+        in the classic voice too, so that it can stand in at once."""
+        unique = tuple(dict.fromkeys(text for text in texts if text.strip()))
+        with self._lock:
+            settings = self._render_settings
+            missing = tuple(text for text in unique if text not in self._fresh)
+            natural = self._natural if self._speaks_natural else None
+        for text in missing:
+            self._renders.request(RenderJob(text, settings), urgent=False)
+        if natural is not None and unique:
+            # Still behind the classic renders asked for so far, as every natural one is.
+            self._renders.call(lambda: natural.prepare(unique, settings, urgent=True), urgent=False)
+
     def cached_audio(self, text: str) -> str | None:
         """The cached file ``text`` is spoken from now, if there is one."""
         with self._lock:
@@ -541,9 +557,11 @@ class Voice:
                 continue
             self._current = text
             self._sound = sound
-            path = self._natural_path(text) or self._ready.get(text)
+            natural = self._natural_path(text)
+            path = natural or self._ready.get(text)
             if path is not None and self._play_locked(path):
                 self._echo_locked(text)
+                self._said_in_locked(text, natural=natural is not None)
                 return
             job = RenderJob(text, self._render_settings)
             if path is None and self._renders.request(job, urgent=True):
@@ -571,6 +589,13 @@ class Voice:
             self._started_locked(self._sound, getattr(playback, "started_at", self._clock()))
         self._changed.notify_all()
         return True
+
+    @staticmethod
+    def _said_in_locked(text: str, *, natural: bool) -> None:
+        """Log which voice a line plays in (debug): a workout meant to be in the natural
+        voice can be checked line by line."""
+        if moment_of(text) is None and log.isEnabledFor(logging.DEBUG):
+            log.debug("said in the %s voice: %s", "natural" if natural else "classic", text)
 
     def _echo_locked(self, text: str) -> None:
         if self._echo is None or moment_of(text) is not None:
@@ -600,7 +625,9 @@ class Voice:
             if awaiting is None or job.text != awaiting.text or (path is None and job != awaiting):
                 return
             self._awaiting = None
-            if path is None or not self._play_locked(str(path)):
+            if path is not None and self._play_locked(str(path)):
+                self._said_in_locked(job.text, natural=False)
+            else:
                 sound = self._sound
                 if sound is not None:
                     self._unplayed_locked(

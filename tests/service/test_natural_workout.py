@@ -1,8 +1,8 @@
 """A whole workout of the shipped routine with the natural voice chosen, in the real daemon:
-once its lines are rendered, every line known ahead plays in the natural voice and the
-lines only known at the moment (the summary, the week) play at once in the classic one.
-And the routine's lines reach the voice in the order a workout needs them, so the slow
-natural voice renders first what is heard first.
+once its lines are rendered, every line plays in the natural voice, from the safety line
+to the summary and the week's count, whose words are only known as the workout goes and
+which are rendered as soon as they are. And the routine's lines reach the voice in the
+order a workout needs them, so the slow natural voice renders first what is heard first.
 
 Real store, engine, voice, cache and natural worker (hibari-tts); the classic engine is a
 tone writer and the speaker a recorder. Which voice a played file is in is told by its
@@ -11,6 +11,7 @@ name in the cache, a hash of the line, the settings and the engine.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -107,6 +108,9 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
             assert voice.wait_until_quiet(10)
             if spotter.status().state is State.DONE:
                 break
+            # A set takes the trainee longer than the voice takes to render what it has
+            # just learnt it may say (the summary, on the last exercise).
+            assert voice.wait_until_natural(60)
         else:
             pytest.fail("the workout did not end")
     finally:
@@ -117,9 +121,11 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
         (text, voice_of(tmp_path / "cache", text, path))
         for text, path in zip(spoken, player.played, strict=True)
     ]
-    assert {engine for text, engine in played if text in ahead} == {"natural"}
-    moment = [engine for text, engine in played if text not in ahead]
-    assert moment and set(moment) == {"classic"}
+    counts = Counter(engine for _, engine in played)
+    print(f"lines of the workout by voice: {dict(counts)}")
+    late = [text for text, _ in played if text not in ahead]
+    assert phrases.complete() in spoken and len(late) >= 2  # the summary and the week
+    assert counts == {"natural": len(played)}, [p for p in played if p[1] != "natural"]
 
 
 class PreparingVoice(Voice):

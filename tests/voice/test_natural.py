@@ -38,6 +38,8 @@ NO_ENGINE = (
     "class Engine:\n"
     "    version = 'stub'\n"
     "    rate = 22050\n"
+    "    def __init__(self, tables):\n"
+    "        pass\n"
     "    def render(self, text, speed, volume, rate, target):\n"
     "        {body}\n"
     "w._Engine = Engine\n"

@@ -44,6 +44,8 @@ def broken_worker(render_body: str = "", setup: str = "") -> list[str]:
         "class Engine:\n"
         "    version = 'broken'\n"
         "    rate = 22050\n"
+        "    def __init__(self, tables):\n"
+        "        pass\n"
         "    def render(self, text, speed, volume, rate, target):\n"
         f"        {render_body}\n"
         "w._Engine = Engine\n"
