@@ -33,8 +33,8 @@ CHILD_MODULE = "device.voice.render_child"
 # this long instead of starting a process per line; the render queue retries later.
 START_AGAIN_AFTER = 10.0
 # Lines rendered at once, at most. A Pi has four cores, but each process costs about 30 MB
-# while it levels a line: two beside the daemon keep the service under its unit's
-# MemoryHigh (160 MB), four would not.
+# while it levels a line: two beside the daemon and the page keep the service under its
+# unit's MemoryHigh (192 MB) with room for the natural voice's worker, four would not.
 MAX_PROCESSES = 2
 
 

@@ -1,4 +1,5 @@
-"""A cgroup v1 memory cgroup standing in for the unit's ``MemoryMax=192M``."""
+"""A cgroup v1 memory cgroup standing in for the unit's ``MemoryMax``: the whole service
+(the daemon, the page's process, the voice's) under the wall the unit gives it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ from pathlib import Path
 import pytest
 
 MEMORY_ROOT = Path("/sys/fs/cgroup/memory")
-UNIT_LIMIT = 192 * 1024 * 1024
+UNIT = Path(__file__).resolve().parents[2] / "systemd" / "spotter.service"
+
+
+def _unit_megabytes(key: str) -> int:
+    for line in UNIT.read_text().splitlines():
+        if line.startswith(key + "=") and line.endswith("M"):
+            return int(line.split("=", 1)[1][:-1])
+    raise AssertionError(f"no {key}=<n>M in {UNIT}")
+
+
+UNIT_LIMIT = _unit_megabytes("MemoryMax") * 1024 * 1024
 
 
 class MemoryCgroup:
