@@ -136,16 +136,18 @@ class HistoryRepository:
         profile_id: int | None = None,
         since: float | None = None,
         until: float | None = None,
+        minutes: bool = True,
     ) -> Totals:
-        """Workouts finished at or after ``since`` and not after ``until`` (either open)."""
+        """Workouts finished at or after ``since`` and not after ``until`` (either open);
+        their minutes only if asked (each row's are worked out in Python)."""
         where, params = _filter(profile_id, since)
         if until is not None:
             where += " AND finished_at <= ?"
             params += (until,)
+        spent = "SUM(active_minutes(started_at, finished_at))" if minutes else "0.0"
         query = (
             "SELECT COUNT(*) AS n, COALESCE(SUM(completed), 0) AS done,"  # noqa: S608
-            f" COALESCE(SUM(active_minutes(started_at, finished_at)), 0.0) AS minutes"
-            f" FROM history {where}"
+            f" COALESCE({spent}, 0.0) AS minutes FROM history {where}"
         )
         with self._db.lock:
             conn = self._db.conn

@@ -233,8 +233,11 @@ class Store:
         profile_id: int | None = None,
         since: float | None = None,
         until: float | None = None,
+        minutes: bool = True,
     ) -> Totals:
-        return self.workouts.totals(profile_id=profile_id, since=since, until=until)
+        return self.workouts.totals(
+            profile_id=profile_id, since=since, until=until, minutes=minutes
+        )
 
     def completed_per_span(self, bounds: Sequence[float], *, profile_id: int) -> list[int]:
         return self.workouts.completed_per_span(bounds, profile_id=profile_id)

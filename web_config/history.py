@@ -22,9 +22,9 @@ bp = Blueprint("history", __name__)
 
 CHART_WEEKS = 12
 # The page lists and charts at most this many of the twelve weeks' workouts (the newest):
-# far more than anyone trains, and a bound on the page whatever is stored.
-RECENT_SHOWN = 100
-PAIN_POINTS = 100
+# one a day, more than anyone trains, and a bound on the page whatever is stored.
+RECENT_SHOWN = 84
+PAIN_POINTS = 84
 # Weeks read at a time when counting the run of weeks with the goal met, and the longest
 # run counted (twenty years: more than a device lives, and a bound on the reads).
 STREAK_BATCH = 26
@@ -225,7 +225,7 @@ def page() -> str:
     drawn = charts(profile, week.goal)
     since = drawn["weeks"][0].start
     recent = store().history_totals(profile_id=profile.id, since=since)
-    everything = store().history_totals(profile_id=profile.id)
+    everything = store().history_totals(profile_id=profile.id, minutes=False)
     return render_template(
         "history.html",
         profile=profile,
