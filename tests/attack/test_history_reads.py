@@ -1,5 +1,5 @@
 """Finding 1 of round 3: reading a long history (the API, the CSV, the page) kept all of it
-in memory. The real daemon, under the unit's memory limit, on a store of 200,000 workouts."""
+in memory. The real daemon, under the unit's memory limit, on a store of 150,000 workouts."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.attack, pytest.mark.slow]
 
 __all__ = ["memory_cgroup"]
 
-WORKOUTS = 200_000
+WORKOUTS = 150_000
 PEAK_LIMIT = 80 * 1024 * 1024
 PAGE = 200
 
