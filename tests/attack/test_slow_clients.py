@@ -12,8 +12,8 @@ import pytest
 
 from device.testing import FakeClock
 from tests.attack.live_server import BOUND, closed_by_server, connect, get, read_answer, serving
-from web_config.refusals import OncePerPeriod, RefusalLog
 from web_config import server as server_module
+from web_config.refusals import OncePerPeriod, RefusalLog
 from web_config.server import (
     MAX_BODY_BYTES,
     PER_ADDRESS,
