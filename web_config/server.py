@@ -191,7 +191,8 @@ class _Channel(HTTPChannel):
             server.waiting += 1
         try:
             with self.outbuf_lock:
-                self._flush_exception(self._flush_some, do_close=False)
+                inner: Any = self  # waitress's own, which its type stubs leave out
+                inner._flush_exception(inner._flush_some, do_close=False)
                 now = time.monotonic()
                 deadline = now + (STALLED_SECONDS if patient else OVER_SECONDS)
                 left = self.total_outbufs_len
@@ -216,7 +217,8 @@ class _Channel(HTTPChannel):
 
     def _drop(self) -> None:
         server: Any = self.server
-        if server.active_channels.get(self._fileno) is self:
+        inner: Any = self
+        if server.active_channels.get(inner._fileno) is self:
             self.handle_close()
 
     def received(self, data: bytes) -> bool:
