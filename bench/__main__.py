@@ -5,7 +5,8 @@ benchmarks, print one table.
 pain answers, talk, countdowns and double-presses as a scripted trainee hears them.
 
 ``--attack`` runs the reliability figures instead (``bench.attack``): a daemon under bad
-input, idle connections and PIN guessing; then ``bench.faults``: damaged, deleted and
+input, idle connections and PIN guessing; ``bench.long_history``: a million workouts read
+every way while the button is pressed; then ``bench.faults``: damaged, deleted and
 full stores, a hung or killed speech engine, and stops while clients poll.
 
 ``--pi-zero`` runs the start-up and press figures on an emulated Raspberry Pi
@@ -35,6 +36,7 @@ from bench import (
     faults,
     idle_cpu,
     levelling_speed,
+    long_history,
     loudness,
     memory,
     press_latency,
@@ -58,6 +60,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
 # Not part of the default run: it measures reliability rather than speed.
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {
     "attack": attack.run,
+    "history": long_history.run,
     "faults": faults.run,
     "coaching": coaching.run,
 }
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return pi_zero_main(args.quick)
     names = args.only or list(BENCHMARKS)
     if args.attack:
-        names = ["attack", "faults"]
+        names = ["attack", "history", "faults"]
     if args.coaching:
         names = ["coaching"]
     print(f"Before: {machine()}", file=sys.stderr, flush=True)

@@ -18,7 +18,9 @@ SHORT_SET = json.dumps(
 )
 
 
-def _rows(count: int, profiles: tuple[int, ...], now: float, years: float) -> Iterator[tuple]:
+def _rows(
+    count: int, profiles: tuple[int, ...], now: float, years: float
+) -> Iterator[tuple[object, ...]]:
     step = years * 365 * DAY / count
     for n in range(count):
         # Every fifth workout finishes in the same second as the one before it: the pages
