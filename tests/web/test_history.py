@@ -338,3 +338,15 @@ def test_the_page_lists_the_newest_of_a_crowded_twelve_weeks(client, store):
         f"{RECENT_SHOWN + 5} in the last twelve weeks, {(RECENT_SHOWN + 5) * 10}.0 minutes" in page
     )
     assert f"The newest {RECENT_SHOWN} are listed here" in page
+
+
+def test_a_streak_longer_than_one_read_of_weeks_is_counted_whole(app, store):
+    from web_config.history import STREAK_BATCH
+
+    weeks = STREAK_BATCH + 4
+    for i in range(1, weeks + 1):  # last week and the ones before; none yet this week
+        for k in range(2):
+            add_workout(store, WEDNESDAY_NOON - i * WEEK - (k + 1) * 3600, 10)
+    with app.app_context():
+        assert streak(1, WEDNESDAY_NOON, 2) == weeks
+        assert streak(1, WEDNESDAY_NOON, 3) == 0
