@@ -6,7 +6,8 @@ pain answers, talk, countdowns and double-presses as a scripted trainee hears th
 
 ``--attack`` runs the reliability figures instead (``bench.attack``): a daemon under bad
 input, idle connections and PIN guessing; ``bench.long_history``: a million workouts read
-every way while the button is pressed; then ``bench.faults``: damaged, deleted and
+every way while the button is pressed; ``bench.slow_readers``: clients that never read
+their answers; then ``bench.faults``: damaged, deleted and
 full stores, a hung or killed speech engine, and stops while clients poll.
 
 ``--pi-zero`` runs the start-up and press figures on an emulated Raspberry Pi
@@ -40,6 +41,7 @@ from bench import (
     loudness,
     memory,
     press_latency,
+    slow_readers,
     startup,
     web_load,
 )
@@ -61,6 +63,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {
     "attack": attack.run,
     "history": long_history.run,
+    "slow-readers": slow_readers.run,
     "faults": faults.run,
     "coaching": coaching.run,
 }
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return pi_zero_main(args.quick)
     names = args.only or list(BENCHMARKS)
     if args.attack:
-        names = ["attack", "history", "faults"]
+        names = ["attack", "history", "slow-readers", "faults"]
     if args.coaching:
         names = ["coaching"]
     print(f"Before: {machine()}", file=sys.stderr, flush=True)
