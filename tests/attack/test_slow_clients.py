@@ -198,6 +198,7 @@ def _until_all_stuck(server, timeout: float = 40.0) -> None:
     raise AssertionError("the answers never filled the buffers")
 
 
+@pytest.mark.serial
 def test_status_answers_while_three_clients_pipeline_backups_and_never_read(app):
     with serving(app) as server, ExitStack() as held:
         for i in range(THREADS):
@@ -208,6 +209,7 @@ def test_status_answers_while_three_clients_pipeline_backups_and_never_read(app)
     assert max(times) < 1.2, times
 
 
+@pytest.mark.serial
 def test_a_client_that_never_reads_its_answers_is_dropped(app, monkeypatch, caplog):
     monkeypatch.setattr(server_module, "STALLED_SECONDS", 1.0)
     with (
