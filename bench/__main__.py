@@ -5,7 +5,9 @@ benchmarks, print one table.
 pain answers, talk, countdowns and double-presses as a scripted trainee hears them.
 
 ``--attack`` runs the reliability figures instead (``bench.attack``): a daemon under bad
-input, idle connections and PIN guessing; then ``bench.faults``: damaged, deleted and
+input, idle connections and PIN guessing; ``bench.long_history``: a million workouts read
+every way while the button is pressed; ``bench.slow_readers``: clients that never read
+their answers; then ``bench.faults``: damaged, deleted and
 full stores, a hung or killed speech engine, and stops while clients poll; then
 ``bench.profile_flood``: the physical button while a stranger floods profile creation.
 
@@ -36,10 +38,12 @@ from bench import (
     faults,
     idle_cpu,
     levelling_speed,
+    long_history,
     loudness,
     memory,
     press_latency,
     profile_flood,
+    slow_readers,
     startup,
     web_load,
 )
@@ -60,6 +64,8 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
 # Not part of the default run: it measures reliability rather than speed.
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {
     "attack": attack.run,
+    "history": long_history.run,
+    "slow-readers": slow_readers.run,
     "faults": faults.run,
     "profiles": profile_flood.run,
     "coaching": coaching.run,
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         return pi_zero_main(args.quick)
     names = args.only or list(BENCHMARKS)
     if args.attack:
-        names = ["attack", "faults", "profiles"]
+        names = ["attack", "history", "slow-readers", "faults", "profiles"]
     if args.coaching:
         names = ["coaching"]
     print(f"Before: {machine()}", file=sys.stderr, flush=True)

@@ -1,14 +1,38 @@
-"""The workouts done: written as each ends, never dropped, read newest first."""
+"""The workouts done: written as each ends, never dropped, read newest first.
+
+However long the history, a read holds only a bounded part of it: pages of workouts
+(``page``), the whole of it in batches (``oldest_first``), or figures that SQLite
+works out (``totals``, ``completed_per_span``). The store's lock is taken per batch, so
+the button's own writes never wait for a long read.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import cast
 
 from routines import history_rows
 from routines.changes import Data
 from routines.database import Database
 from routines.model import HistoryEntry
+
+# The key of a row in reading order: (finished_at, id). A page ends with one; the next page
+# starts after it, so rows added or removed meanwhile neither repeat nor shift the pages.
+Cursor = tuple[float, int]
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """How many workouts, how many of them finished, and their active minutes."""
+
+    workouts: int
+    completed: int
+    minutes: float
+
 
 _SET_PAIN = {
     "before": "UPDATE history SET pain_before = ? WHERE id = ?",
@@ -58,6 +82,128 @@ class HistoryRepository:
         if pending:
             entries = sorted([*entries, *pending], key=lambda e: e.finished_at, reverse=True)
         return entries[: max(0, limit)]
+
+    def page(
+        self, limit: int, *, profile_id: int | None = None, before: Cursor | None = None
+    ) -> tuple[list[HistoryEntry], Cursor | None]:
+        """Up to ``limit`` workouts newest first, from just after ``before`` (or the newest),
+        and the cursor of the next page (None after the last). Workouts still waiting for
+        the file come on the first page."""
+        where, params = _filter(profile_id, None)
+        if before is not None:
+            where += " AND (finished_at, id) < (?, ?)"
+            params += before
+        with self._db.lock:
+            rows = self._db.conn.execute(
+                f"{history_rows.SELECT} {where} ORDER BY finished_at DESC, id DESC LIMIT ?",
+                (*params, max(0, limit) + 1),
+            ).fetchall()
+            pending = [] if before is not None else self._pending(profile_id, None)
+        more, rows = len(rows) > limit, rows[: max(0, limit)]
+        entries = [e for row in rows if (e := self._readable(row)) is not None]
+        if pending:
+            entries = sorted([*entries, *pending], key=lambda e: e.finished_at, reverse=True)
+        cursor = (rows[-1]["finished_at"], rows[-1]["id"]) if more and rows else None
+        return entries, cursor
+
+    def oldest_first(
+        self, *, profile_id: int | None = None, batch: int = BATCH
+    ) -> Iterator[HistoryEntry]:
+        """Every workout, oldest first, read ``batch`` rows at a time (the lock is let go
+        between batches); those still waiting for the file come last."""
+        where, params = _filter(profile_id, None)
+        query = (
+            f"{history_rows.SELECT} {where} AND (finished_at, id) > (?, ?)"
+            " ORDER BY finished_at, id LIMIT ?"
+        )
+        after: tuple[object, object] = (float("-inf"), -1)
+        while True:
+            with self._db.lock:
+                rows = self._db.conn.execute(query, (*params, *after, batch)).fetchall()
+            for row in rows:
+                if (entry := self._readable(row)) is not None:
+                    yield entry
+            if len(rows) < batch:
+                break
+            after = (rows[-1]["finished_at"], rows[-1]["id"])
+        with self._db.lock:
+            pending = self._pending(profile_id, None)
+        yield from sorted(pending, key=lambda e: e.finished_at)
+
+    def totals(
+        self,
+        *,
+        profile_id: int | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        minutes: bool = True,
+    ) -> Totals:
+        """Workouts finished at or after ``since`` and not after ``until`` (either open);
+        their minutes only if asked (each row's are worked out in Python)."""
+        where, params = _filter(profile_id, since)
+        if until is not None:
+            where += " AND finished_at <= ?"
+            params += (until,)
+        spent = "SUM(active_minutes(started_at, finished_at))" if minutes else "0.0"
+        query = (
+            "SELECT COUNT(*) AS n, COALESCE(SUM(completed), 0) AS done,"  # noqa: S608
+            f" COALESCE({spent}, 0.0) AS minutes FROM history {where}"
+        )
+        with self._db.lock:
+            conn = self._db.conn
+            # Python's rounding, the same as each workout shows, not SQLite's.
+            conn.create_function("active_minutes", 2, _active_minutes, deterministic=True)
+            row = conn.execute(query, params).fetchone()
+            pending = [
+                e
+                for e in self._pending(profile_id, since)
+                if until is None or e.finished_at <= until
+            ]
+        return Totals(
+            workouts=row["n"] + len(pending),
+            completed=row["done"] + sum(1 for e in pending if e.completed),
+            minutes=row["minutes"]
+            + sum(_active_minutes(e.started_at, e.finished_at) for e in pending),
+        )
+
+    def completed_per_span(self, bounds: Sequence[float], *, profile_id: int) -> list[int]:
+        """Finished workouts of a profile in each span from one bound up to (not including)
+        the next: one count fewer than bounds."""
+        starts, ends = bounds[:-1], bounds[1:]
+        query = (
+            "SELECT COUNT(*) AS n FROM history WHERE profile_id = ? AND completed = 1"
+            " AND finished_at >= ? AND finished_at < ?"
+        )
+        with self._db.lock:
+            counts = [
+                self._db.conn.execute(query, (profile_id, lo, hi)).fetchone()["n"]
+                for lo, hi in zip(starts, ends, strict=True)
+            ]
+            pending = [e for e in self._pending(profile_id, None) if e.completed]
+        for e in pending:
+            for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+                if lo <= e.finished_at < hi:
+                    counts[i] += 1
+        return counts
+
+    def checkins(self, limit: int, *, profile_id: int, since: float) -> list[HistoryEntry]:
+        """The latest ``limit`` workouts with a pain answer finished at or after ``since``,
+        oldest first."""
+        with self._db.lock:
+            rows = self._db.conn.execute(
+                f"{history_rows.SELECT} WHERE profile_id = ? AND finished_at >= ?"
+                " AND (pain_before IS NOT NULL OR pain_after IS NOT NULL)"
+                " ORDER BY finished_at DESC, id DESC LIMIT ?",
+                (profile_id, since, max(0, limit)),
+            ).fetchall()
+            pending = [
+                e
+                for e in self._pending(profile_id, since)
+                if e.pain_before is not None or e.pain_after is not None
+            ]
+        entries = [e for row in rows if (e := self._readable(row)) is not None]
+        entries = sorted([*entries, *pending], key=lambda e: e.finished_at, reverse=True)
+        return entries[: max(0, limit)][::-1]
 
     def count_since(
         self,
@@ -111,6 +257,9 @@ class HistoryRepository:
                 raise KeyError(entry_id)
         return history_rows.from_row(row)
 
+    def _pending(self, profile_id: int | None, since: float | None) -> list[HistoryEntry]:
+        return [e for e in self._db.pending.entries if _matches(e, profile_id, since)]
+
     def _readable(self, row: sqlite3.Row) -> HistoryEntry | None:
         try:
             return history_rows.checked(history_rows.from_row(row))
@@ -134,3 +283,10 @@ def _matches(entry: HistoryEntry, profile_id: int | None, since: float | None) -
     return (profile_id is None or entry.profile_id == profile_id) and (
         since is None or entry.finished_at >= since
     )
+
+
+def _active_minutes(started_at: object, finished_at: object) -> float:
+    # A row that is not readable counts no minutes rather than failing the whole sum.
+    if not isinstance(started_at, int | float) or not isinstance(finished_at, int | float):
+        return 0.0
+    return round(max(0.0, finished_at - started_at) / 60, 1)

@@ -12,7 +12,7 @@ write is announced to subscribers by the kinds of data it changed.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -27,7 +27,7 @@ from routines.database import (
 )
 from routines.model import HistoryEntry, SetReps
 from routines.profiles import Profile
-from routines.repo_history import HistoryRepository
+from routines.repo_history import Cursor, HistoryRepository, Totals
 from routines.repo_profiles import ProfileInUse, ProfileRepository
 from routines.repo_routines import (
     MAX_ID_LEN,
@@ -229,6 +229,32 @@ class Store:
         self, limit: int = 100, *, profile_id: int | None = None, since: float | None = None
     ) -> list[HistoryEntry]:
         return self.workouts.latest(limit, profile_id=profile_id, since=since)
+
+    def history_page(
+        self, limit: int, *, profile_id: int | None = None, before: Cursor | None = None
+    ) -> tuple[list[HistoryEntry], Cursor | None]:
+        return self.workouts.page(limit, profile_id=profile_id, before=before)
+
+    def history_oldest_first(self, *, profile_id: int | None = None) -> Iterator[HistoryEntry]:
+        return self.workouts.oldest_first(profile_id=profile_id)
+
+    def history_totals(
+        self,
+        *,
+        profile_id: int | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        minutes: bool = True,
+    ) -> Totals:
+        return self.workouts.totals(
+            profile_id=profile_id, since=since, until=until, minutes=minutes
+        )
+
+    def completed_per_span(self, bounds: Sequence[float], *, profile_id: int) -> list[int]:
+        return self.workouts.completed_per_span(bounds, profile_id=profile_id)
+
+    def checkins(self, limit: int, *, profile_id: int, since: float) -> list[HistoryEntry]:
+        return self.workouts.checkins(limit, profile_id=profile_id, since=since)
 
     def sessions_since(
         self,

@@ -1,109 +1,93 @@
-"""Workouts out of the device: ``/api/history`` as JSON and ``/api/history.csv`` for a
-spreadsheet, everyone's or one profile's (``?profile=ID``)."""
+"""Workouts out of the device: ``/api/history`` as JSON, a page at a time, and
+``/api/history.csv`` for a spreadsheet, streamed; everyone's or one profile's
+(``?profile=ID``)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
+import math
 
 from flask import Blueprint, Response, jsonify, request
 
-from routines.model import HistoryEntry
+from routines.repo_history import Cursor
 from web_config.context import store
-from web_config.history import (
-    ALL,
-    chosen_profile,
-    entry_dict,
-    minutes,
-    pain_areas,
-    profile_names,
-    week_summary,
-)
+from web_config.errors import ApiError
+from web_config.history import chosen_profile, entry_dict, pain_areas, profile_names, week_summary
+from web_config.history_csv import HEADER, Known, csv_text
+from web_config.parsing import is_whole_number
 
 bp = Blueprint("api_history", __name__, url_prefix="/api")
 
-CSV_HEADER = (
-    "date",
-    "profile",
-    "routine",
-    "active_minutes",
-    "sets_done",
-    "sets_planned",
-    "reps_short",
-    "pain_area",
-    "pain_before",
-    "pain_after",
-    "ended_early",
-)
-# A spreadsheet runs a cell that starts with one of these as a formula; some also read
-# the fullwidth forms, and skip leading white space before looking.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CSV_HEADER = HEADER
+PAGE = 50
+MAX_PAGE = 200
 
 
-def _filtered() -> tuple[int | None, list[HistoryEntry]]:
-    profile_id = chosen_profile().id if "profile" in request.args else None
-    return profile_id, store().history(ALL, profile_id=profile_id)
+def _profile_id() -> int | None:
+    return chosen_profile().id if "profile" in request.args else None
+
+
+def _limit() -> int:
+    raw = request.args.get("limit")
+    if raw is None:
+        return PAGE
+    if not is_whole_number(raw) or not 1 <= int(raw) <= MAX_PAGE:
+        raise ApiError(
+            422,
+            "That page size is not one Spotter gives.",
+            {"limit": f"must be a whole number from 1 to {MAX_PAGE}"},
+        )
+    return int(raw)
+
+
+def _before() -> Cursor | None:
+    """The ``next`` of the page before, as given: the finished time and id of its last
+    workout, ``<seconds>:<id>``."""
+    raw = request.args.get("before")
+    if raw is None:
+        return None
+    at, _, entry_id = raw.partition(":")
+    try:
+        finished = float(at)
+    except ValueError:
+        finished = math.nan
+    if not math.isfinite(finished) or not is_whole_number(entry_id) or len(entry_id) > 18:
+        raise ApiError(
+            422,
+            "That is not where a page of the history ends.",
+            {"before": "must be the next value of the page before"},
+        )
+    return finished, int(entry_id)
+
+
+def _cursor_text(cursor: Cursor | None) -> str | None:
+    return None if cursor is None else f"{cursor[0]!r}:{cursor[1]}"
 
 
 @bp.route("/history")
 def history() -> Response:
-    """Workouts, newest first, and this week against the goal of the profile asked for
-    (else of the one training now)."""
-    _, entries = _filtered()
+    """A page of workouts, newest first (``?limit=``, ``?before=`` the page before's
+    ``next``), and this week against the goal of the profile asked for (else of the one
+    training now)."""
+    profile_id, limit, before = _profile_id(), _limit(), _before()
+    entries, cursor = store().history_page(limit, profile_id=profile_id, before=before)
     names = profile_names()
     profile = chosen_profile()
-    mine = [e for e in entries if e.profile_id == profile.id]
     return jsonify(
         {
             "sessions": [entry_dict(e, names) for e in entries],
-            "week": {**week_summary(profile, mine).to_dict(), "profile": profile.to_dict()},
+            "next": _cursor_text(cursor),
+            "week": {**week_summary(profile).to_dict(), "profile": profile.to_dict()},
         }
     )
 
 
-def _cell(text: str) -> str:
-    risky = text[:1].isspace() or text.startswith(_FORMULA_STARTS)
-    return "'" + text if risky else text
-
-
-def _blank(value: int | None) -> str:
-    return "" if value is None else str(value)
-
-
-def _area(entry: HistoryEntry, areas: dict[str, str]) -> str:
-    """The body part of a workout's check-in; blank without one (or its routine gone)."""
-    if entry.pain_before is None and entry.pain_after is None:
-        return ""
-    return areas.get(entry.routine_id, "")
-
-
 @bp.route("/history.csv")
 def history_csv() -> Response:
-    """One row per workout, oldest first, for a spreadsheet."""
-    _, entries = _filtered()
-    names = profile_names()
-    areas = pain_areas()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for e in reversed(entries):
-        writer.writerow(
-            (
-                datetime.fromtimestamp(e.finished_at).isoformat(" ", "minutes"),
-                _cell(names.get(e.profile_id, "")),
-                _cell(e.routine_name),
-                minutes(e),
-                e.sets_done,
-                _blank(e.sets_planned),
-                e.reps_short,
-                _cell(_area(e, areas)),
-                _blank(e.pain_before),
-                _blank(e.pain_after),
-                "yes" if not e.completed else "no",
-            )
-        )
-    response = Response(out.getvalue(), mimetype="text/csv")
+    """One row per workout, oldest first, for a spreadsheet, written as it is read."""
+    profile_id = _profile_id()
+    known = Known(profile_names(), pain_areas())
+    rows = store().history_oldest_first(profile_id=profile_id)
+    response = Response(csv_text(rows, known), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="spotter-history.csv"'
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,14 @@ from web_config.parsing import is_whole_number
 bp = Blueprint("history", __name__)
 
 CHART_WEEKS = 12
-# More than anyone's history; the API and CSV give everything.
-ALL = 1_000_000
+# The page lists and charts at most this many of the twelve weeks' workouts (the newest):
+# one a day, more than anyone trains, and a bound on the page whatever is stored.
+RECENT_SHOWN = 84
+PAIN_POINTS = 84
+# Weeks read at a time when counting the run of weeks with the goal met, and the longest
+# run counted (twenty years: more than a device lives, and a bound on the reads).
+STREAK_BATCH = 26
+STREAK_WEEKS = 1040
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +123,14 @@ def goal_for(profile: Profile) -> tuple[str | None, str | None, int | None]:
     )
 
 
-def week_summary(profile: Profile, entries: list[HistoryEntry]) -> WeekSummary:
+def week_summary(profile: Profile) -> WeekSummary:
     """This week's numbers; the goal is counted as the spoken summary counts it: finished
     workouts of the profile's routine against its weekly goal."""
     # The same week rule as the spoken summary, so the page and the voice always agree.
     now = link().clock()
     since = week_start(now)
     # A workout stamped before the wall clock was set back is in the future: not this week's.
-    this_week = [e for e in entries if since <= e.finished_at <= now]
+    this_week = store().history_totals(profile_id=profile.id, since=since, until=now)
     routine_id, routine_name, goal = goal_for(profile)
     done = (
         store().sessions_since(since, routine_id, profile_id=profile.id, until=now)
@@ -132,8 +139,8 @@ def week_summary(profile: Profile, entries: list[HistoryEntry]) -> WeekSummary:
     )
     return WeekSummary(
         since=since,
-        sessions=sum(1 for e in this_week if e.completed),
-        minutes=round(sum(minutes(e) for e in this_week), 1),
+        sessions=this_week.completed,
+        minutes=round(this_week.minutes, 1),
         routine_id=routine_id,
         routine_name=routine_name,
         goal_done=done,
@@ -141,37 +148,42 @@ def week_summary(profile: Profile, entries: list[HistoryEntry]) -> WeekSummary:
     )
 
 
-def week_counts(entries: list[HistoryEntry], now: float, weeks: int) -> list[WeekCount]:
-    """Finished workouts in each of the last ``weeks`` weeks, oldest first (this week last)."""
-    starts = [week_start(now)]
+def week_starts(end: float, weeks: int) -> list[float]:
+    """The starts of ``weeks`` weeks, oldest first, the last being the week holding ``end``."""
+    starts = [week_start(end)]
     while len(starts) < weeks:
         # The second before a Monday midnight is in the week before, whatever the DST.
         starts.append(week_start(starts[-1] - 1))
     starts.reverse()
-    counts = [0] * weeks
-    for e in entries:
-        if e.completed and e.finished_at >= starts[0]:
-            i = max(k for k, start in enumerate(starts) if e.finished_at >= start)
-            counts[i] += 1
+    return starts
+
+
+def week_counts(profile_id: int, now: float, weeks: int) -> list[WeekCount]:
+    """Finished workouts in each of the last ``weeks`` weeks, oldest first (this week last,
+    with any workout stamped later than now)."""
+    starts = week_starts(now, weeks)
+    counts = store().completed_per_span([*starts, math.inf], profile_id=profile_id)
     return [WeekCount(s, c) for s, c in zip(starts, counts, strict=True)]
 
 
-def streak(entries: list[HistoryEntry], now: float, goal: int | None) -> int:
+def streak(profile_id: int, now: float, goal: int | None) -> int:
     """Weeks in a row with the goal met, up to last week (and this week once it is met)."""
-    if not goal or not entries:
+    if not goal:
         return 0
-    oldest = min(e.finished_at for e in entries)
-    weeks = 1
-    while week_start(now) - weeks * 7 * 86400 > oldest - 14 * 86400:
-        weeks += 1
-    counts = [w.sessions for w in week_counts(entries, now, weeks)]
+    starts = week_starts(now, STREAK_BATCH)
+    counts = store().completed_per_span([*starts, math.inf], profile_id=profile_id)
     if counts[-1] < goal:
         counts.pop()  # this week is not over: it cannot break the streak yet
     run = 0
-    for count in reversed(counts):
-        if count < goal:
-            break
-        run += 1
+    # Half a year of weeks at a time, newest first, until one falls short of the goal.
+    while run < STREAK_WEEKS:
+        for count in reversed(counts):
+            if count < goal:
+                return run
+            run += 1
+        end = starts[0]
+        starts = week_starts(end - 1, STREAK_BATCH)
+        counts = store().completed_per_span([*starts, end], profile_id=profile_id)
     return run
 
 
@@ -180,16 +192,12 @@ def short_date(epoch: float) -> str:
     return f"{moment.day} {moment:%b}"
 
 
-def charts(profile: Profile, entries: list[HistoryEntry], goal: int | None) -> dict[str, Any]:
+def charts(profile: Profile, goal: int | None) -> dict[str, Any]:
     """Both charts of the last twelve weeks, and the figures for their tables."""
     now = link().clock()
-    weeks = week_counts(entries, now, CHART_WEEKS)
+    weeks = week_counts(profile.id, now, CHART_WEEKS)
     first = weeks[0].start
-    checked = [
-        e
-        for e in reversed(entries)
-        if e.finished_at >= first and (e.pain_before is not None or e.pain_after is not None)
-    ]
+    checked = store().checkins(PAIN_POINTS, profile_id=profile.id, since=first)
     # One slot per workout, in order: two workouts on one day are two points, which a
     # twelve-week time axis would draw on top of each other.
     slots = max(1, len(checked) - 1)
@@ -211,22 +219,24 @@ def charts(profile: Profile, entries: list[HistoryEntry], goal: int | None) -> d
 
 @bp.route("/history")
 def page() -> str:
-    """One profile's last twelve weeks: charts, streak, and the workouts themselves."""
+    """One profile's last twelve weeks: charts, streak, and the latest workouts themselves."""
     profile = chosen_profile()
-    entries = store().history(ALL, profile_id=profile.id)
-    week = week_summary(profile, entries)
-    drawn = charts(profile, entries, week.goal)
-    recent = [e for e in entries if e.finished_at >= drawn["weeks"][0].start]
+    week = week_summary(profile)
+    drawn = charts(profile, week.goal)
+    since = drawn["weeks"][0].start
+    recent = store().history_totals(profile_id=profile.id, since=since)
+    everything = store().history_totals(profile_id=profile.id, minutes=False)
     return render_template(
         "history.html",
         profile=profile,
         profiles=store().profiles(),
-        entries=recent,
-        older=len(entries) - len(recent),
+        entries=store().history(RECENT_SHOWN, profile_id=profile.id, since=since),
+        recent=recent.workouts,
+        older=everything.workouts - recent.workouts,
         week=week,
-        streak=streak(entries, link().clock(), week.goal),
+        streak=streak(profile.id, link().clock(), week.goal),
         minutes=minutes,
-        total_minutes=round(sum(minutes(e) for e in recent), 1),
+        total_minutes=round(recent.minutes, 1),
         short_date=short_date,
         areas=pain_areas(),
         **drawn,

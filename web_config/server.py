@@ -9,6 +9,11 @@ connection table.
   ``REQUEST_TIMEOUT`` (a client sending its headers a byte at a time) is dropped.
 - One address may hold ``PER_ADDRESS`` connections; the whole server ``CONNECTIONS``,
   enough that the status answers while hundreds sit idle.
+- A client that does not read its answers (pipelining requests and never reading) holds
+  a worker thread only while the answer moves: at most ``SLOW_READERS`` threads wait on
+  such clients, each for ``STALLED_SECONDS`` without progress, and one more is given
+  ``OVER_SECONDS`` in all; then the connection is dropped. A thread is always left for
+  the status and the page.
 - Refusals are logged once a minute per kind, and waitress's "queue depth" warning, which
   it gives for every request under load, at most once a minute.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import weakref
 from typing import Any, cast
@@ -38,6 +44,15 @@ REQUEST_TIMEOUT = 20.0
 # One core's worth of Python serves the page (the GIL), so more threads would only add
 # switching; the page polls, so no thread is held by a waiting client.
 THREADS = 3
+# Worker threads that may wait for a client to read its answer; the rest serve the others.
+SLOW_READERS = THREADS - 1
+# How long an answer may wait without the client taking any of it; and how long in all
+# one may wait while SLOW_READERS others already do.
+STALLED_SECONDS = 20.0
+OVER_SECONDS = 1.0
+# How often a waiting answer looks at whether its client took some.
+_WAIT_TICK = 0.25
+_CLOSE_GRACE = 5.0
 # The only requests that may carry a backup; a form adds its own few bytes.
 UPLOAD_PATHS = frozenset({"/api/restore", "/settings/restore"})
 UPLOAD_BODY_BYTES = MAX_BACKUP_BYTES + 64 * 1024
@@ -71,6 +86,9 @@ def server_settings(
         # long answer (the routine list) in memory.
         "outbuf_overflow": 256 * 1024,
         "outbuf_high_watermark": 512 * 1024,
+        # Requests are read one at a time per connection (what one recv holds at most, a
+        # few KB, may be queued): a pipelining client cannot make the daemon queue more.
+        "channel_request_lookahead": 0,
         "connection_limit": CONNECTIONS,
         "channel_timeout": idle_timeout,
         # Often enough to hold both timeouts to within half their length.
@@ -161,6 +179,48 @@ class _Channel(HTTPChannel):
             server.refusals.refused("too many connections from one address", str(host))
             self.will_close = True
 
+    def _flush_outbufs_below_high_watermark(self) -> None:
+        """Wait (in a worker thread) until the client has taken enough of its answers, as
+        waitress does, but never for ever: see the module's note on slow readers."""
+        high = self.adj.outbuf_high_watermark
+        if self.total_outbufs_len <= high:
+            return
+        server: Any = self.server
+        with server.waiting_lock:
+            patient = server.waiting < SLOW_READERS
+            server.waiting += 1
+        try:
+            with self.outbuf_lock:
+                inner: Any = self  # waitress's own, which its type stubs leave out
+                inner._flush_exception(inner._flush_some, do_close=False)
+                now = time.monotonic()
+                deadline = now + (STALLED_SECONDS if patient else OVER_SECONDS)
+                left = self.total_outbufs_len
+                while self.connected and self.total_outbufs_len > high:
+                    server.pull_trigger()
+                    self.outbuf_lock.wait(_WAIT_TICK)
+                    now = time.monotonic()
+                    if patient and self.total_outbufs_len < left:
+                        left = self.total_outbufs_len
+                        deadline = now + STALLED_SECONDS
+                    elif now >= deadline + _CLOSE_GRACE:
+                        return  # the main loop has not closed it: stop waiting anyway
+                    elif now >= deadline and not self.will_close:
+                        server.refusals.refused("answer not read", str(self.addr[0]))
+                        self.will_close = True
+                        # Closed by the main loop (which owns the socket), never writable
+                        # again here; closing wakes this wait and the task ends.
+                        server.trigger.pull_trigger(self._drop)
+        finally:
+            with server.waiting_lock:
+                server.waiting -= 1
+
+    def _drop(self) -> None:
+        server: Any = self.server
+        inner: Any = self
+        if server.active_channels.get(inner._fileno) is self:
+            self.handle_close()
+
     def received(self, data: bytes) -> bool:
         if self.request is None and self.request_started is None and data:
             self.request_started = time.monotonic()
@@ -189,6 +249,9 @@ class SpotterServer(TcpWSGIServer):
         self.refusals = RefusalLog()
         self.uploads: weakref.WeakSet[_Parser] = weakref.WeakSet()
         self.request_timeout = request_timeout
+        # Worker threads now waiting for a client to take its answer.
+        self.waiting = 0
+        self.waiting_lock = threading.Lock()
         super().__init__(
             app, host=host, port=port, **server_settings(threads, idle_timeout, request_timeout)
         )

@@ -42,6 +42,16 @@ class MemoryCgroup:
         return 0
 
 
+def page_process(pid: int) -> int:
+    """The phone page's own process, started by the daemon ``pid``."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError):
+                if b"device.cli.web_child" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return int(child)
+    raise AssertionError(f"the daemon {pid} runs no page process")
+
+
 def peak_rss(pid: int) -> int:
     """The process's peak resident set in bytes (``VmHWM``)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

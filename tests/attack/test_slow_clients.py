@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from contextlib import ExitStack
 
@@ -11,8 +12,16 @@ import pytest
 
 from device.testing import FakeClock
 from tests.attack.live_server import BOUND, closed_by_server, connect, get, read_answer, serving
+from web_config import server as server_module
 from web_config.refusals import OncePerPeriod, RefusalLog
-from web_config.server import MAX_BODY_BYTES, PER_ADDRESS, quiet_queue_warnings
+from web_config.server import (
+    MAX_BODY_BYTES,
+    PER_ADDRESS,
+    SLOW_READERS,
+    THREADS,
+    quiet_queue_warnings,
+    server_settings,
+)
 
 pytestmark = pytest.mark.attack
 
@@ -153,3 +162,67 @@ def test_the_server_quiets_the_queue_warning():
     quiet_queue_warnings()
     filters = logging.getLogger("waitress.queue").filters
     assert sum(isinstance(f, OncePerPeriod) for f in filters) == 1
+
+
+def _pipeline_unread(server, path: str, count: int, source: str) -> socket.socket:
+    """A connection that sends ``count`` requests for ``path`` at once and reads nothing."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A small window, so that the server's side fills up soon.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(BOUND)
+    sock.bind((source, 0))
+    sock.connect(("127.0.0.1", int(server.effective_port)))
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() * count)
+    return sock
+
+
+def _status_time(server) -> float:
+    started = time.monotonic()
+    status, body = get(server, "/api/status")
+    assert status == 200 and json.loads(body)["state"] == "idle"
+    return time.monotonic() - started
+
+
+def _until_all_stuck(server, timeout: float = 40.0) -> None:
+    """Wait until each connection has its output buffer full (its worker would wait for
+    the client), or has been dropped."""
+    high = server_settings()["outbuf_high_watermark"]
+    deadline = time.monotonic() + timeout
+    while len(server.active_channels) < THREADS and time.monotonic() < deadline:
+        time.sleep(0.01)  # waiting for the server to take the connections in
+    while time.monotonic() < deadline:
+        channels = list(server.active_channels.values())
+        if all(c.total_outbufs_len > high for c in channels):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the answers never filled the buffers")
+
+
+@pytest.mark.serial
+def test_status_answers_while_three_clients_pipeline_backups_and_never_read(app):
+    with serving(app) as server, ExitStack() as held:
+        for i in range(THREADS):
+            held.enter_context(_pipeline_unread(server, "/api/backup", 150, f"127.0.0.{80 + i}"))
+        _until_all_stuck(server)
+        times = [_status_time(server) for _ in range(5)]
+        assert len(server.active_channels) >= SLOW_READERS  # the patient ones still wait
+    assert max(times) < 1.2, times
+
+
+@pytest.mark.serial
+def test_a_client_that_never_reads_its_answers_is_dropped(app, monkeypatch, caplog):
+    monkeypatch.setattr(server_module, "STALLED_SECONDS", 1.0)
+    with (
+        caplog.at_level(logging.WARNING, logger="web_config.refused"),
+        serving(app) as server,
+        ExitStack() as held,
+    ):
+        for i in range(THREADS):
+            held.enter_context(_pipeline_unread(server, "/api/backup", 150, f"127.0.0.{90 + i}"))
+        _until_all_stuck(server)
+        deadline = time.monotonic() + BOUND
+        while server.active_channels and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting for the server to give up on them
+        assert not server.active_channels
+        assert _status_time(server) < 1.0
+    assert any(r.getMessage().startswith("refused: answer not read") for r in caplog.records)

@@ -195,13 +195,12 @@ def test_a_year_of_three_workouts_a_week_stays_under_40_kb(client, store):
     assert "older workouts are in the download" in html
 
 
-def test_week_counts_put_each_workout_in_its_week(store):
-    entries = [
-        add_workout(store, WEDNESDAY_NOON - 3600, 10),
-        add_workout(store, WEDNESDAY_NOON - 3 * DAY, 10),  # Sunday: the week before
-        add_workout(store, WEDNESDAY_NOON - 3 * DAY - 60, 10, completed=False),
-    ]
-    counts = week_counts(entries, WEDNESDAY_NOON, 3)
+def test_week_counts_put_each_workout_in_its_week(app, store):
+    add_workout(store, WEDNESDAY_NOON - 3600, 10)
+    add_workout(store, WEDNESDAY_NOON - 3 * DAY, 10)  # Sunday: the week before
+    add_workout(store, WEDNESDAY_NOON - 3 * DAY - 60, 10, completed=False)
+    with app.app_context():
+        counts = week_counts(1, WEDNESDAY_NOON, 3)
     assert [c.sessions for c in counts] == [0, 1, 1]
 
 
@@ -216,14 +215,14 @@ def test_week_counts_put_each_workout_in_its_week(store):
         ([2, 2, 2, 2], None, 0),
     ],
 )
-def test_streak_counts_weeks_in_a_row_with_the_goal_met(store, per_week, goal, expected):
-    entries = []
+def test_streak_counts_weeks_in_a_row_with_the_goal_met(app, store, per_week, goal, expected):
     for i, count in enumerate(reversed(per_week)):
         for k in range(count):
             # Monday to Wednesday of each week, before the Wednesday noon "now".
             at = WEDNESDAY_NOON - i * WEEK - (k + 1) * 3600
-            entries.append(add_workout(store, at, 10))
-    assert streak(entries, WEDNESDAY_NOON, goal) == expected
+            add_workout(store, at, 10)
+    with app.app_context():
+        assert streak(1, WEDNESDAY_NOON, goal) == expected
 
 
 def test_two_workouts_on_one_day_are_two_points(client, store):
@@ -261,3 +260,93 @@ def test_a_knee_routines_check_ins_say_knee_in_history_and_csv(client, store):
     assert "<td>knee</td><td>3</td><td>5</td>" in page
     rows = list(csv.DictReader(io.StringIO(client.get("/api/history.csv").get_data(as_text=True))))
     assert [r["pain_area"] for r in rows] == ["back", "knee"]
+
+
+def test_the_history_comes_in_pages_that_follow_each_other(client, store):
+    for n in range(7):
+        add_workout(store, WEDNESDAY_NOON - 3600 * (n // 2), 10)  # pairs in the same second
+    seen, path = [], "/api/history?limit=3"
+    while path:
+        body = client.get(path).get_json()
+        assert len(body["sessions"]) <= 3
+        seen += [(s["finished_at"], s["id"]) for s in body["sessions"]]
+        path = body["next"] and f"/api/history?limit=3&before={body['next']}"
+    assert len(seen) == 7 and len(set(seen)) == 7
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_a_page_carries_on_where_the_last_ended_when_a_workout_ends_meanwhile(client, store):
+    for n in range(4):
+        add_workout(store, WEDNESDAY_NOON - 3600 * (n + 1), 10)
+    first = client.get("/api/history?limit=2").get_json()
+    add_workout(store, WEDNESDAY_NOON - 60, 10)  # newer than everything
+    rest = client.get(f"/api/history?limit=2&before={first['next']}").get_json()
+    assert [s["finished_at"] for s in first["sessions"] + rest["sessions"]] == [
+        WEDNESDAY_NOON - 3600 * (n + 1) for n in range(4)
+    ]
+    assert rest["next"] is None
+
+
+def test_the_default_page_is_fifty_and_no_more_than_two_hundred(client, store):
+    for n in range(60):
+        add_workout(store, WEDNESDAY_NOON - 3600 * (n + 1), 10)
+    body = client.get("/api/history").get_json()
+    assert len(body["sessions"]) == 50 and body["next"]
+    assert len(client.get("/api/history?limit=200").get_json()["sessions"]) == 60
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=x", "limit"),
+        ("limit=", "limit"),
+        ("limit=-5", "limit"),
+        ("before=x", "before"),
+        ("before=12", "before"),
+        ("before=nan:3", "before"),
+        ("before=inf:3", "before"),
+        ("before=100:-1", "before"),
+        ("before=100:1e3", "before"),
+        ("before=100:" + "9" * 40, "before"),
+    ],
+)
+def test_a_bad_page_is_a_422_naming_the_parameter(client, store, query, field):
+    response = client.get(f"/api/history?{query}")
+    assert response.status_code == 422
+    assert list(response.get_json()["fields"]) == [field]
+
+
+def test_the_csv_is_streamed(client, store):
+    a_year_of_workouts(store)
+    response = client.get("/api/history.csv")
+    assert response.is_streamed
+    assert len(list(csv.reader(io.StringIO(response.get_data(as_text=True))))) == 1 + len(
+        store.history(10_000)
+    )
+
+
+def test_the_page_lists_the_newest_of_a_crowded_twelve_weeks(client, store):
+    from web_config.history import RECENT_SHOWN
+
+    for n in range(RECENT_SHOWN + 5):
+        add_workout(store, WEDNESDAY_NOON - 3600 * (n + 1), 10, pain_before=3, pain_after=2)
+    page = client.get("/history").get_data(as_text=True)
+    assert page.count('<li class="card">') == RECENT_SHOWN
+    assert (
+        f"{RECENT_SHOWN + 5} in the last twelve weeks, {(RECENT_SHOWN + 5) * 10}.0 minutes" in page
+    )
+    assert f"The newest {RECENT_SHOWN} are listed here" in page
+
+
+def test_a_streak_longer_than_one_read_of_weeks_is_counted_whole(app, store):
+    from web_config.history import STREAK_BATCH
+
+    weeks = STREAK_BATCH + 4
+    for i in range(1, weeks + 1):  # last week and the ones before; none yet this week
+        for k in range(2):
+            add_workout(store, WEDNESDAY_NOON - i * WEEK - (k + 1) * 3600, 10)
+    with app.app_context():
+        assert streak(1, WEDNESDAY_NOON, 2) == weeks
+        assert streak(1, WEDNESDAY_NOON, 3) == 0
