@@ -383,3 +383,4 @@ class ProgressionRecords:
     changes: tuple[DoseChange, ...]  # oldest first
     workouts: tuple[HistoryEntry, ...]  # this routine's, newest first
     enabled: bool = True  # the owner's setting: off, nothing is offered
+    offers: tuple[Suggestion, ...] = ()  # made before, whatever their answer

@@ -317,6 +317,7 @@ class Store:
             changes=tuple(self.dose_changes(profile_id, routine_id)),
             workouts=workouts,
             enabled=self.settings().progression,
+            offers=tuple(self.dose_suggestions(profile_id, routine_id, answer=None)),
         )
 
     # -- the workout in progress, secrets ------------------------------------------------------
