@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from routines.model import HistoryEntry
 from web_config.context import store
+from web_config.dose_history import DOSE_COLUMNS
 from web_config.history import (
     ALL,
     chosen_profile,
@@ -20,6 +21,7 @@ from web_config.history import (
     profile_names,
     week_summary,
 )
+from web_config.history_doses import CsvDoses
 
 bp = Blueprint("api_history", __name__, url_prefix="/api")
 
@@ -35,6 +37,7 @@ CSV_HEADER = (
     "pain_before",
     "pain_after",
     "ended_early",
+    *DOSE_COLUMNS,
 )
 # A spreadsheet runs a cell that starts with one of these as a formula; some also read
 # the fullwidth forms, and skip leading white space before looking.
@@ -84,6 +87,7 @@ def history_csv() -> Response:
     _, entries = _filtered()
     names = profile_names()
     areas = pain_areas()
+    doses = CsvDoses()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -101,6 +105,7 @@ def history_csv() -> Response:
                 _blank(e.pain_before),
                 _blank(e.pain_after),
                 "yes" if not e.completed else "no",
+                *(_cell(c) for c in doses.cells(e)),
             )
         )
     response = Response(out.getvalue(), mimetype="text/csv")

@@ -15,6 +15,7 @@ from routines.week import week_start, weekly_goal
 from web_config.charts import PainPoint, WeekBar, pain_chart, weeks_chart
 from web_config.context import link, store
 from web_config.errors import ApiError
+from web_config.history_doses import dose_drawings
 from web_config.parsing import is_whole_number
 
 bp = Blueprint("history", __name__)
@@ -229,6 +230,7 @@ def page() -> str:
         total_minutes=round(sum(minutes(e) for e in recent), 1),
         short_date=short_date,
         areas=pain_areas(),
+        doses=dose_drawings(profile, entries, drawn["weeks"][0].start, CHART_WEEKS),
         **drawn,
     )
 

@@ -1,0 +1,69 @@
+"""Doses in History: a step line per exercise beside the pain chart, and the dose columns
+of the CSV, both read from the store's log of each person's dose changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from routines.model import DoseChange, HistoryEntry, Routine
+from routines.profiles import Profile
+from web_config.charts import dose_chart
+from web_config.context import store
+from web_config.dose_history import dose_cells, dose_levels, dose_words, in_force
+
+
+@dataclass(frozen=True, slots=True)
+class DoseDrawing:
+    """One exercise's chart, its dose now, and the changes drawn (for the table beside it)."""
+
+    exercise: str
+    now: str
+    chart: Markup
+    changes: tuple[DoseChange, ...]
+
+
+def dose_drawings(
+    profile: Profile, entries: Sequence[HistoryEntry], since: float, weeks: int
+) -> list[DoseDrawing]:
+    """A chart for each exercise with rules of the person's routine, over the workouts of
+    that routine since ``since`` (``entries`` newest first, as the store gives them)."""
+    active = store().active_routine(profile.id)
+    if active is None:
+        return []
+    routine = active.routine
+    changes = store().dose_changes(profile.id, routine.id)
+    workouts = [
+        e for e in reversed(entries) if e.routine_id == routine.id and e.finished_at >= since
+    ]
+    drawings = []
+    for i, ex in enumerate(e for e in routine.exercises if e.progression is not None):
+        mine = [c for c in changes if c.exercise == ex.name]
+        now = in_force(ex.dose, mine, float("inf"))
+        chart = dose_chart(
+            dose_levels(ex, mine, workouts),
+            f"Dose of {ex.name} at each workout, last {weeks} weeks ({profile.name})",
+            f"dose-{i}",
+        )
+        shown = tuple(c for c in mine if c.at >= since)
+        drawings.append(DoseDrawing(ex.name, dose_words(now), chart, shown))
+    return drawings
+
+
+class CsvDoses:
+    """The dose cells of each CSV row, reading each routine and each person's changes once."""
+
+    def __init__(self) -> None:
+        self._routines: dict[str, Routine | None] = {}
+        self._changes: dict[tuple[int, str], list[DoseChange]] = {}
+
+    def cells(self, entry: HistoryEntry) -> tuple[str, str, str, str]:
+        if entry.routine_id not in self._routines:
+            stored = store().get_routine(entry.routine_id)
+            self._routines[entry.routine_id] = None if stored is None else stored.routine
+        key = (entry.profile_id, entry.routine_id)
+        if key not in self._changes:
+            self._changes[key] = store().dose_changes(*key)
+        return dose_cells(entry, self._routines[entry.routine_id], self._changes[key])
