@@ -700,7 +700,8 @@ class Spotter:
             except (DoseError, KeyError, sqlite3.Error, OSError) as err:
                 log.warning("could not keep the change of dose for %s (%s)", p.exercise, err)
         if changed:
-            self._load_people(self.settings().settings)
+            # The new dose's lines are rendered now, before the next workout needs them.
+            self._apply_settings()
 
     def _save_progress(self) -> None:
         snapshot = self._engine.snapshot()
