@@ -8,7 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from routines.profiles import Profile
-from web_config.context import store
+from web_config.context import control, store
 from web_config.dose_history import dose_words
 from web_config.dose_views import (
     answer_suggestion,
@@ -42,6 +42,18 @@ def answer(profile_id: int, suggestion_id: int, answer: str) -> ResponseReturnVa
         return jsonify({"answer": answered.answer}), 200
     words = "changed from the next workout" if answer == "accepted" else "kept as it is"
     flash(f"{profile.name}'s dose of {answered.exercise} is {words}.", "ok")
+    return redirect(url_for("now.page"))
+
+
+@bp.route("/now/dose/<any(agree, keep):choice>", methods=["POST"])
+def answer_asked(choice: str) -> ResponseReturnValue:
+    """Answer the change of dose Spotter is offering aloud right now, as a press (agree) or
+    a hold (keep) would; 409 when it is not asking."""
+    if control().status().question != "dose":
+        raise ApiError(409, "Spotter is not offering a change of dose now.")
+    control().answer("dose", 1 if choice == "agree" else 0)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"answer": choice}), 200
     return redirect(url_for("now.page"))
 
 

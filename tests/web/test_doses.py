@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from device.events import State, Status
 from routines.model import Dose, Suggestion
 from routines.validation import parse_routine
 from tests.web_support import WEDNESDAY_NOON, post_form
@@ -212,3 +213,19 @@ def test_the_people_page_locks_and_frees_a_dose(client, growing):
     assert "Let it grow again" in client.get("/people/").get_data(as_text=True)
     post_form(client, "/people/2/lock", {"exercise": "Wall sit", "locked": "no"})
     assert [e["locked"] for e in doses(client, 2)["exercises"]] == [False, False]
+
+
+def test_while_spotter_offers_aloud_the_page_answers_it_as_the_button_would(
+    client, growing, control
+):
+    refused = post_form(client, "/now/dose/agree", headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and control.calls == []
+    control.current = Status(state=State.DONE, question="dose", last_spoken="Next time: more.")
+    page = client.get("/now/panel").get_data(as_text=True)
+    assert "Agree" in page and "Keep the dose" in page
+    assert post_form(client, "/now/dose/keep").status_code == 302
+    assert post_form(client, "/now/dose/agree").status_code == 302
+    assert control.calls == [("answer", ("dose", 0)), ("answer", ("dose", 1))]
+    growing.update_settings({"pin_hash": hash_pin("2468")})
+    assert post_form(client, "/now/dose/agree").status_code == 302  # to the login
+    assert control.calls == [("answer", ("dose", 0)), ("answer", ("dose", 1))]

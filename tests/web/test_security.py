@@ -36,6 +36,7 @@ FORM_WRITES: list[tuple[str, dict[str, Any]]] = [
     ("/now/profile/2", {}),
     ("/now/pain/after/3", {}),
     ("/now/suggestion/1/1/accepted", {}),
+    ("/now/dose/agree", {}),
     ("/people/", {"name": "Zed"}),
     ("/people/2", {"name": "Guest two"}),
     ("/people/2/delete", {}),
