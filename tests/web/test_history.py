@@ -162,7 +162,7 @@ def test_the_history_page_draws_both_charts_with_tables(client, store):
         sets_planned=12,
     )
     page = client.get("/history").get_data(as_text=True)
-    svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+    svgs = re.findall(r"<svg class=\"chart\" .*?</svg>", page, re.S)
     assert len(svgs) == 2
     pain, weeks = svgs
     assert "<title" in pain and "Pain before and after" in pain
