@@ -17,11 +17,12 @@ from web_config.dose_history import dose_cells, dose_levels, dose_words, in_forc
 
 @dataclass(frozen=True, slots=True)
 class DoseDrawing:
-    """One exercise's chart, its dose now, and the changes drawn (for the table beside it)."""
+    """One exercise's chart (None while its dose has not changed in the span: a level
+    line says no more than its dose), its dose now, and the changes drawn."""
 
     exercise: str
     now: str
-    chart: Markup
+    chart: Markup | None
     changes: tuple[DoseChange, ...]
 
 
@@ -42,11 +43,14 @@ def dose_drawings(
     for i, ex in enumerate(e for e in routine.exercises if e.progression is not None):
         mine = [c for c in changes if c.exercise == ex.name]
         now = in_force(ex.dose, mine, float("inf"))
-        chart = dose_chart(
-            dose_levels(ex, mine, workouts),
-            f"Dose of {ex.name} at each workout, last {weeks} weeks ({profile.name})",
-            f"dose-{i}",
-        )
+        levels = dose_levels(ex, mine, workouts)
+        chart = None
+        if len(levels) > 1:
+            chart = dose_chart(
+                levels,
+                f"Dose of {ex.name} at each workout, last {weeks} weeks ({profile.name})",
+                f"dose-{i}",
+            )
         shown = tuple(c for c in mine if c.at >= since)
         drawings.append(DoseDrawing(ex.name, dose_words(now), chart, shown))
     return drawings

@@ -81,8 +81,10 @@ def test_the_dose_line_steps_up_between_the_workouts_the_change_came_between(cli
     # The mark at the step, and the doses at either end.
     assert re.search(rf'<circle class="change" cx="{x}"', svg)
     assert "3 \u00d7 30 s" in svg and "now 3 \u00d7 35 s" in svg
-    # The exercise whose dose never changed is a level line; the one without rules has none.
-    assert "Dose of Bridges" in page and "Dose of Stretch" not in page
+    # The exercise whose dose never changed is listed; the one without rules is not.
+    assert "Dose of Bridges" not in page
+    assert re.search(r'<p class="steady">Unchanged: Bridges 3 \u00d7 10 reps.</p>', page)
+    assert "Stretch" not in page
 
 
 def test_no_change_no_step(client, store):
@@ -91,12 +93,10 @@ def test_no_change_no_step(client, store):
     for i in range(3):
         workout(store, WEDNESDAY_NOON - (i + 1) * DAY, 3, 2)
     page = client.get("/history").get_data(as_text=True)
-    charts = re.findall(r'<svg class="chart dose-chart".*?</svg>', page, re.S)
-    assert len(charts) == 2
-    for svg in charts:
-        assert '<circle class="change"' not in svg and "now" not in svg
-        [points] = re.findall(r'<polyline class="dose" points="([^"]+)"', svg)
-        assert len({p.split(",")[1] for p in points.split()}) == 1, "a level line"
+    # A level line would say no more than the dose itself: the doses are listed instead.
+    assert "dose-chart" not in page
+    steady = re.search(r'<p class="steady">([^<]*)</p>', page).group(1)
+    assert steady == "No change yet: Wall sit 3 \u00d7 30 s; Bridges 3 \u00d7 10 reps."
 
 
 def test_the_csv_carries_the_dose_in_force_at_each_workout(client, store):
