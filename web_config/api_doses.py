@@ -32,8 +32,9 @@ def _profile_or_404(profile_id: int) -> Profile:
     return profile
 
 
-def _routine(profile: Profile, routine_id: object) -> Routine | None:
-    """The routine asked for (``routine_id``), else the person's own; 422 for an unknown one."""
+def _routine(profile: Profile, routine_id: object, field: str = "routine_id") -> Routine | None:
+    """The routine asked for (``routine_id``), else the person's own; 422 naming ``field``
+    for an unknown one."""
     if routine_id is None:
         return profile_routine(profile)
     stored = store().get_routine(routine_id) if isinstance(routine_id, str) else None
@@ -41,7 +42,7 @@ def _routine(profile: Profile, routine_id: object) -> Routine | None:
         raise ApiError(
             422,
             "Some fields are not right; nothing was changed.",
-            {"routine_id": "must be the id of a stored routine"},
+            {field: "must be the id of a stored routine"},
         )
     return stored.routine
 
@@ -72,7 +73,8 @@ def doses(profile_id: int) -> Response:
     """The person's dose of each exercise with rules, of their routine (or ``?routine=ID``),
     and the changes offered to them that are not answered yet."""
     profile = _profile_or_404(profile_id)
-    return jsonify(doses_dict(profile, _routine(profile, request.args.get("routine"))))
+    routine = _routine(profile, request.args.get("routine"), "routine")
+    return jsonify(doses_dict(profile, routine))
 
 
 @bp.route("/suggestions/<int:suggestion_id>", methods=["POST"])

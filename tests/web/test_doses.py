@@ -70,6 +70,11 @@ def test_the_api_lists_the_doses_of_exercises_with_rules_and_what_is_offered(cli
     assert "Wall sit" in shown["sentence"] and "3 \u00d7 35 s" in shown["sentence"]
     # Offered to one person only.
     assert doses(client, 2)["suggestions"] == []
+    # Another routine by its id; an unknown one is named.
+    assert client.get("/api/profiles/1/doses?routine=lower-back").get_json()["suggestions"] == []
+    unknown = client.get("/api/profiles/1/doses?routine=gone")
+    assert unknown.status_code == 422 and "routine" in unknown.get_json()["fields"]
+    assert client.get("/api/profiles/9/doses").status_code == 404
 
 
 def test_accepting_changes_that_persons_dose_only_and_answers_once(client, growing):
