@@ -271,8 +271,8 @@ class Spotter:
         self._queue.put(_Announce())
 
     def answer(self, question: str, value: int) -> None:
-        """An answer from the page: a pain score for ``pain_before``/``pain_after``, or a
-        profile id for ``who``."""
+        """An answer from the page: a pain score for ``pain_before``/``pain_after``, a
+        profile id for ``who``, or 1 (agree) / 0 (keep) for ``dose``."""
         self._queue.put(_Answer(Question(question), value))
 
     def pair_clicker(self) -> None:
