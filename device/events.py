@@ -108,7 +108,7 @@ class Status:
     remaining_seconds: int | None = None
     last_spoken: str | None = None
     # The question Spotter is asking, answered by the button or the page: "who",
-    # "pain_before" or "pain_after" (see device.engine.checkin.Question).
+    # "pain_before", "pain_after" or "dose" (see device.engine.checkin.Question).
     question: str | None = None
     # The body part a pain question asks about ("knee"), while one is asked.
     checkin_area: str | None = None

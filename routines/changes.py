@@ -20,6 +20,7 @@ class Data(StrEnum):
     SETTINGS = "settings"
     PROGRESS = "progress"  # the workout in progress, kept for a resume
     SECRETS = "secrets"
+    DOSES = "doses"  # each person's dose of each exercise, its changes and suggestions
 
 
 # Another program changed the file, or it was replaced: anything may have changed.

@@ -32,3 +32,7 @@ class RoutineError(ValidationError):
 
 class SettingsError(ValidationError):
     """A settings change broke one or more rules."""
+
+
+class DoseError(ValidationError):
+    """A change to a person's dose named no exercise that can take it, or a bad value."""

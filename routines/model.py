@@ -7,10 +7,60 @@ Instances are immutable and always valid: build them from untrusted data with
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal
+
+from routines.doses import (
+    DOSE_FIELDS,
+    DOSE_WHYS,
+    Answer,
+    Direction,
+    Dose,
+    DoseChange,
+    DoseField,
+    DoseWhy,
+    PainRule,
+    PersonalDose,
+    Progression,
+    ProgressionStep,
+    Suggestion,
+)
+
+# The doses' names are the model's too: the engine imports its whole vocabulary from here.
+__all__ = [
+    "DEFAULT_CHECKIN_AREA",
+    "DEFAULT_GESTURE_ACTIONS",
+    "DOSE_FIELDS",
+    "DOSE_WHYS",
+    "OTHER_SIDE",
+    "Action",
+    "Answer",
+    "CheckinMode",
+    "CountMode",
+    "Direction",
+    "Dose",
+    "DoseChange",
+    "DoseField",
+    "DoseWhy",
+    "Exercise",
+    "Gesture",
+    "HistoryEntry",
+    "PainRule",
+    "PersonalDose",
+    "Progression",
+    "ProgressionRecords",
+    "ProgressionStep",
+    "Routine",
+    "SetReps",
+    "Side",
+    "SideOrder",
+    "SidesMode",
+    "Suggestion",
+    "TempoPhase",
+    "WorkoutRecord",
+]
 
 SidesMode = Literal["none", "both"]
 # alternate: each set does both sides; one_side_first: every set on one side, then the other.
@@ -98,6 +148,31 @@ class Exercise:
     tempo: tuple[TempoPhase, ...] = ()
     # A line said as each side starts ("Left knee down"), so nobody sets up on the wrong leg.
     side_cues: tuple[tuple[Side, str], ...] = ()
+    # How the dose may grow for each person (None: it stays as written).
+    progression: Progression | None = None
+
+    @property
+    def dose(self) -> Dose:
+        """The dose the routine file prescribes: every person's starting point."""
+        return Dose(self.sets, self.reps, self.hold_seconds)
+
+    def dose_for(self, mine: PersonalDose) -> Dose | None:
+        """The dose to do this exercise at for a person whose stored dose is ``mine``, or
+        None to do it as the file says.
+
+        A routine edited since the dose was set decides: an exercise that lost its
+        progression, changed between reps and a hold, or was given a new starting dose
+        starts again from the file; a lowered ceiling caps the dose."""
+        rules = self.progression
+        if rules is None or mine.start != self.dose or not mine.dose.same_kind(self.dose):
+            return None
+        dose = self.dose
+        for field in DOSE_FIELDS:
+            ceilings = [step.up_to for step in rules.steps if step.field == field]
+            value = mine.dose.get(field)
+            if ceilings and value is not None:
+                dose = dose.with_value(field, max(1, min(value, max(ceilings))))
+        return dose
 
     def side_cue(self, side: Side | None) -> str | None:
         return next((text for s, text in self.side_cues if s == side), None)
@@ -153,6 +228,8 @@ class Exercise:
         out["cues"] = list(self.cues)
         if self.side_cues:
             out["side_cues"] = dict(self.side_cues)
+        if self.progression is not None:
+            out["progression"] = self.progression.to_dict()
         return out
 
 
@@ -172,6 +249,21 @@ class Routine:
     @property
     def total_sets(self) -> int:
         return sum(e.sets for e in self.exercises)
+
+    def exercise(self, name: str) -> Exercise | None:
+        return next((e for e in self.exercises if e.name == name), None)
+
+    def at_doses(self, doses: Mapping[str, PersonalDose]) -> Routine:
+        """This routine as one person does it: each exercise at their dose (by exercise
+        name) where ``Exercise.dose_for`` finds it still sane, else as the file says."""
+        exercises = []
+        for ex in self.exercises:
+            mine = doses.get(ex.name)
+            dose = None if mine is None else ex.dose_for(mine)
+            if dose is not None and dose != ex.dose:
+                ex = replace(ex, sets=dose.sets, reps=dose.reps, hold_seconds=dose.hold_seconds)
+            exercises.append(ex)
+        return replace(self, exercises=tuple(exercises))
 
     def to_dict(self) -> dict[str, Any]:
         """The routine-file shape: what ``parse_routine`` reads back to an equal routine."""
@@ -281,3 +373,14 @@ class HistoryEntry:
     def reps_short(self) -> int:
         """Reps left undone across all sets."""
         return sum(s.planned - s.done for s in self.short_sets)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressionRecords:
+    """What the store hands the engine to judge one person's progress in one routine."""
+
+    doses: Mapping[str, PersonalDose]
+    changes: tuple[DoseChange, ...]  # oldest first
+    workouts: tuple[HistoryEntry, ...]  # this routine's, newest first
+    enabled: bool = True  # the owner's setting: off, nothing is offered
+    offers: tuple[Suggestion, ...] = ()  # made before, whatever their answer

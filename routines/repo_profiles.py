@@ -130,7 +130,7 @@ class ProfileRepository:
         """Remove a profile and return how many workouts went with it. ``KeyError`` if there
         is none; ``ProfileInUse`` if it is the last one, or has workouts and
         ``with_history`` is not set (nothing is deleted then)."""
-        with self._db.transaction(Data.PROFILES, Data.HISTORY) as conn:
+        with self._db.transaction(Data.PROFILES, Data.HISTORY, Data.DOSES) as conn:
             if self.get(profile_id) is None:
                 raise KeyError(profile_id)
             if conn.execute("SELECT COUNT(*) AS n FROM profiles").fetchone()["n"] <= 1:
@@ -141,6 +141,8 @@ class ProfileRepository:
             if workouts and not with_history:
                 raise ProfileInUse("the profile has workouts in its history", workouts)
             conn.execute("DELETE FROM history WHERE profile_id = ?", (profile_id,))
+            for table in ("doses", "dose_changes", "dose_suggestions"):
+                conn.execute(f"DELETE FROM {table} WHERE profile_id = ?", (profile_id,))  # noqa: S608
             conn.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
             if read_state(conn, _CURRENT) == str(profile_id):
                 first = conn.execute("SELECT MIN(id) AS id FROM profiles").fetchone()["id"]

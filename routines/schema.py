@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Final
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 # The name the first profile gets in a new or upgraded store; the page can rename it.
 FIRST_PROFILE_NAME: Final = "Me"
@@ -69,8 +69,60 @@ def _to_2(conn: sqlite3.Connection, now: float) -> None:
     conn.execute("CREATE INDEX history_profile ON history (profile_id, finished_at)")
 
 
+def _to_3(conn: sqlite3.Connection, now: float) -> None:
+    """Each person's dose of each exercise that has progression rules, the changes made
+    to it, and the changes offered after a workout. Nobody has a dose yet: everyone
+    starts from the routine file."""
+    conn.execute(
+        """CREATE TABLE doses (
+            profile_id INTEGER NOT NULL,
+            routine_id TEXT NOT NULL,
+            exercise TEXT NOT NULL,
+            sets INTEGER NOT NULL,
+            reps INTEGER,
+            hold_seconds INTEGER,
+            start_sets INTEGER NOT NULL,
+            start_reps INTEGER,
+            start_hold_seconds INTEGER,
+            locked INTEGER NOT NULL DEFAULT 0,
+            changed_at REAL,
+            PRIMARY KEY (profile_id, routine_id, exercise))"""
+    )
+    conn.execute(
+        """CREATE TABLE dose_changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            profile_id INTEGER NOT NULL,
+            routine_id TEXT NOT NULL,
+            exercise TEXT NOT NULL,
+            sets INTEGER NOT NULL,
+            reps INTEGER,
+            hold_seconds INTEGER,
+            at REAL NOT NULL,
+            why TEXT NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX dose_changes_profile ON dose_changes (profile_id, routine_id, at)")
+    conn.execute(
+        """CREATE TABLE dose_suggestions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            profile_id INTEGER NOT NULL,
+            routine_id TEXT NOT NULL,
+            exercise TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            from_sets INTEGER NOT NULL,
+            from_reps INTEGER,
+            from_hold_seconds INTEGER,
+            to_sets INTEGER NOT NULL,
+            to_reps INTEGER,
+            to_hold_seconds INTEGER,
+            made_at REAL NOT NULL,
+            answer TEXT NOT NULL DEFAULT 'pending',
+            answered_at REAL)"""
+    )
+    conn.execute("CREATE INDEX dose_suggestions_profile ON dose_suggestions (profile_id, answer)")
+
+
 # UPGRADES[n] turns schema n + 1 into schema n + 2.
-UPGRADES: Final[tuple[Callable[[sqlite3.Connection, float], None], ...]] = (_to_2,)
+UPGRADES: Final[tuple[Callable[[sqlite3.Connection, float], None], ...]] = (_to_2, _to_3)
 assert len(UPGRADES) == SCHEMA_VERSION - 1
 
 

@@ -77,6 +77,9 @@ class Settings:
     # And, when the owner says so, start and end workouts without it too (off: a workout
     # is a member's record, started by someone who may read it back).
     members_start_workouts: bool = False
+    # Doses offered to grow or shrink after workouts (routines/progression_rules.py);
+    # off: everyone keeps the dose they have and nothing is offered.
+    progression: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values, in the shape ``parse_settings_changes`` accepts."""
@@ -153,7 +156,7 @@ def _check(problems: Problems, name: str, value: object, base: Settings) -> obje
         return problems.choice(name, value, VOICE_ENGINES)
     if name == "pin_hash":
         return value if value == "" else problems.text(name, value, MAX_PIN_HASH)
-    if name in ("open_session_buttons", "members_start_workouts"):
+    if name in ("open_session_buttons", "members_start_workouts", "progression"):
         if not isinstance(value, bool):
             problems.add(name, "must be true or false")
         return value

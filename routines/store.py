@@ -25,8 +25,20 @@ from routines.database import (
     StoreBusy,
     StoreVersionError,
 )
-from routines.model import HistoryEntry, SetReps
+from routines.model import (
+    Answer,
+    Dose,
+    DoseChange,
+    DoseWhy,
+    HistoryEntry,
+    PersonalDose,
+    ProgressionRecords,
+    Routine,
+    SetReps,
+    Suggestion,
+)
 from routines.profiles import Profile
+from routines.repo_doses import DoseRepository
 from routines.repo_history import Cursor, HistoryRepository, Totals
 from routines.repo_profiles import ProfileInUse, ProfileRepository
 from routines.repo_routines import (
@@ -74,6 +86,7 @@ class Store:
         self.config = SettingsRepository(db)
         self.progress = ProgressRepository(db)
         self.secrets = SecretRepository(db)
+        self.dosing = DoseRepository(db, self.routines)
 
     @classmethod
     def open(cls, data_dir: Path, *, backup_interval: float = BACKUP_INTERVAL) -> Self:
@@ -271,6 +284,78 @@ class Store:
 
     def set_pain(self, entry_id: int, moment: str, score: int) -> HistoryEntry:
         return self.workouts.set_pain(entry_id, moment, score)
+
+    # -- each person's doses ------------------------------------------------------------------
+
+    def doses(self, profile_id: int, routine_id: str) -> dict[str, PersonalDose]:
+        """The person's stored doses of a routine by exercise name; use ``routine_at_dose``
+        for what they do (a dose an edit of the routine made stale is not applied)."""
+        return self.dosing.of(profile_id, routine_id)
+
+    def routine_at_dose(self, profile_id: int, routine_id: str) -> Routine | None:
+        """The routine as the person does it now: their doses over the file's."""
+        return self.dosing.routine_at_dose(profile_id, routine_id)
+
+    def set_dose(
+        self,
+        profile_id: int,
+        routine_id: str,
+        exercise: str,
+        dose: Dose,
+        *,
+        why: DoseWhy,
+        at: float | None = None,
+    ) -> PersonalDose:
+        """Give the person a dose of an exercise (why: accepted, phone, owner or undo) and
+        log it; ``DoseError`` names a bad exercise or value."""
+        return self.dosing.set(profile_id, routine_id, exercise, dose, why=why, at=at)
+
+    def set_dose_locked(
+        self, profile_id: int, routine_id: str, exercise: str, locked: bool
+    ) -> None:
+        """The owner keeps the person's dose of an exercise as it is (or frees it)."""
+        self.dosing.set_locked(profile_id, routine_id, exercise, locked)
+
+    def dose_changes(
+        self, profile_id: int, routine_id: str | None = None, *, since: float | None = None
+    ) -> list[DoseChange]:
+        """The person's dose changes, oldest first (the History page's dose line)."""
+        return self.dosing.changes(profile_id, routine_id, since=since)
+
+    def suggest_dose(self, suggestion: Suggestion) -> Suggestion:
+        """Keep a change offered after a workout; returns it with its id."""
+        return self.dosing.suggest(suggestion)
+
+    def dose_suggestions(
+        self, profile_id: int, routine_id: str | None = None, *, answer: Answer | None = "pending"
+    ) -> list[Suggestion]:
+        """The person's offers, newest first: pending by default, all with ``answer=None``."""
+        return self.dosing.suggestions(profile_id, routine_id, answer=answer)
+
+    def answer_suggestion(
+        self,
+        suggestion_id: int,
+        answer: Answer,
+        *,
+        via: DoseWhy = "accepted",
+        at: float | None = None,
+    ) -> Suggestion:
+        """Accept (the dose changes; ``via="phone"`` from the phone page) or decline an
+        offer; an offer whose dose moved meanwhile comes back expired."""
+        return self.dosing.answer(suggestion_id, answer, via=via, at=at)
+
+    def progression_records(self, profile_id: int, routine_id: str) -> ProgressionRecords:
+        """What the engine judges the person's progress in a routine by."""
+        workouts = tuple(
+            e for e in self.history(500, profile_id=profile_id) if e.routine_id == routine_id
+        )
+        return ProgressionRecords(
+            doses=self.doses(profile_id, routine_id),
+            changes=tuple(self.dose_changes(profile_id, routine_id)),
+            workouts=workouts,
+            enabled=self.settings().progression,
+            offers=tuple(self.dose_suggestions(profile_id, routine_id, answer=None)),
+        )
 
     # -- the workout in progress, secrets ------------------------------------------------------
 

@@ -10,6 +10,7 @@ Rules worth knowing when writing a routine file:
   a tempo goes with nothing else.
 - ``checkin: pain`` asks about the back; ``checkin: {kind: pain, area: knee}`` names
   the body part, which every question and answer of the check-in then uses.
+- ``progression`` says how a person's dose may grow (``routines.progression_rules``).
 - Unknown fields are errors, so a typo never silently drops a setting.
 """
 
@@ -21,12 +22,13 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Final, cast
 
+from routines.checkin_rules import parse_checkin
 from routines.errors import RoutineError
 from routines.fields import Problems, at
 from routines.model import (
-    DEFAULT_CHECKIN_AREA,
     CheckinMode,
     CountMode,
+    DoseField,
     Exercise,
     Routine,
     Side,
@@ -34,6 +36,7 @@ from routines.model import (
     SidesMode,
     TempoPhase,
 )
+from routines.progression_rules import parse_progression
 from routines.yaml_io import dump_document, load_document
 
 ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -59,12 +62,6 @@ ROUTINE_FIELDS: Final = (
     "checkin",
     "exercises",
 )
-CHECKIN_MODES: Final = ("none", "pain")
-CHECKIN_FIELDS: Final = ("kind", "area")
-# The area is spoken inside sentences ("... in your knee"): a few words, no punctuation.
-MAX_AREA = 30
-MAX_AREA_WORDS = 4
-AREA_PATTERN: Final = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 EXERCISE_FIELDS: Final = (
     "name",
     "sets",
@@ -81,6 +78,7 @@ EXERCISE_FIELDS: Final = (
     "tempo",
     "side_cues",
     "side_order",
+    "progression",
 )
 TEMPO_FIELDS: Final = ("say", "seconds")
 SIDES: Final = ("none", "both")
@@ -121,7 +119,7 @@ def parse_routine(data: object, *, source: str | None = None, caps: bool = True)
     goal = data.get("sessions_per_week")
     if goal is not None:
         goal = problems.whole_number("sessions_per_week", goal, 1, 14)
-    checkin, area = _checkin(problems, data.get("checkin", "none"))
+    checkin, area = parse_checkin(problems, data.get("checkin", "none"))
     exercises = _exercises(problems, data, MAX_EXERCISES if caps else MAX_STORED_EXERCISES)
 
     if problems.errors:
@@ -182,41 +180,6 @@ def _required(problems: Problems, data: Mapping[object, object], prefix: str, ke
     return value
 
 
-def _checkin(problems: Problems, value: object) -> tuple[str | None, str]:
-    """The check-in's kind and body part, from ``pain`` or ``{kind: pain, area: knee}``."""
-    if not isinstance(value, Mapping):
-        return problems.choice("checkin", value, CHECKIN_MODES), DEFAULT_CHECKIN_AREA
-    value = cast(Mapping[object, object], value)
-    problems.unknown_fields("checkin", value, CHECKIN_FIELDS)
-    kind = _required(problems, value, "checkin", "kind")
-    kind = None if kind is None else problems.choice("checkin.kind", kind, CHECKIN_MODES)
-    area = value.get("area")
-    if area is None:
-        return kind, DEFAULT_CHECKIN_AREA
-    if kind == "none":
-        problems.add("checkin.area", "only applies with kind: pain")
-        return kind, DEFAULT_CHECKIN_AREA
-    return kind, _area(problems, area) or DEFAULT_CHECKIN_AREA
-
-
-def _area(problems: Problems, value: object) -> str | None:
-    text = problems.text("checkin.area", value, MAX_AREA)
-    if text is None:
-        return None
-    words = text.split()
-    if words[0].lower() in ("your", "my", "the"):
-        problems.add("checkin.area", f'leave out {words[0]!r}: Spotter says "your knee" itself')
-    elif len(words) > MAX_AREA_WORDS or not all(AREA_PATTERN.fullmatch(w) for w in words):
-        problems.add(
-            "checkin.area",
-            f"must name a body part in at most {MAX_AREA_WORDS} words of letters, "
-            "e.g. knee or lower back",
-        )
-    else:
-        return " ".join(words)
-    return None
-
-
 def _routine_id(problems: Problems, value: object, name: str | None) -> str | None:
     if value is None:
         return None if name is None else slugify(name)
@@ -238,13 +201,14 @@ def _exercises(
     if not isinstance(items, list) or not 1 <= len(items) <= most:
         problems.add("exercises", f"must be a list of 1 to {most} exercises")
         return None
-    parsed = [_exercise(problems, f"exercises[{i}]", item) for i, item in enumerate(items)]
+    names = [item.get("name") for item in items if isinstance(item, Mapping)]
+    parsed = [_exercise(problems, f"exercises[{i}]", item, names) for i, item in enumerate(items)]
     if any(e is None for e in parsed):
         return None
     return tuple(e for e in parsed if e is not None)
 
 
-def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
+def _exercise(problems: Problems, path: str, data: object, names: list[object]) -> Exercise | None:
     before = len(problems.errors)
     if not isinstance(data, Mapping):
         problems.add(path, "must be a mapping of fields such as name, sets and reps")
@@ -292,6 +256,16 @@ def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
         for key in ("rest_seconds", "rest_after_seconds")
     }
     lists = {key: _text_list(problems, data, path, key) for key in ("equipment", "setup", "cues")}
+    progression = None
+    if data.get("progression") is not None and len(problems.errors) == before:
+        start = {"sets": sets, "reps": reps, "hold_seconds": hold}
+        progression = parse_progression(
+            problems,
+            at(path, "progression"),
+            data["progression"],
+            start=cast(dict[DoseField, int | None], start),
+            name_shared=names.count(data.get("name")) > 1,
+        )
 
     if len(problems.errors) > before:
         return None
@@ -312,6 +286,7 @@ def _exercise(problems: Problems, path: str, data: object) -> Exercise | None:
         count=cast(CountMode, count or "per_rep"),
         tempo=tempo,
         side_cues=side_cues,
+        progression=progression,
     )
 
 

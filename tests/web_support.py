@@ -39,6 +39,15 @@ def contents(store: Store) -> tuple[Any, ...]:
         store.load_progress(),
         store.profiles(),
         store.current_profile(),
+        # Each person's doses, their changes and what is offered to them.
+        [
+            (
+                [store.doses(p.id, r.routine.id) for r in store.list_routines()],
+                store.dose_changes(p.id),
+                store.dose_suggestions(p.id, answer=None),
+            )
+            for p in store.profiles()
+        ],
     )
 
 

@@ -67,10 +67,12 @@ def create_app(
     from web_config import (
         api,
         api_checkin,
+        api_doses,
         api_history,
         api_profiles,
         api_routines,
         backup,
+        dose_pages,
         history,
         now,
         people_pages,
@@ -91,6 +93,8 @@ def create_app(
         api_history,
         backup,
         api_checkin,
+        api_doses,
+        dose_pages,
     ):
         app.register_blueprint(module.bp)
     return app

@@ -13,6 +13,7 @@ from web_config.context import store
 from web_config.errors import ApiError
 from web_config.history import chosen_profile, entry_dict, pain_areas, profile_names, week_summary
 from web_config.history_csv import HEADER, Known, csv_text
+from web_config.history_doses import CsvDoses
 from web_config.parsing import is_whole_number
 
 bp = Blueprint("api_history", __name__, url_prefix="/api")
@@ -85,7 +86,7 @@ def history() -> Response:
 def history_csv() -> Response:
     """One row per workout, oldest first, for a spreadsheet, written as it is read."""
     profile_id = _profile_id()
-    known = Known(profile_names(), pain_areas())
+    known = Known(profile_names(), pain_areas(), CsvDoses(store()))
     rows = store().history_oldest_first(profile_id=profile_id)
     response = Response(csv_text(rows, known), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="spotter-history.csv"'

@@ -121,3 +121,59 @@ def weeks_chart(weeks: Sequence[WeekBar], goal: int | None, title: str) -> Marku
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
+
+
+DOSE_HEIGHT = 64
+DOSE_TOP, DOSE_BOTTOM = 16, 18
+
+
+@dataclass(frozen=True, slots=True)
+class DoseLevel:
+    """A dose in force from ``at`` (0 to 1 across the chart) until the next level's ``at``:
+    ``work`` is what the line's height shows, ``label`` the dose in words ("3 x 35 s",
+    with a multiplication sign)."""
+
+    at: float
+    work: float
+    label: str
+
+
+def _dose_y(work: float, low: float, high: float) -> float:
+    span = high - low or 1.0
+    # The lowest dose sits a little above the floor so that a step back stays visible.
+    share = 0.15 + 0.85 * (work - low) / span
+    return round(DOSE_HEIGHT - DOSE_BOTTOM - share * (DOSE_HEIGHT - DOSE_TOP - DOSE_BOTTOM), 1)
+
+
+def dose_chart(levels: Sequence[DoseLevel], title: str, chart_id: str) -> Markup:
+    """One exercise's dose as a step line: level while it stands, a step (and a mark) where
+    it changed. The first and the latest dose are written at either end."""
+    parts = [
+        f'<svg class="chart dose-chart" viewBox="0 0 {WIDTH} {DOSE_HEIGHT}" role="img" '
+        f'aria-labelledby="{chart_id}-title">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+    ]
+    if levels:
+        low = min(level.work for level in levels)
+        high = max(level.work for level in levels)
+        points: list[str] = []
+        for i, level in enumerate(levels):
+            y = _dose_y(level.work, low, high)
+            end = levels[i + 1].at if i + 1 < len(levels) else 1.0
+            points += [f"{_x(level.at)},{y}", f"{_x(end)},{y}"]
+        parts.append(f'<polyline class="dose" points="{" ".join(points)}"/>')
+        for level in levels[1:]:
+            parts.append(
+                f'<circle class="change" cx="{_x(level.at)}" '
+                f'cy="{_dose_y(level.work, low, high)}" r="3.5">'
+                f"<title>{escape(level.label)}</title></circle>"
+            )
+        first, last = levels[0].label, levels[-1].label
+        parts.append(f'<text class="axis" x="{LEFT}" y="11">{escape(first)}</text>')
+        if len(levels) > 1:
+            parts.append(
+                f'<text class="axis" x="{WIDTH - RIGHT}" y="11" text-anchor="end">'
+                f"now {escape(last)}</text>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()

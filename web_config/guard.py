@@ -24,7 +24,13 @@ OPEN_ENDPOINTS = frozenset({"auth.login"})
 RAW_BODY_TYPES = frozenset({"application/octet-stream", MEDIA_TYPE})
 # Every member's workouts and pain scores: for the owner only, where a PIN is set.
 HEALTH_READS = frozenset(
-    {"api_history.history", "api_history.history_csv", "history.page", "backup.download"}
+    {
+        "api_history.history",
+        "api_history.history_csv",
+        "history.page",
+        "backup.download",
+        "api_doses.doses",
+    }
 )
 
 

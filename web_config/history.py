@@ -16,6 +16,7 @@ from routines.week import week_start, weekly_goal
 from web_config.charts import PainPoint, WeekBar, pain_chart, weeks_chart
 from web_config.context import link, store
 from web_config.errors import ApiError
+from web_config.history_doses import dose_drawings
 from web_config.parsing import is_whole_number
 
 bp = Blueprint("history", __name__)
@@ -239,6 +240,8 @@ def page() -> str:
         total_minutes=round(recent.minutes, 1),
         short_date=short_date,
         areas=pain_areas(),
+        # Placed as the pain chart places the workouts it draws (newest first here).
+        doses=dose_drawings(profile, drawn["pain_rows"][::-1], since, CHART_WEEKS),
         **drawn,
     )
 

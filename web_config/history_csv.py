@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from routines.model import HistoryEntry
+from web_config.dose_history import DOSE_COLUMNS
 from web_config.history import minutes
+from web_config.history_doses import CsvDoses
 
 # A spreadsheet runs a cell that starts with one of these as a formula; some also read
 # the fullwidth forms, and skip leading white space before looking.
@@ -30,6 +32,7 @@ class Known:
 
     names: dict[int, str]
     areas: dict[str, str]
+    doses: CsvDoses
 
 
 def _cell(text: str) -> str:
@@ -62,6 +65,8 @@ COLUMNS: tuple[Column, ...] = (
     ("pain_before", lambda e, k: _blank(e.pain_before)),
     ("pain_after", lambda e, k: _blank(e.pain_after)),
     ("ended_early", lambda e, k: "yes" if not e.completed else "no"),
+    # The dose in force when the workout started, one value per exercise of its routine.
+    *((name, lambda e, k, i=i: _cell(k.doses.cells(e)[i])) for i, name in enumerate(DOSE_COLUMNS)),
 )
 HEADER = tuple(name for name, _ in COLUMNS)
 

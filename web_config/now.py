@@ -23,6 +23,7 @@ from web_config.api_checkin import record_pain
 from web_config.auth import is_authorised
 from web_config.context import control, store
 from web_config.csrf import csrf_token
+from web_config.dose_views import pending, profile_routine
 from web_config.errors import ApiError
 from web_config.session_access import session_buttons_locked
 
@@ -74,18 +75,22 @@ def _panel_context() -> dict[str, object]:
             )
             for n, g in enumerate(PRESS_COUNTS, start=1)
         )
+    can_start = status.state in STARTABLE and status.question is None
+    current = store().current_profile()
     return {
         "active_key": None if active is None else (active.routine.id, active.version),
         # The gestures of the clickers that cannot hold: counts of presses.
         "counted": counted,
         # With one profile nothing about people is shown.
         "profiles": profiles if len(profiles) > 1 else [],
-        "current_profile": store().current_profile(),
+        "current_profile": current,
         "status": status,
         "state_words": STATE_WORDS.get(status.state, str(status.state)),
         "active": active.routine if active is not None else None,
         # While Spotter asks something, the button (or the answer here) moves things on.
-        "can_start": status.state in STARTABLE and status.question is None,
+        "can_start": can_start,
+        # Dose changes offered to the one training, answered here between workouts.
+        "suggestions": tuple(pending(current, profile_routine(current))) if can_start else (),
         # While idle, saved progress means the engine is offering to resume a workout.
         "resumable": status.state is State.IDLE and store().load_progress() is not None,
     }
@@ -106,6 +111,7 @@ def page() -> str:
         tuple(context["profiles"]),  # type: ignore[arg-type]
         context["current_profile"],
         context["counted"],
+        context["suggestions"],
     )
     pages: dict[Hashable, str] = current_app.extensions.setdefault(_PAGES, {})
     html = pages.get(key)

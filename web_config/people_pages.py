@@ -10,16 +10,29 @@ from routines.profiles import ProfileError, parse_profile_changes
 from routines.store import ProfileInUse
 from web_config.auth import login_required
 from web_config.context import control, store
+from web_config.dose_views import exercise_doses, profile_routine
 from web_config.errors import ApiError
 from web_config.routine_form import number_or_text
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
+def _doses() -> dict[int, tuple[str, list[object]]]:
+    """Each person's routine name and their dose of each of its exercises with rules."""
+    found: dict[int, tuple[str, list[object]]] = {}
+    for person in store().profiles():
+        routine = profile_routine(person)
+        mine = [] if routine is None else exercise_doses(person, routine)
+        if routine is not None and mine:
+            found[person.id] = (routine.name, list(mine))
+    return found
+
+
 def _page(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
     return (
         render_template(
             "people.html",
+            doses=_doses(),
             people=store().profiles(),
             current=store().current_profile().id,
             workouts=store().workouts_per_profile(),

@@ -10,7 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from routines.model import Exercise, Routine
+from routines.model import Exercise, Progression, Routine
+from routines.progression_rules import MAX_STEPS, PAIN_FIELDS
 from routines.validation import MAX_EXERCISES
 from web_config.errors import more_problems, short_fields
 from web_config.parsing import is_whole_number
@@ -20,6 +21,33 @@ MAX_FORM_EXERCISES = MAX_EXERCISES + 1
 _WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
 _EXERCISE_KEY = re.compile(r"exercises\[(\d+)\]\.([a-z_]+)")
 _DECIMAL = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})?")
+# Rows for the steps of a progression: one more than it has, so another can be added
+# without a script, up to as many as a progression may have.
+MAX_STEP_ROWS = MAX_STEPS
+_PAIN_FIELDS = PAIN_FIELDS
+# What the editor shows a new progression block (the pain rule's own defaults).
+_NEW_PROGRESSION = {"every": "3", "good_if_after_at_most": "3", "worse_by": "2"}
+
+
+@dataclass(slots=True)
+class StepDraft:
+    """One step of a progression as its three form fields: grow ``field`` by ``by``, never
+    past ``up_to``."""
+
+    field: str = ""
+    by: str = ""
+    up_to: str = ""
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.by.strip() and not self.up_to.strip()
+
+    def to_data(self) -> dict[str, object]:
+        data: dict[str, object] = {self.field or "hold_seconds": number_or_text(self.by)}
+        up_to = number_or_text(self.up_to)
+        if up_to is not None:
+            data["up_to"] = up_to
+        return data
 
 
 @dataclass(slots=True)
@@ -44,11 +72,19 @@ class ExerciseDraft:
     equipment: str = ""
     setup: str = ""
     cues: str = ""
+    # The progression block: "on" when the box is ticked; its fields stay on the page
+    # (hidden) while it is not, so ticking it again brings them back.
+    progression: str = ""
+    every: str = _NEW_PROGRESSION["every"]
+    good_if_after_at_most: str = _NEW_PROGRESSION["good_if_after_at_most"]
+    worse_by: str = _NEW_PROGRESSION["worse_by"]
+    step_back_after_bad: str = "2"
+    steps: list[StepDraft] = field(default_factory=list)
 
     @classmethod
     def from_exercise(cls, e: Exercise) -> ExerciseDraft:
         """The editor's view of a stored exercise."""
-        return cls(
+        draft = cls(
             name=e.name,
             sets=str(e.sets),
             kind="hold" if e.is_hold else "reps",
@@ -67,6 +103,43 @@ class ExerciseDraft:
             setup="\n".join(e.setup),
             cues="\n".join(e.cues),
         )
+        if e.progression is not None:
+            draft.set_progression(e.progression)
+        return draft
+
+    def set_progression(self, rules: Progression) -> None:
+        """Fill the progression fields from a routine's rules."""
+        self.progression = "on"
+        self.every = str(rules.every)
+        self.steps = [StepDraft(s.field, str(s.by), str(s.up_to)) for s in rules.steps]
+        for name in _PAIN_FIELDS:
+            setattr(self, name, str(getattr(rules.pain, name)))
+
+    @property
+    def step_rows(self) -> list[StepDraft]:
+        """The steps, and one blank row to add another (while there is room)."""
+        rows = list(self.steps)
+        if len(rows) < MAX_STEP_ROWS:
+            rows.append(StepDraft(field=self.steps[-1].field if self.steps else ""))
+        return rows
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str], i: int) -> ExerciseDraft:
+        """Exercise ``i`` of the posted editor (``ex-I-NAME`` fields; ``ex-I-step-K-...``
+        for the steps); blank step rows are dropped."""
+        values = {
+            f.name: str(form.get(f"ex-{i}-{f.name}", f.default))
+            for f in fields(cls)
+            if f.name != "steps"
+        }
+        draft = cls(**values)  # type: ignore[arg-type]
+        for k in range(MAX_STEP_ROWS):
+            step = StepDraft(
+                *(str(form.get(f"ex-{i}-step-{k}-{part}", "")) for part in ("field", "by", "up_to"))
+            )
+            if not step.is_blank:
+                draft.steps.append(step)
+        return draft
 
     @property
     def summary(self) -> str:
@@ -109,7 +182,20 @@ class ExerciseDraft:
                 data[key] = value
         for key in ("equipment", "setup", "cues"):
             data[key] = _lines(getattr(self, key))
+        if self.progression:
+            data["progression"] = self.progression_data()
         return {k: v for k, v in data.items() if v is not None}
+
+    def progression_data(self) -> dict[str, object]:
+        """The progression block as a routine file writes it; blanks are left out, so that
+        validation names what is missing."""
+        pain = {name: number_or_text(getattr(self, name)) for name in _PAIN_FIELDS}
+        block: dict[str, object] = {
+            "every": number_or_text(self.every),
+            "steps": [step.to_data() for step in self.steps],
+            "pain": {k: v for k, v in pain.items() if v is not None},
+        }
+        return {k: v for k, v in block.items() if v is not None}
 
 
 @dataclass(slots=True)
@@ -144,12 +230,7 @@ class RoutineDraft:
         """Read the posted editor; missing fields take their defaults, nothing is judged."""
         count = number_or_text(form.get("exercise_count", "0"))
         count = min(count, MAX_FORM_EXERCISES) if isinstance(count, int) and count > 0 else 0
-        exercises = []
-        for i in range(count):
-            values = {
-                f.name: str(form.get(f"ex-{i}-{f.name}", f.default)) for f in fields(ExerciseDraft)
-            }
-            exercises.append(ExerciseDraft(**values))
+        exercises = [ExerciseDraft.from_form(form, i) for i in range(count)]
         return cls(
             id=form.get("id", "").strip(),
             name=form.get("name", ""),
@@ -202,6 +283,10 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
     known = {f.name for f in fields(ExerciseDraft)}
     by_field: dict[str, str] = {}
     for key, message in errors.items():
+        rule = _PROGRESSION_KEY.fullmatch(key)
+        if rule:
+            by_field.setdefault(_progression_field(rule, message), message)
+            continue
         match = _EXERCISE_KEY.match(key)
         side = re.fullmatch(r"exercises\[(\d+)\]\.side_cues(?:\.(left|right))?", key)
         if side and side.group(2) is None:
@@ -220,6 +305,36 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
         elif key in ("checkin.kind", "checkin.area"):
             by_field.setdefault(key.replace(".kind", "").replace(".", "_"), message)
     return by_field
+
+
+_PROGRESSION_KEY = re.compile(
+    r"exercises\[(\d+)\]\.progression"
+    r"(?:\.steps(?:\[(\d+)\](?:\.([a-z_]+))?)?|\.pain(?:\.([a-z_]+))?|\.([a-z_]+))?"
+)
+
+
+_ABOUT_THE_FIELD = ("already grows", "this exercise has", "starts at its cap")
+
+
+def _progression_field(rule: re.Match[str], message: str) -> str:
+    """The form field a problem of a progression block is shown at: each step's three
+    fields, each pain figure, ``every``; the box itself for the block as a whole."""
+    p = f"ex-{rule.group(1)}-"
+    step, part, pain, other = rule.group(2, 3, 4, 5)
+    if step is not None:
+        if part == "up_to":
+            return f"{p}step-{step}-up_to"
+        # "steps[1].reps: must be ..." is about the amount; "steps[1]", or a field this
+        # exercise cannot grow (or grows twice), about the choice of field.
+        about_amount = part and not message.startswith(_ABOUT_THE_FIELD)
+        return f"{p}step-{step}-{'by' if about_amount else 'field'}"
+    if rule.group(0).endswith(".steps"):
+        return f"{p}step-0-field"
+    if pain in _PAIN_FIELDS:
+        return f"{p}{pain}"
+    if other == "every":
+        return f"{p}every"
+    return f"{p}progression"
 
 
 _ONE_SIDE_CUES = (
@@ -248,6 +363,11 @@ def _readable(key: str) -> str:
     if match is None:
         return key
     rest = key[match.end() :]
+    if match.group(2) == "progression":
+        # "exercises[0].progression.steps[1].up_to": "exercise 1, progression step 2, up to"
+        words = re.sub(r"\.?steps\[(\d+)\]", lambda m: f" step {int(m.group(1)) + 1}", rest)
+        words = words.replace(".", ", ").replace("_", " ")
+        return f"exercise {int(match.group(1)) + 1}, progression{words}"
     text = f"exercise {int(match.group(1)) + 1}, {match.group(2).replace('_', ' ')}"
     line = re.fullmatch(r"\[(\d+)\](?:\.([a-z]+))?", rest)
     if line is None:

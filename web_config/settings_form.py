@@ -42,6 +42,7 @@ def form_values(settings: Settings) -> dict[str, str]:
         values[f"gesture-{gesture}"] = "" if action is None else str(action)
     values["open_session_buttons"] = "on" if settings.open_session_buttons else "off"
     values["members_start_workouts"] = "on" if settings.members_start_workouts else "off"
+    values["progression"] = "on" if settings.progression else "off"
     return values
 
 
@@ -87,7 +88,7 @@ def changes_from_form(
             problems["voice_id"] = VOICE_RULE
         else:
             changes["voice_id"] = voice
-    for box in ("open_session_buttons", "members_start_workouts"):
+    for box in ("open_session_buttons", "members_start_workouts", "progression"):
         if box in form:
             # A ticked box comes first; the hidden "off" after it is sent either way.
             changes[box] = form[box] == "on"

@@ -87,6 +87,23 @@ def _routine_or_fail(store: Store, routine_id: str | None) -> Routine:
     return stored.routine
 
 
+def _routine_at_dose(store: Store, name: str, routine_id: str | None) -> Routine:
+    """A routine (the person's active one for None) at that person's dose."""
+    profile = next((p for p in store.profiles() if p.name.casefold() == name.casefold()), None)
+    if profile is None:
+        names = ", ".join(p.name for p in store.profiles())
+        raise CommandError(f"no profile named '{name}' (there are: {names})")
+    if routine_id is None:
+        active = store.active_routine(profile.id)
+        if active is None:
+            raise CommandError(f"{profile.name} has no routine yet")
+        routine_id = active.routine.id
+    routine = store.routine_at_dose(profile.id, routine_id)
+    if routine is None:
+        raise CommandError(f"no routine with id '{routine_id}' (see 'spotter routines list')")
+    return routine
+
+
 def _read_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -111,7 +128,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from device.engine.preview import preview_script, talk_by_exercise
 
     with _open_store(args) as store:
-        routine = _routine_or_fail(store, args.routine_id)
+        if args.profile is None:
+            routine = _routine_or_fail(store, args.routine_id)
+        else:
+            routine = _routine_at_dose(store, args.profile, args.routine_id)
         settings = store.settings()
     for line in preview_script(
         routine,
@@ -364,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _data_dir_option(preview)
     preview.add_argument("routine_id", nargs="?", metavar="ROUTINE_ID", help="default: active")
+    preview.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="at this person's dose (and their routine by default); without: as the file says",
+    )
     preview.add_argument(
         "--verbosity",
         choices=("full", "brief"),

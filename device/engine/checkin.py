@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from device.engine import phrases as script
 from device.engine.choice import Answer, Choice, Outcome
-from routines.model import DEFAULT_CHECKIN_AREA, Routine
+from routines.model import DEFAULT_CHECKIN_AREA, ProgressionRecords, Routine
 
 PAIN_SCORES = tuple(range(11))
 # Rehab practice treats a change of two points on the 0-10 scale as one that matters.
@@ -26,6 +26,7 @@ class Question(StrEnum):
     WHO = "who"
     PAIN_BEFORE = "pain_before"
     PAIN_AFTER = "pain_after"
+    DOSE = "dose"  # a change of dose offered after the workout (``dose_talk``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,10 @@ class Trainee:
     last_workout: int | None = None
     # How often they finished this routine before: brief talk comes with practice.
     finished_before: int = 0
+    # Their records in this routine, to judge a change of dose after the workout (None:
+    # nothing is offered), and how far their times (wall clock) are from the engine's.
+    progress: ProgressionRecords | None = None
+    wall_offset: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +120,7 @@ class Ask:
     def closing(self) -> list[str]:
         """What to say as a pain question ends without a score (a picked one gets feedback)."""
         outcome = self.choice.answer.outcome
-        if self.question is Question.WHO or outcome is Outcome.PICKED:
+        if self.question in (Question.WHO, Question.DOSE) or outcome is Outcome.PICKED:
             return []
         return [script.pain_skipped()]
 

@@ -30,10 +30,12 @@ from device.engine.checkin import (
     worse_last_time,
 )
 from device.engine.choice import QUESTION
+from device.engine.dose_talk import DoseOffer, closing, dose_ask
 from device.engine.gestures import Edge, GestureTimings
 from device.engine.heard import SpeechModel
 from device.engine.pair_hold import PairHold
 from device.engine.pin_recovery import PinRecovery, Recovery
+from device.engine.progression import offer as earned_offer
 from device.engine.session import Coaching, SessionMark, SessionRecord, WorkoutSession
 from device.engine.speech_time import estimate_seconds
 from device.engine.state import SavedPosition
@@ -47,12 +49,13 @@ from device.events import (
     State,
     Status,
 )
-from routines.model import DEFAULT_CHECKIN_AREA, Routine
+from routines.model import DEFAULT_CHECKIN_AREA, HistoryEntry, Routine
 
 __all__ = [
     "ButtonLink",
     "ButtonSpec",
     "Coaching",
+    "DoseOffer",
     "Engine",
     "GestureTimings",
     "PainScore",
@@ -151,6 +154,12 @@ class Engine:
         self._reported = speech_reported
         self._model = SpeechModel(speech_seconds)
         self._recovery_line: int | None = None
+        self._pain_after: int | None = None
+        # The workout that just ended, until a change of dose has been considered for it:
+        # its routine, its record, who did it and when it ended (wall clock).
+        self._to_offer: tuple[Routine, SessionRecord | None, Trainee, float] | None = None
+        self._offering: DoseOffer | None = None
+        self._dose_offers: list[DoseOffer] = []
         self.configure(
             timings=timings,
             default_rest=default_rest,
@@ -271,7 +280,8 @@ class Engine:
         return self._after(self._session.handle(action))
 
     def answer(self, question: Question, value: int) -> list[Line]:
-        """An answer from the phone: a pain score (0-10) or the id of who is training.
+        """An answer from the phone: a pain score (0-10), the id of who is training, or to
+        a change of dose offered (1 agrees, 0 keeps the dose).
 
         It answers the question being asked; a pain score that is not being asked for is
         kept for the workout under way (``pop_scores``), unless that check-in was answered
@@ -283,6 +293,13 @@ class Engine:
     def _answer_from_phone(self, question: Question, value: int) -> list[Line]:
         ask = self._ask
         if ask is not None and ask.question is question:
+            if question is Question.DOSE:
+                # 1 agrees, 0 keeps the dose.
+                if value:
+                    ask.choice.pick(0)
+                else:
+                    ask.choice.hold()
+                return _answering(self._end_ask())
             if question is Question.WHO:
                 index = next((i for i, p in enumerate(self._people) if p.id == value), None)
                 if index is None:
@@ -298,10 +315,13 @@ class Engine:
             return _answering(said)
         running = self._session.status().state not in (State.IDLE, State.DONE)
         moment = "before" if question is Question.PAIN_BEFORE else "after"
-        if question is not Question.WHO and running and moment not in self._answered:
+        pain = question in (Question.PAIN_BEFORE, Question.PAIN_AFTER)
+        if pain and running and moment not in self._answered:
             self._answered.add(moment)
             if moment == "before":
                 self._pain_before = value
+            else:
+                self._pain_after = value
             self._scores.append(PainScore(moment, value))
         return []
 
@@ -404,7 +424,9 @@ class Engine:
         return dataclasses.replace(
             status,
             question=str(self._ask.question),
-            checkin_area=None if self._ask.question is Question.WHO else self._ask.area,
+            checkin_area=(
+                None if self._ask.question in (Question.WHO, Question.DOSE) else self._ask.area
+            ),
             last_spoken=self._ask_said or self._ask.choice.question,
             press_does=hints.answers(self._ask.question),
             next_up=None,
@@ -414,6 +436,11 @@ class Engine:
         """Pain scores given since the last call, in order."""
         scores, self._scores = self._scores, []
         return scores
+
+    def pop_dose_offers(self) -> list[DoseOffer]:
+        """Changes of dose offered, then answered, since the last call, in order."""
+        offers, self._dose_offers = self._dose_offers, []
+        return offers
 
     def pop_chosen(self) -> int | None:
         """The id of the person chosen on the device since the last call, once."""
@@ -674,8 +701,9 @@ class Engine:
                 warn = [phrases.worse_last_time(area)]
         # Moving on to the next workout keeps a score still open to correction, and says
         # what it earns first.
+        self._to_offer = None  # a new workout: the last one's offer has had its chance
         kept = self._confirm() if self._noted is not None else []
-        self._pain_before = None
+        self._pain_before = self._pain_after = None
         self._answered = set()
         routine = self._running = self._next_routine
         if routine is not None and routine.checkin == "pain":
@@ -716,6 +744,8 @@ class Engine:
             assert self._trainee is not None
             said += self._lines([phrases.trainee_chosen(self._trainee.name)])
             return said + self._before_start(Action.NEXT)
+        if ask.question is Question.DOSE:
+            return said + self._dose_answered(answer.outcome)
         start, self._start = self._start, None
         before = ask.question is Question.PAIN_BEFORE
         if answer.outcome is Outcome.PICKED and answer.index is not None:
@@ -736,6 +766,8 @@ class Engine:
             said.append(noted)
         if before and start is not None:
             said += self._after(self._session.handle(start))
+        if not before and answer.outcome is not Outcome.PICKED:
+            said += self._offer_dose()
         return said
 
     def _reask(self) -> list[Line]:
@@ -756,7 +788,40 @@ class Engine:
         self._scores.append(PainScore(noted.moment, noted.score))
         if noted.moment == "before":
             return []
-        return self._lines(pain_feedback(self._pain_before, noted.score, area=noted.area))
+        self._pain_after = noted.score
+        feedback = self._lines(pain_feedback(self._pain_before, noted.score, area=noted.area))
+        return feedback + self._offer_dose()
+
+    def _offer_dose(self) -> list[Line]:
+        """After the workout and its after-score, the one change of dose it earned, if any."""
+        pending, self._to_offer = self._to_offer, None
+        if pending is None:
+            return []
+        routine, record, trainee, ended = pending
+        if record is None or trainee.progress is None:
+            return []
+        current = HistoryEntry.of(
+            record,
+            finished_at=ended,
+            profile_id=trainee.id,
+            pain_before=self._pain_before,
+            pain_after=self._pain_after,
+        )
+        proposal = earned_offer(routine, trainee.progress, ended, current=current)
+        if proposal is None:
+            return []
+        offer = DoseOffer(trainee.id, routine.id, proposal, ended)
+        self._offering = offer
+        self._dose_offers.append(offer)
+        ask = dose_ask(proposal, area=routine.checkin_area, step=self._choice_step)
+        return self._ask_question(ask)
+
+    def _dose_answered(self, outcome: Outcome) -> list[Line]:
+        offer, self._offering = self._offering, None
+        if offer is None:
+            return []
+        self._dose_offers.append(offer.answered(outcome))
+        return self._lines([closing(offer.proposal, outcome)])
 
     def _after(self, lines: list[Line]) -> list[Line]:
         """The session's lines, followed by the after-workout check-in once it has ended."""
@@ -768,11 +833,18 @@ class Engine:
             noted = self._noted
             if noted is not None and noted.moment == "before":
                 lines = lines + self._confirm()  # the record takes it now
+            trainee = self._trainee
+            if routine is not None and trainee is not None:
+                ended_at = self._clock() + trainee.wall_offset
+                self._to_offer = (routine, self._session.finished(), trainee, ended_at)
         if ended and routine is not None and routine.checkin == "pain":
             if "after" in self._answered:
-                return lines  # given on the phone during the workout
+                # Given on the phone during the workout.
+                return lines + self._offer_dose()
             ask = Ask.pain("after", step=self._choice_step, area=routine.checkin_area)
             return lines + self._ask_question(ask)
+        if ended:
+            return lines + self._offer_dose()
         return lines
 
     def _use(self, trainee: Trainee) -> None:

@@ -59,6 +59,8 @@ def answers(question: str, *, asked: bool = True) -> str:
     what the press that asks it does."""
     if not asked:
         return "say who is training"
+    if question == "dose":
+        return "agree to the change (hold: keep the dose)"
     return "choose the name you hear" if question == "who" else "choose the number you hear"
 
 

@@ -470,6 +470,10 @@ class WorkoutSession:
             ]
         return list(dict.fromkeys(lines))
 
+    def finished(self) -> SessionRecord | None:
+        """The record ``pop_finished`` would give, left for it."""
+        return self._s.record
+
     def pop_finished(self) -> SessionRecord | None:
         """The record of a workout that finished or was ended, once."""
         record, self._s.record = self._s.record, None

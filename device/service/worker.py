@@ -43,7 +43,8 @@ from device.service.pairing import FIXED_STEPS, ClickerPairing
 from device.voice.speaker import Voice, VoiceProblem
 from device.voice.tts import VoiceSettings
 from routines.changes import Data
-from routines.model import HistoryEntry, Routine
+from routines.errors import DoseError
+from routines.model import HistoryEntry, Routine, Suggestion
 from routines.profiles import Profile
 from routines.settings import Settings
 from routines.store import Store
@@ -145,7 +146,7 @@ def _script_settings(settings: Settings) -> tuple[int, frozenset[tuple[Gesture, 
 
 
 # What the next press needs re-read when the store says these changed.
-_RECONFIGURE = frozenset({Data.ROUTINES, Data.PROFILES, Data.SETTINGS})
+_RECONFIGURE = frozenset({Data.ROUTINES, Data.PROFILES, Data.SETTINGS, Data.DOSES})
 _PEOPLE = frozenset({Data.HISTORY})
 
 
@@ -235,6 +236,8 @@ class Spotter:
         # Pain scores of the workout under way, and the last workout written (id, when).
         self._pain: dict[str, int] = {}
         self._last_written: tuple[int, float] | None = None
+        # Changes of dose offered on the device and stored, until answered there.
+        self._offers: dict[tuple[int, str, str, float], int] = {}
         # Changes the store announced and the worker has yet to re-read: a burst of writes
         # is one reload. The worker's own writes are not announced to it: it made them.
         self._changes: set[Data] = set()
@@ -293,8 +296,8 @@ class Spotter:
         self._queue.put(_Announce())
 
     def answer(self, question: str, value: int) -> None:
-        """An answer from the page: a pain score for ``pain_before``/``pain_after``, or a
-        profile id for ``who``."""
+        """An answer from the page: a pain score for ``pain_before``/``pain_after``, a
+        profile id for ``who``, or 1 (agree) / 0 (keep) for ``dose``."""
         self._queue.put(_Answer(Question(question), value))
 
     def pair_clicker(self) -> None:
@@ -478,6 +481,7 @@ class Spotter:
         self._keep_scores([s for s in scores if s.moment == "before"])
         self._record_finished()
         self._keep_scores([s for s in scores if s.moment == "after"])
+        self._keep_dose_offers()
         self._save_progress()
         self._publish()
         self._prepare_late()
@@ -631,9 +635,15 @@ class Spotter:
     def _load_people(self, settings: Settings) -> list[Trainee]:
         """Tell the engine who trains here, with each one's routine, week and last pain."""
         people = []
+        offset = self._wall_clock() - self._clock()
         for profile in self._store.profiles():
             active = self._store.active_routine(profile.id)
             routine = active.routine if active is not None else None
+            records = None
+            if routine is not None and any(e.progression for e in routine.exercises):
+                # Each person does the routine at their own dose; the file is where all start.
+                routine = self._store.routine_at_dose(profile.id, routine.id) or routine
+                records = self._store.progression_records(profile.id, routine.id)
             done, goal = (0, None) if routine is None else self._week_of(routine, profile, settings)
             last = self._store.history(1, profile_id=profile.id)
             pain, last_id = None, None
@@ -643,7 +653,18 @@ class Spotter:
             if routine is not None:
                 finished = self._store.sessions_since(0.0, routine.id, profile_id=profile.id)
             people.append(
-                Trainee(profile.id, profile.name, routine, done, goal, pain, last_id, finished)
+                Trainee(
+                    profile.id,
+                    profile.name,
+                    routine,
+                    done,
+                    goal,
+                    pain,
+                    last_id,
+                    finished,
+                    progress=records,
+                    wall_offset=offset,
+                )
             )
         self._engine.set_people(people, self._store.current_profile().id)
         if self._clickers:
@@ -685,6 +706,43 @@ class Spotter:
         self._last_written = None if written.id is None else (written.id, finished)
         # The week's count feeds the next summary.
         self._load_people(self.settings().settings)
+
+    def _keep_dose_offers(self) -> None:
+        """Keep each change of dose offered after a workout, then its answer: agreed, the
+        person's dose changes from their next workout; declined, the offer is marked so;
+        unanswered, it stays open for the phone page."""
+        changed = False
+        for offer in self._engine.pop_dose_offers():
+            p = offer.proposal
+            key = (offer.profile_id, offer.routine_id, p.exercise, offer.made_at)
+            try:
+                if offer.answer == "pending":
+                    kept = self._store.suggest_dose(
+                        Suggestion(
+                            offer.profile_id,
+                            offer.routine_id,
+                            p.exercise,
+                            p.direction,
+                            p.from_dose,
+                            p.to_dose,
+                            offer.made_at,
+                        )
+                    )
+                    if kept.id is not None:
+                        self._offers[key] = kept.id
+                    continue
+                offer_id = self._offers.pop(key, None)
+                if offer_id is None or offer.answer == "unanswered":
+                    continue
+                answered = self._store.answer_suggestion(
+                    offer_id, offer.answer, at=self._wall_clock()
+                )
+                changed |= answered.answer == "accepted"
+            except (DoseError, KeyError, sqlite3.Error, OSError) as err:
+                log.warning("could not keep the change of dose for %s (%s)", p.exercise, err)
+        if changed:
+            # The new dose's lines are rendered now, before the next workout needs them.
+            self._apply_settings()
 
     def _save_progress(self) -> None:
         snapshot = self._engine.snapshot()

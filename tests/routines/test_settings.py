@@ -47,6 +47,7 @@ def test_defaults_match_the_design() -> None:
         "pin_hash": "",
         "open_session_buttons": True,
         "members_start_workouts": False,
+        "progression": True,
     }
 
 
@@ -83,6 +84,7 @@ def test_every_setting_can_change_at_once() -> None:
         "pin_hash": "pbkdf2:sha256$abc",
         "open_session_buttons": False,
         "members_start_workouts": True,
+        "progression": False,
     }
     settings = parse_settings_changes(changes, BASE)
     expected = dict(changes)

@@ -38,7 +38,7 @@ def test_each_write_names_what_it_changed(store: Store) -> None:
         {Data.SETTINGS},
         {Data.PROFILES},
         {Data.HISTORY},
-        {Data.PROFILES, Data.HISTORY},
+        {Data.PROFILES, Data.HISTORY, Data.DOSES},
         {Data.ROUTINES, Data.PROFILES},
     ]
 

@@ -479,3 +479,71 @@ def test_now_history_and_editor_fit_a_390_px_phone(tmp_path: Path) -> None:
             no_sideways_pan(page)
         finally:
             browser.close()
+
+
+def seed_a_suggestion(data_dir: Path) -> None:
+    """A routine with rules, active, and a longer hold offered to the one training."""
+    from routines.model import Dose, Suggestion
+    from routines.store import Store
+    from routines.validation import parse_routine
+    from tests.web.test_doses import GROWING
+
+    with Store.open(data_dir) as store:
+        store.save_routine(parse_routine(GROWING))
+        store.set_active_routine("growing")
+        store.suggest_dose(
+            Suggestion(1, "growing", "Wall sit", "up", Dose(3, hold_seconds=30),
+                       Dose(3, hold_seconds=35), time.time() - 60)
+        )  # fmt: skip
+
+
+def test_a_phone_agrees_to_a_suggested_dose_and_edits_the_rules(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    data_dir = tmp_path / "data"
+    seed_a_suggestion(data_dir)
+    with running_spotter(data_dir) as spotter, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = phone(browser).new_page()  # type: ignore[attr-defined]
+            page.goto(spotter.url + "/")
+            card = page.get_by_role("group", name="Suggested")
+            expect(card).to_contain_text("Wall sit at 3 \u00d7 35 s next time")
+            no_sideways_pan(page)
+            agree = card.get_by_role("button", name="Agree: 3 \u00d7 35 s")
+            box = agree.bounding_box()
+            assert box["height"] >= 44 and box["x"] + box["width"] <= 390
+            page.screenshot(path=str(tmp_path / "suggestion.png"), full_page=True)
+            agree.tap()
+            # The page's script sends the answer and the card goes with the next refresh.
+            expect(card).to_have_count(0)
+            doses = page.request.get(spotter.url + "/api/profiles/1/doses").json()
+            assert doses["exercises"][0]["dose"]["hold_seconds"] == 35
+            assert doses["suggestions"] == []
+
+            # The editor: the rules sit folded away behind their box until it is ticked.
+            page.goto(spotter.url + "/routines/growing/edit")
+            page.locator("#exercise-2 summary").tap()
+            expect(page.locator("#ex-2-every")).to_be_hidden()
+            page.locator("#ex-2-progression").check()
+            expect(page.locator("#ex-2-every")).to_be_visible()
+            expect(page.locator("#ex-2-step-0-field")).to_have_value("hold_seconds")
+            no_sideways_pan(page)
+            # A step without its ceiling: refused, the error at that field, nothing lost.
+            page.fill("#ex-2-step-0-by", "5")
+            page.get_by_role("button", name="Save").last.tap()
+            error = page.locator("#ex-2-step-0-up_to-error")
+            expect(error).to_be_visible()
+            expect(error).to_contain_text("required")
+            expect(page.locator("#ex-2-step-0-by")).to_have_value("5")
+            no_sideways_pan(page)
+            page.screenshot(path=str(tmp_path / "editor-rules.png"), full_page=True)
+            page.fill("#ex-2-step-0-up_to", "40")
+            page.get_by_role("button", name="Save").last.tap()
+            expect(page.locator(".flash")).to_contain_text("Saved Growing")
+            routine = page.request.get(spotter.url + "/api/routines/growing").json()
+            assert routine["exercises"][2]["progression"]["steps"] == [
+                {"hold_seconds": 5, "up_to": 40}
+            ]
+        finally:
+            browser.close()

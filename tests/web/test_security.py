@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+from routines.model import Dose, Suggestion
+from routines.validation import parse_routine
+from tests.web.test_doses import GROWING
 from tests.web_support import (
     WEDNESDAY_NOON,
     add_workout,
@@ -32,10 +35,13 @@ FORM_WRITES: list[tuple[str, dict[str, Any]]] = [
     ("/now/fresh", {}),
     ("/now/profile/2", {}),
     ("/now/pain/after/3", {}),
+    ("/now/suggestion/1/1/accepted", {}),
+    ("/now/dose/agree", {}),
     ("/people/", {"name": "Zed"}),
     ("/people/2", {"name": "Guest two"}),
     ("/people/2/delete", {}),
     ("/people/pair-clicker", {}),
+    ("/people/1/lock", {"exercise": "Wall sit", "locked": "yes"}),
     ("/routines/new", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/edit", {"name": "X", "exercise_count": "1", "ex-0-name": "Y"}),
     ("/routines/lower-back/duplicate", {}),
@@ -60,6 +66,8 @@ API_WRITES: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/profiles/2", None),
     ("POST", "/api/profiles/2/choose", None),
     ("POST", "/api/checkin", {"moment": "after", "score": 3}),
+    ("POST", "/api/profiles/1/suggestions/1", {"answer": "accepted"}),
+    ("POST", "/api/profiles/1/doses/lock", {"exercise": "Wall sit", "locked": True}),
 ]
 ALL_WRITES = [("POST", url, data) for url, data in FORM_WRITES] + API_WRITES
 FORM_IDS = [url for url, _ in FORM_WRITES]
@@ -82,6 +90,13 @@ def second_profile(store):
     ten minutes ago for a pain score to go on."""
     store.create_profile({"name": "Guest"})
     add_workout(store, WEDNESDAY_NOON - 600, 20)
+    # A routine with rules for the first profile, and a longer hold offered (id 1).
+    store.save_routine(parse_routine(GROWING))
+    store.update_profile(1, {"routine_id": "growing"})
+    store.suggest_dose(
+        Suggestion(1, "growing", "Wall sit", "up", Dose(3, hold_seconds=30),
+                   Dose(3, hold_seconds=35), WEDNESDAY_NOON - 300)
+    )  # fmt: skip
 
 
 def test_the_lists_cover_every_write_route(app):
@@ -245,8 +260,9 @@ def test_a_huge_upload_gets_a_clear_413(app, client, store):
 def test_without_a_pin_anyone_may_change_things_and_settings_says_so(client, store):
     page = client.get("/settings/").get_data(as_text=True)
     assert "No PIN is set: anyone on this Wi-Fi network can change" in page
+    routines = len(store.list_routines())
     assert post_form(client, "/routines/lower-back/duplicate").status_code == 302
-    assert len(store.list_routines()) == 2
+    assert len(store.list_routines()) == routines + 1
 
 
 # Logging in is the one write that cannot need a login.
@@ -319,8 +335,9 @@ def test_logging_in_opens_the_forms_and_sets_a_strict_httponly_cookie(client, st
     assert "SameSite=Strict" in cookie
     assert client.get("/settings/").status_code == 200
     assert "A PIN is set" in client.get("/settings/").get_data(as_text=True)
+    routines = len(store.list_routines())
     assert post_form(client, "/routines/lower-back/duplicate").status_code == 302
-    assert len(store.list_routines()) == 2
+    assert len(store.list_routines()) == routines + 1
 
 
 def test_login_only_returns_to_local_pages(client, store):
