@@ -6,6 +6,7 @@ whole form back with an ``op`` and the page comes back rearranged, nothing saved
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -44,6 +45,9 @@ class ExerciseDraft:
     equipment: str = ""
     setup: str = ""
     cues: str = ""
+    # The exercise's progression rules, carried through the page as JSON so that saving
+    # other fields keeps them.
+    progression: str = ""
 
     @classmethod
     def from_exercise(cls, e: Exercise) -> ExerciseDraft:
@@ -66,6 +70,7 @@ class ExerciseDraft:
             equipment="\n".join(e.equipment),
             setup="\n".join(e.setup),
             cues="\n".join(e.cues),
+            progression="" if e.progression is None else json.dumps(e.progression.to_dict()),
         )
 
     @property
@@ -109,6 +114,11 @@ class ExerciseDraft:
                 data[key] = value
         for key in ("equipment", "setup", "cues"):
             data[key] = _lines(getattr(self, key))
+        if self.progression.strip():
+            try:
+                data["progression"] = json.loads(self.progression)
+            except ValueError:
+                data["progression"] = self.progression  # validation names it
         return {k: v for k, v in data.items() if v is not None}
 
 

@@ -21,7 +21,7 @@ def test_add_rename_and_remove_someone(client, store, control):
     assert store.get_profile(sam.id).weekly_goal is None  # type: ignore[union-attr]
     post_form(client, f"/people/{sam.id}/delete")
     assert [p.name for p in store.profiles()] == ["Me"]
-    assert control.heard() == [{Data.PROFILES}] * 3 + [{Data.PROFILES, Data.HISTORY}]
+    assert control.heard() == [{Data.PROFILES}] * 3 + [{Data.PROFILES, Data.HISTORY, Data.DOSES}]
 
 
 @pytest.mark.parametrize(
