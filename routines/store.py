@@ -57,6 +57,10 @@ from routines.schema import SCHEMA_VERSION
 from routines.settings import Settings
 from routines.store_backups import BackupThread
 
+# A person's latest workouts read to judge their progress: a run of good or bad ones is
+# a few, and a Pi reads 200 in a few milliseconds.
+RECORDS_READ = 200
+
 __all__ = [
     "BACKUP_INTERVAL",
     "DB_NAME",
@@ -347,7 +351,9 @@ class Store:
     def progression_records(self, profile_id: int, routine_id: str) -> ProgressionRecords:
         """What the engine judges the person's progress in a routine by."""
         workouts = tuple(
-            e for e in self.history(500, profile_id=profile_id) if e.routine_id == routine_id
+            e
+            for e in self.history(RECORDS_READ, profile_id=profile_id)
+            if e.routine_id == routine_id
         )
         return ProgressionRecords(
             doses=self.doses(profile_id, routine_id),

@@ -6,6 +6,7 @@ whole form back with an ``op`` and the page comes back rearranged, nothing saved
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -102,6 +103,7 @@ class ExerciseDraft:
             equipment="\n".join(e.equipment),
             setup="\n".join(e.setup),
             cues="\n".join(e.cues),
+            progression="" if e.progression is None else json.dumps(e.progression.to_dict()),
         )
         if e.progression is not None:
             draft.set_progression(e.progression)

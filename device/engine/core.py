@@ -7,7 +7,9 @@ queued events in and lines out; it never decides what a gesture means.
 
 Around the workout it asks its questions (``checkin``): who is training, when two or
 more people use the device, and the pain check-in before the first exercise and after
-the last, for routines that ask for it. While a question is open the button answers it.
+the last, for routines that ask for it; and after those, a change of dose the workout
+earned (``progression``, said by ``dose_talk``). While a question is open the button
+answers it.
 """
 
 from __future__ import annotations

@@ -48,11 +48,18 @@ def dose_ask(proposal: Proposal, *, area: str, step: float) -> Ask:
         Question.DOSE,
         Choice(
             offer_text(proposal, area=area),
-            [f"Press to agree, or hold to keep {amount(proposal.field, proposal.from_dose)}."],
+            [_option(proposal)],
             step=max(step, DOSE_WINDOW),
         ),
         area=area,
     )
+
+
+def offer_lines(proposal: Proposal, *, area: str) -> list[str]:
+    """Every line offering ``proposal`` can say, for the voice cache."""
+    option = _option(proposal)
+    endings = [closing(proposal, outcome) for outcome in Outcome if outcome is not Outcome.ASKING]
+    return [offer_text(proposal, area=area), option, *endings]
 
 
 def offer_text(proposal: Proposal, *, area: str) -> str:
@@ -93,6 +100,10 @@ def closing(proposal: Proposal, outcome: Outcome) -> str:
     if outcome is Outcome.PASSED:
         return f"Staying at {kept}."
     return f"No answer, so it stays at {kept}. The phone page can still take it."
+
+
+def _option(proposal: Proposal) -> str:
+    return f"Press to agree, or hold to keep {amount(proposal.field, proposal.from_dose)}."
 
 
 def spoken_name(name: str) -> str:

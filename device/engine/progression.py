@@ -37,6 +37,7 @@ from routines.model import (
     PainRule,
     ProgressionRecords,
     Routine,
+    SetReps,
 )
 
 # No step up sooner than this after the last change: a body needs days to answer one.
@@ -101,6 +102,25 @@ def offer(
     """The one change to offer after the workout ``current``, if any."""
     found = proposals(routine, records, now, current=current)
     return found[0] if found else None
+
+
+def likely_offer(routine: Routine, records: ProgressionRecords, now: float) -> Proposal | None:
+    """The offer one more good workout would earn, judged at ``now``: what to render into
+    the voice cache before the workout, so the offer after it is said without a wait."""
+    # It starts after every workout stored so far, the one just finished too.
+    good = HistoryEntry(
+        routine.id,
+        routine.name,
+        now,
+        now + 1,
+        len(routine.exercises),
+        routine.total_sets,
+        True,
+        set_reps=tuple(
+            SetReps(e.name, 1, e.reps, e.reps) for e in routine.exercises if e.reps is not None
+        ),
+    )
+    return offer(routine, records, now, current=good)
 
 
 def _proposal(

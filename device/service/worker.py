@@ -30,10 +30,12 @@ from device.engine.core import (
     SavedPosition,
     Trainee,
 )
+from device.engine.dose_talk import offer_lines
 from device.engine.gestures import Edge
 from device.engine.late_scores import late_score_since, takes_late_score
 from device.engine.pin_recovery import PinRecovery, Recovery
 from device.engine.preview import people_lines, preview_script, routine_lines
+from device.engine.progression import likely_offer
 from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
 from device.service.clickers import ClickerSetting, button_specs
@@ -238,6 +240,8 @@ class Spotter:
         self._last_written: tuple[int, float] | None = None
         # Changes of dose offered on the device and stored, until answered there.
         self._offers: dict[tuple[int, str, str, float], int] = {}
+        # The lines last handed to the voice to render ahead.
+        self._cache_lines: list[str] = []
         # Changes the store announced and the worker has yet to re-read: a burst of writes
         # is one reload. The worker's own writes are not announced to it: it made them.
         self._changes: set[Data] = set()
@@ -598,29 +602,39 @@ class Spotter:
             if trainee.routine is None:
                 continue
             key = (trainee.routine, *_script_settings(settings))
-            if key in scripts:
-                continue
-            known = self._scripts.get(key)
-            scripts[key] = (
-                known
-                if known is not None
-                else routine_lines(
-                    trainee.routine,
-                    default_rest=settings.default_rest_seconds,
-                    gesture_actions=settings.gesture_actions,
+            if key not in scripts:
+                known = self._scripts.get(key)
+                scripts[key] = (
+                    known
+                    if known is not None
+                    else routine_lines(
+                        trainee.routine,
+                        default_rest=settings.default_rest_seconds,
+                        gesture_actions=settings.gesture_actions,
+                    )
                 )
-            )
-            lines += scripts[key]
+                lines += scripts[key]
+            lines += self._likely_offer_lines(trainee)
         # Only the scripts of routines someone trains are kept.
         self._scripts = scripts
         if self._clickers:
             lines.append(phrases.clicker_connected())
         lines += [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
         lines += FIXED_STEPS
+        self._cache_lines = list(dict.fromkeys(lines))
         if lines:
-            self._voice.prepare(list(dict.fromkeys(lines)))
+            self._voice.prepare(self._cache_lines)
         self._late = ()  # the voice may have changed: ask again
         self._prepare_late()
+
+    def _likely_offer_lines(self, trainee: Trainee) -> list[str]:
+        """The lines of the change of dose a good workout would earn them next."""
+        if trainee.routine is None or trainee.progress is None:
+            return []
+        proposal = likely_offer(trainee.routine, trainee.progress, self._wall_clock())
+        if proposal is None:
+            return []
+        return offer_lines(proposal, area=trainee.routine.checkin_area)
 
     def _week_of(
         self, routine: Routine, profile: Profile, settings: Settings
@@ -705,7 +719,13 @@ class Spotter:
         self._pain = {}
         self._last_written = None if written.id is None else (written.id, finished)
         # The week's count feeds the next summary.
-        self._load_people(self.settings().settings)
+        people = self._load_people(self.settings().settings)
+        # This workout may have brought someone's next step up within reach.
+        offers = [line for p in people for line in self._likely_offer_lines(p)]
+        missing = [line for line in offers if line not in self._cache_lines]
+        if missing:
+            self._cache_lines += missing
+            self._voice.prepare(self._cache_lines)
 
     def _keep_dose_offers(self) -> None:
         """Keep each change of dose offered after a workout, then its answer: agreed, the

@@ -83,6 +83,8 @@ def test_an_offer_agreed_with_a_press_changes_only_that_persons_next_workout(
         workout(daemon)
         assert OFFER not in daemon.spoken
         daemon.clock.advance(3600)
+    # Two good workouts in, the offer a third would earn is rendered ahead.
+    assert {OFFER, AGREE} <= set(prepared)
     workout(daemon)
     daemon.until_said(AGREE)
     [pending] = daemon.store.dose_suggestions(1)
