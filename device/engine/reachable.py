@@ -32,8 +32,8 @@ _STEPS_KEPT = 2
 _Point = tuple[SessionMark, float]
 
 
-class _Clock:
-    """Time that moves only when the search moves it."""
+class ScriptClock:
+    """Time that jumps straight to whatever is due next, when the caller moves it."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -258,7 +258,7 @@ def people_lines(names: Sequence[str]) -> list[str]:
         return []
     said: dict[str, None] = {}
     for pick in [None, *range(len(names))]:
-        clock = _Clock()
+        clock = ScriptClock()
         engine = Engine(clock)
         engine.set_people([Trainee(i + 1, name, None) for i, name in enumerate(names)], 1)
         lines = engine.gesture(Gesture.PRESS)
