@@ -284,17 +284,22 @@ def checkin_lines(
     """Every line the engine says around a workout of ``routine`` (the caution after a
     workout that hurt, and the pain check-in before and after it), in two parts: up to the
     workout's first exercise, and from its end on. Found by running the real engine through
-    each answer: silence through the count, and every score before with every score after."""
+    each answer: silence through the count, and scores before and after that make every
+    change there can be between them."""
     before: dict[str, None] = {}
     after: dict[str, None] = {}
     closing: set[str] = set()
-    scores: list[int | None] = [None, *range(11)] if routine.checkin == "pain" else [None]
-    for first in scores:
-        for second in scores if first is not None else [None]:
-            run = _CheckinRun(routine, default_rest, gesture_actions)
-            before.update(dict.fromkeys(run.start(first)))
-            after.update(dict.fromkeys(run.end(second)))
-            closing |= run.closing
+    pairs: list[tuple[int | None, int | None]] = [(None, None)]
+    if routine.checkin == "pain":
+        # Each score before (and the same after), and from both ends of the scale every
+        # score after: every change a workout can make, up or down.
+        pairs += [(score, score) for score in range(11)]
+        pairs += [(end, score) for end in (0, 10) for score in range(11) if score != end]
+    for first, second in pairs:
+        run = _CheckinRun(routine, default_rest, gesture_actions)
+        before.update(dict.fromkeys(run.start(first)))
+        after.update(dict.fromkeys(run.end(second)))
+        closing |= run.closing
     return (
         [text for text in before if text not in closing],
         [text for text in after if text not in closing and text not in before],
