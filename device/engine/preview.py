@@ -20,16 +20,6 @@ from routines.model import Routine
 _MAX_STEPS = 1_000_000
 
 
-class _ScriptClock:
-    """Time that jumps straight to whatever is due next."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _run_through(
     routine: Routine,
     default_rest: int,
@@ -40,7 +30,7 @@ def _run_through(
     """Every line a full run speaks, each press at once and every hold, rest and paced
     set in full, with the exercise it was said in (None once the workout is over); and
     the summary lines among them, which depend on the run."""
-    clock = _ScriptClock()
+    clock = reachable.ScriptClock()
     session = WorkoutSession(
         clock,
         default_rest=default_rest,

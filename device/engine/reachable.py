@@ -32,8 +32,8 @@ _STEPS_KEPT = 2
 _Point = tuple[SessionMark, float]
 
 
-class _Clock:
-    """Time that moves only when the search moves it."""
+class ScriptClock:
+    """Time that jumps straight to whatever is due next, when the caller moves it."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -258,7 +258,7 @@ def people_lines(names: Sequence[str]) -> list[str]:
         return []
     said: dict[str, None] = {}
     for pick in [None, *range(len(names))]:
-        clock = _Clock()
+        clock = ScriptClock()
         engine = Engine(clock)
         engine.set_people([Trainee(i + 1, name, None) for i, name in enumerate(names)], 1)
         lines = engine.gesture(Gesture.PRESS)
@@ -284,17 +284,22 @@ def checkin_lines(
     """Every line the engine says around a workout of ``routine`` (the caution after a
     workout that hurt, and the pain check-in before and after it), in two parts: up to the
     workout's first exercise, and from its end on. Found by running the real engine through
-    each answer: silence through the count, and every score before with every score after."""
+    each answer: silence through the count, and scores before and after that make every
+    change there can be between them."""
     before: dict[str, None] = {}
     after: dict[str, None] = {}
     closing: set[str] = set()
-    scores: list[int | None] = [None, *range(11)] if routine.checkin == "pain" else [None]
-    for first in scores:
-        for second in scores if first is not None else [None]:
-            run = _CheckinRun(routine, default_rest, gesture_actions)
-            before.update(dict.fromkeys(run.start(first)))
-            after.update(dict.fromkeys(run.end(second)))
-            closing |= run.closing
+    pairs: list[tuple[int | None, int | None]] = [(None, None)]
+    if routine.checkin == "pain":
+        # Each score before (and the same after), and from both ends of the scale every
+        # score after: every change a workout can make, up or down.
+        pairs += [(score, score) for score in range(11)]
+        pairs += [(end, score) for end in (0, 10) for score in range(11) if score != end]
+    for first, second in pairs:
+        run = _CheckinRun(routine, default_rest, gesture_actions)
+        before.update(dict.fromkeys(run.start(first)))
+        after.update(dict.fromkeys(run.end(second)))
+        closing |= run.closing
     return (
         [text for text in before if text not in closing],
         [text for text in after if text not in closing and text not in before],

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from types import TracebackType
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,14 +70,3 @@ class FifoReader:
         if collector is not None:
             collector.join(timeout=2)
         self._dir.cleanup()
-
-    def __enter__(self) -> FifoReader:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
