@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from routines.restore_copy import BackupError, build_store, open_upload
+from routines.restore_copy import MAX_VALUE_BYTES, BackupError, build_store, open_upload
 from routines.schema import SCHEMA_VERSION
 from routines.store import Store, StoreVersionError
 
@@ -89,6 +89,11 @@ def check_backup(path: Path, *, max_bytes: int = MAX_BACKUP_BYTES) -> int:
                 problems = "; ".join(str(r[0]) for r in result[:3])
                 raise BackupError("the file is damaged: " + problems)
             version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DataError:
+            raise BackupError(
+                f"the file holds a value longer than Spotter ever writes (at most "
+                f"{MAX_VALUE_BYTES} bytes)"
+            ) from None
         except sqlite3.DatabaseError as err:
             raise BackupError(f"the file is damaged: {err}") from None
     if version > SCHEMA_VERSION:
