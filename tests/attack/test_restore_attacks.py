@@ -255,3 +255,63 @@ def test_a_full_disk_says_the_disk_is_full(tmp_path, store):
             write_backup(small, disk / "data" / "out.sqlite3", with_pin=False)
         filler.unlink()
         assert len(small.profiles()) == 1
+
+
+def test_backups_come_from_one_kept_copy_and_are_limited(client, store, web_clock):
+    first = client.get("/api/backup")
+    assert first.status_code == 200
+    kept = store.path().with_name(".spotter.db.download")
+    made = kept.stat()
+    second = client.get("/api/backup")
+    assert second.get_data() == first.get_data()
+    assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == (made.st_ino, made.st_mtime_ns)
+
+    store.update_settings({"default_rest_seconds": 40})
+    soon = client.get("/api/backup")
+    assert soon.status_code == 429, soon.get_json()
+    assert 0 < int(soon.headers["Retry-After"]) <= 60
+    web_clock.advance(60)
+    fresh = client.get("/api/backup")
+    assert fresh.status_code == 200
+    assert fresh.get_data() != first.get_data()
+
+    answers = [client.get("/api/backup") for _ in range(6)]
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(429) >= 1, statuses
+    refused = answers[statuses.index(429)]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    web_clock.advance(61)
+    assert client.get("/api/backup").status_code == 200
+
+
+def test_a_restore_ends_the_workout_under_way_and_records_none_of_it(
+    tmp_path, clock, mock_factory, caplog
+):
+    from device.events import State
+    from device.voice.player import NullPlayer
+    from tests.service.test_worker import make_rig, use_quick_routine
+
+    other = tmp_path / "other"
+    with Store.open(other) as elsewhere:
+        elsewhere.update_profile(1, {"name": "Sam"})
+        write_backup(elsewhere, tmp_path / "sam.sqlite3", with_pin=False)
+
+    rig, built = make_rig(tmp_path / "data", clock, mock_factory, NullPlayer())
+    try:
+        rig.spotter.greet()
+        rig.settle()
+        use_quick_routine(rig)
+        rig.press()  # the intro
+        rig.press()  # the first set
+        assert rig.spotter.status().state not in (State.IDLE, State.DONE)
+
+        restore_backup(rig.store, tmp_path / "sam.sqlite3")
+        rig.settle()
+
+        assert rig.spotter.status().state in (State.IDLE, State.DONE)
+        assert rig.store.history() == []
+        assert [p.name for p in rig.store.profiles()] == ["Sam"]
+        assert any("restored" in line and "not kept" in line for line in rig.spoken)
+        assert "ended and not recorded" in caplog.text
+    finally:
+        built.close()
