@@ -17,8 +17,10 @@ import pytest
 from routines.backup import restore_backup, write_backup
 from routines.model import HistoryEntry
 from routines.store import DB_NAME, Store
+from tests.attack.memory_cgroup import memory_cgroup
 
 pytestmark = pytest.mark.attack
+__all__ = ["memory_cgroup"]
 
 RAW = {"Content-Type": "application/octet-stream"}
 
@@ -315,3 +317,18 @@ def test_a_restore_ends_the_workout_under_way_and_records_none_of_it(
         assert "ended and not recorded" in caplog.text
     finally:
         built.close()
+
+
+def test_hostile_restores_leave_the_real_daemon_small(tmp_path, memory_cgroup):
+    from bench import hostile_backups
+    from bench.daemon_proc import daemon
+    from tests.attack.memory_cgroup import peak_rss
+
+    with daemon(tmp_path / "data", preexec_fn=memory_cgroup.enter) as d:
+        figures = hostile_backups.run_on(d)
+        peak = peak_rss(d.proc.pid)
+        assert d.request("GET", "/api/status")[0] == 200
+    assert memory_cgroup.oom_kills() == 0
+    assert peak <= 80 * 1024 * 1024, peak / 1e6
+    missed = [f"{f.name}: {f.note}" for f in figures if not f.passed]
+    assert not missed, missed
