@@ -75,6 +75,7 @@ class Database:
         conn.row_factory = sqlite3.Row
         self.conn = conn
         self.lock = threading.RLock()
+        self._backup_lock = threading.Lock()
         self.closed = False
         self.file = path
         self.recovered = recovered
@@ -335,18 +336,22 @@ class Database:
             return
         target = self.file.with_name(self.file.name + BACKUP_SUFFIX)
         candidate = self.file.with_name(self.file.name + BACKUP_SUFFIX + "-new")
-        with self.lock:
-            if self.closed:
-                return
-            copy_database(self.conn, candidate)
-        # Checked as a start would check it, outside the lock (no press waits for it): a
-        # store Spotter could not start with never replaces the last good backup.
-        problem = check_store_file(candidate, newest_schema=SCHEMA_VERSION)
-        if problem is not None:
-            candidate.unlink(missing_ok=True)
-            raise RuntimeError(f"the store fails its check ({problem}); the last backup is kept")
-        candidate.replace(target)
-        fsync_dir(target.parent)
+        # One copy at a time (the thread's and a flush as Spotter stops share the name).
+        with self._backup_lock:
+            with self.lock:
+                if self.closed:
+                    return
+                copy_database(self.conn, candidate)
+            # Checked as a start would check it, outside the store's lock (no press waits
+            # for it): a store Spotter could not start with never replaces the last backup.
+            problem = check_store_file(candidate, newest_schema=SCHEMA_VERSION)
+            if problem is not None:
+                candidate.unlink(missing_ok=True)
+                raise RuntimeError(
+                    f"the store fails its check ({problem}); the last backup is kept"
+                )
+            candidate.replace(target)
+            fsync_dir(target.parent)
 
     def _watch_file(self) -> bool:
         if self.file is None or self._identity is None:

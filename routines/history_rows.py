@@ -33,7 +33,8 @@ INSERT: Final = "INSERT INTO history ({}) VALUES ({})".format(  # noqa: S608
     ", ".join(COLUMNS), ", ".join("?" for _ in COLUMNS)
 )
 SELECT: Final = f"SELECT {', '.join(COLUMNS)}, id FROM history"  # noqa: S608
-# Workout times a page can show as a date: from the epoch to the year 3000. A row outside
+# Workout times a page can show as a date: within about a thousand years of 1970 (a clock
+# not set yet reads 1970, and a start is its finish less the time trained). A row outside
 # (a restored file's ``finished_at`` of 1e18) is no workout this device could have done.
 LAST_TIME: Final = 32503680000.0
 # Columns a line written by an older Spotter may lack.
@@ -106,8 +107,8 @@ def checked(entry: HistoryEntry) -> HistoryEntry:
     started, finished = float(entry.started_at), float(entry.finished_at)
     if not (math.isfinite(started) and math.isfinite(finished)):
         raise ValueError("its times are not finite")
-    if not (0 <= started <= LAST_TIME and 0 <= finished <= LAST_TIME):
-        raise ValueError("its times are not between 1970 and 3000")
+    if abs(started) > LAST_TIME or abs(finished) > LAST_TIME:
+        raise ValueError("its times are past the year 3000")
     counts = []
     for name in ("exercises_done", "sets_done"):
         value = getattr(entry, name)

@@ -373,7 +373,7 @@ def history_problem(row: Mapping[str, Any], profiles: set[int]) -> str | None:
             return f"{name}: must be text of at most {longest} characters"
     for name in ("started_at", "finished_at"):
         if not _a_time(row[name]):
-            return f"{name}: must be a time between 1970 and 3000"
+            return f"{name}: must be a time before the year 3000"
     for name in ("exercises_done", "sets_done", "completed"):
         if type(row[name]) is not int or row[name] < 0:
             return f"{name}: must be a whole number from 0"
@@ -400,5 +400,5 @@ def _a_time(value: object) -> bool:
         isinstance(value, int | float)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and 0 <= value <= LAST_TIME
+        and abs(value) <= LAST_TIME
     )
