@@ -38,6 +38,7 @@ MAX_VALUE_BYTES: Final = 1024 * 1024
 # Kept from a backup's ``state`` table; the workout in progress belongs to this device.
 _KEPT_STATE: Final = ("profile", "clicker_owners", "active_routine")
 MAX_SET_ENTRIES: Final = 2000
+MAX_MESSAGE: Final = 300
 LAST_TIME: Final = history_rows.LAST_TIME
 
 
@@ -173,8 +174,10 @@ def build_store(
 def _refuse(where: str, err: ValidationError | str) -> BackupError:
     if isinstance(err, ValidationError):
         field, message = next(iter(err.errors.items()))
-        return BackupError(f"{where}: {field}: {message}")
-    return BackupError(f"{where}: {err}")
+        err = f"{field}: {message}"
+    # The file's own text (an unknown field's name) may be quoted: a line at most.
+    text = f"{where}: {err}"
+    return BackupError(text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "...")
 
 
 def _copy_routines(
@@ -184,7 +187,7 @@ def _copy_routines(
     for n, row in enumerate(rows(upload, "routines", columns), start=1):
         key = row["id"]
         where = (
-            f"routine {key!r} (routines table)"
+            f"routine {_shown(key)} (routines table)"
             if isinstance(key, str)
             else f"row {n} of the routines table"
         )
@@ -195,7 +198,7 @@ def _copy_routines(
         body = row["body"]
         try:
             data = json.loads(body) if isinstance(body, str) else None
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if data is None:
             raise _refuse(where, "body: is not a routine in JSON")
@@ -248,7 +251,7 @@ def _copy_profiles(
             raise _refuse(where, f"name: another profile is already called {name!r}")
         routine_id = checked.get("routine_id")
         if routine_id is not None and routine_id not in routine_ids:
-            raise _refuse(where, f"routine_id: there is no routine with id {routine_id!r}")
+            raise _refuse(where, f"routine_id: there is no routine with id {_shown(routine_id)}")
         created_at = row["created_at"]
         staged.execute(
             "INSERT INTO profiles (id, name, routine_id, weekly_goal, created_at) "
@@ -295,7 +298,7 @@ def _copy_state(
     staged.execute("INSERT INTO state (key, value) VALUES ('profile', ?)", (str(chosen),))
     try:
         owners = json.loads(state.get("clicker_owners", "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):
         owners = {}
     if isinstance(owners, dict):
         kept = {
@@ -316,12 +319,12 @@ def _copy_settings(
     saved: dict[str, object] = {}
     for row in rows(upload, "settings", columns):
         key = row["key"]
-        where = f"setting {key!r} (settings table)"
+        where = f"setting {_shown(key)} (settings table)"
         if not isinstance(key, str) or not isinstance(row["value"], str):
             raise _refuse(where, "is not a setting Spotter writes")
         try:
             saved[key] = json.loads(row["value"])
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _refuse(where, "its value is not JSON") from None
     try:
         settings = parse_settings_changes(saved, Settings())
@@ -378,7 +381,7 @@ def history_problem(row: Mapping[str, Any], profiles: set[int]) -> str | None:
         if type(row[name]) is not int or row[name] < 0:
             return f"{name}: must be a whole number from 0"
     if row["profile_id"] not in profiles or type(row["profile_id"]) is not int:
-        return f"profile_id: there is no profile {row['profile_id']!r}"
+        return f"profile_id: there is no profile {_shown(row['profile_id'])}"
     for name in ("pain_before", "pain_after"):
         if row[name] is not None and (type(row[name]) is not int or not 0 <= row[name] <= 10):
             return f"{name}: must be a whole number from 0 to 10, or empty"
@@ -388,11 +391,17 @@ def history_problem(row: Mapping[str, Any], profiles: set[int]) -> str | None:
     try:
         sets = json.loads(row["set_reps"]) if isinstance(row["set_reps"], str) else None
         history_rows.from_row({**row, "set_reps": json.dumps(sets)})
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         sets = None
     if not isinstance(sets, list) or len(sets) > MAX_SET_ENTRIES:
         return f"set_reps: must be a list of at most {MAX_SET_ENTRIES} sets"
     return None
+
+
+def _shown(value: object) -> str:
+    """A value from the file as a message may quote it: never more than a line."""
+    text = repr(value)
+    return text if len(text) <= MAX_ID_LEN + 2 else text[:MAX_ID_LEN] + "..."
 
 
 def _a_time(value: object) -> bool:

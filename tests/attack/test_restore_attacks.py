@@ -332,3 +332,15 @@ def test_hostile_restores_leave_the_real_daemon_small(tmp_path, memory_cgroup):
     assert peak <= 80 * 1024 * 1024, peak / 1e6
     missed = [f"{f.name}: {f.note}" for f in figures if not f.passed]
     assert not missed, missed
+
+
+def test_a_routine_nested_100000_deep_is_a_422_naming_it(client, store, tmp_path):
+    body = backup_of(
+        store,
+        tmp_path / "deep.sqlite3",
+        "UPDATE routines SET body = ? WHERE id = 'lower-back'",
+        params=("[" * 100_000,),
+    )
+    answer = restore(client, body)
+    assert answer.status_code == 422, answer.get_json()
+    assert "routine 'lower-back' (routines table): body" in answer.get_json()["error"]
