@@ -344,3 +344,15 @@ def test_a_routine_nested_100000_deep_is_a_422_naming_it(client, store, tmp_path
     answer = restore(client, body)
     assert answer.status_code == 422, answer.get_json()
     assert "routine 'lower-back' (routines table): body" in answer.get_json()["error"]
+
+
+def test_a_store_without_its_profiles_table_is_set_aside_at_start(tmp_path):
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        store.update_profile(1, {"name": "Sam"})
+        assert store.backup_now()
+        with store.db.transaction() as conn:
+            conn.execute("DROP TABLE profiles")
+    with Store.open(data) as reopened:
+        assert reopened.recovered == "restored from its backup"
+        assert [p.name for p in reopened.profiles()] == ["Sam"]
