@@ -39,6 +39,7 @@ __all__ = [
     "restore_backup",
     "stage_restore",
     "write_backup",
+    "writing_to",
 ]
 
 MAX_BACKUP_BYTES: Final = 16 * 1024 * 1024
@@ -56,7 +57,7 @@ class StorageFull(OSError):
 def write_backup(store: Store, destination: Path, *, with_pin: bool) -> None:
     """A consistent copy of ``store`` at ``destination`` (replaced in one rename, fsynced)."""
     destination = destination.resolve()
-    with _temporary_beside(destination) as staged, _storage(destination.parent):
+    with _temporary_beside(destination) as staged, writing_to(destination.parent):
         store.backup_to(staged)
         conn = sqlite3.connect(staged, isolation_level=None)
         try:
@@ -112,7 +113,7 @@ def restore_backup(store: Store, upload: Path) -> None:
     This device's web secret is kept, and so is its PIN when the backup holds none.
     """
     target = store.path()
-    with _temporary_beside(target) as staged, _storage(target.parent):
+    with _temporary_beside(target) as staged, writing_to(target.parent):
         stage_restore(
             upload, staged, secrets=store.secrets_rows(), pin_hash=store.settings().pin_hash
         )
@@ -171,10 +172,12 @@ def _for_want_of_room(err: BaseException, directory: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _storage(directory: Path) -> Iterator[None]:
+def writing_to(directory: Path) -> Iterator[None]:
     """A write that fails because the card is full says so, not that the file is bad."""
     try:
         yield
+    except StorageFull:
+        raise
     except (OSError, sqlite3.Error) as err:
         if _for_want_of_room(err, directory):
             raise StorageFull(

@@ -24,7 +24,13 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wsgi import wrap_file
 
 from device.events import State
-from routines.backup import MAX_BACKUP_BYTES, BackupError, StorageFull, restore_backup
+from routines.backup import (
+    MAX_BACKUP_BYTES,
+    BackupError,
+    StorageFull,
+    restore_backup,
+    writing_to,
+)
 from web_config.auth import current_pin_hash, is_authorised
 from web_config.backup_copies import BackupCopies, TooSoon
 from web_config.context import control, link, store
@@ -107,7 +113,7 @@ def _restore_from(stream: IO[bytes]) -> bool:
     """Check and restore the file read from ``stream``; ``BackupError`` says why not (nothing
     changed then). Copied in chunks: a 16 MiB backup is never held twice in memory. True
     when a workout was under way (the daemon ends it: it belongs to the replaced data)."""
-    with _scratch() as path:
+    with writing_to(store().path().parent), _scratch() as path:
         size = 0
         with path.open("wb") as out:
             while chunk := stream.read(COPY_CHUNK):

@@ -356,3 +356,22 @@ def test_a_store_without_its_profiles_table_is_set_aside_at_start(tmp_path):
     with Store.open(data) as reopened:
         assert reopened.recovered == "restored from its backup"
         assert [p.name for p in reopened.profiles()] == ["Sam"]
+
+
+def test_on_a_full_card_the_page_says_the_storage_is_full(tmp_path, store, web_clock):
+    from tests.dummy_control import DummyControl
+    from tests.small_disk import fill, small_disk
+    from web_config import create_app
+
+    body = backup_of(store, tmp_path / "good.sqlite3")
+    with small_disk(tmp_path / "disk", "3m") as disk, Store.open(disk / "data") as small:
+        app = create_app(
+            {"TESTING": True, "CLOCK": web_clock}, store=small, control=DummyControl(store=small)
+        )
+        client = app.test_client()
+        fill(disk)
+        for answer in (client.get("/api/backup"), restore(client, body)):
+            assert answer.status_code == 507, answer.get_json()
+            assert "storage is full" in answer.get_json()["error"]
+            assert "cannot read" not in answer.get_json()["error"]
+            assert answer.get_json()["error"].count("storage is full") == 1
