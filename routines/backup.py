@@ -8,7 +8,7 @@ is not left behind in a free page either).
 
 A restore checks the file first (size, SQLite's own integrity check, the schema
 version), then copies its data row by row through the API's checks into a fresh store
-(``routines.restore_copy``), which must open as the device's own store would, and puts
+(``routines.restore_copy``, reading it through ``routines.upload_reader``), which must open as the device's own store would, and puts
 that in place in one rename, keeping the previous file beside it as
 ``spotter.db.previous``. Anything wrong with the file raises ``BackupError`` with the
 reason; a full card raises ``StorageFull``; either way nothing changes.
@@ -26,9 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from routines.restore_copy import MAX_VALUE_BYTES, BackupError, build_store, open_upload
+from routines.restore_copy import build_store
 from routines.schema import SCHEMA_VERSION
 from routines.store import Store, StoreVersionError
+from routines.upload_reader import MAX_VALUE_BYTES, BackupError, open_upload
 
 __all__ = [
     "MAX_BACKUP_BYTES",
