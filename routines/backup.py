@@ -7,11 +7,12 @@ PIN hash unless the one asking may see it (deleted with ``secure_delete`` on, so
 is not left behind in a free page either).
 
 A restore checks the file first (size, SQLite's own integrity check, the schema
-version), then copies its data row by row through the API's checks into a fresh store
-(``routines.restore_copy``, reading it through ``routines.upload_reader``), which must open as the device's own store would, and puts
-that in place in one rename, keeping the previous file beside it as
-``spotter.db.previous``. Anything wrong with the file raises ``BackupError`` with the
-reason; a full card raises ``StorageFull``; either way nothing changes.
+version), then reads it without trusting it (``routines.upload_reader``) and copies its
+data row by row through the API's checks into a fresh store (``routines.restore_copy``),
+which must open as the device's own store would, and puts that in place in one rename,
+keeping the previous file beside it as ``spotter.db.previous``. Anything wrong with the
+file raises ``BackupError`` with the reason; a full card raises ``StorageFull``; either
+way nothing changes.
 """
 
 from __future__ import annotations
