@@ -148,7 +148,9 @@ def _check_contents(staged: Path) -> None:
     """Open the fresh store as the device would: everything a start reads must read."""
     try:
         with Store.open_file(staged) as copy:
-            copy.list_routines()
+            # One at a time: a hundred parsed routines together are megabytes.
+            for _ in copy.each_routine():
+                pass
             copy.profiles()
             copy.current_profile()
             copy.settings()
