@@ -10,6 +10,8 @@
   workout, reads of history and backups, and a flood of presses from one address.
 - **Big uploads**: three clients at once each sending a 16 MiB file to restore (the
   largest a backup may be): the daemon's peak resident memory.
+- **Backups and restores** (``bench.hostile_backups``): hostile backup files, one with
+  planted SQL, and backups asked for in a row.
 - **PIN guesses**: wrong PINs sent as fast as the daemon takes them, each from the next of
   150 loopback addresses (127.0.0.x), for a minute: how many were actually judged.
 """
@@ -27,6 +29,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from bench import hostile_backups
 from bench.daemon_proc import HOST, Daemon, daemon
 from bench.report import Figure, p50_p95
 
@@ -454,6 +457,7 @@ def run(quick: bool = False) -> list[Figure]:
                 note="answers: " + ", ".join(str(c) for c in codes),
             )
         )
+        figures += hostile_backups.run_on(d)
         status, _ = d.request("PUT", "/api/settings", {"pin": PIN})
         if status != 200:
             raise RuntimeError(f"setting the PIN answered {status}")

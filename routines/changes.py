@@ -21,10 +21,15 @@ class Data(StrEnum):
     PROGRESS = "progress"  # the workout in progress, kept for a resume
     SECRETS = "secrets"
     DOSES = "doses"  # each person's dose of each exercise, its changes and suggestions
+    # Not a kind of data but what became of all of it: a restore put another file in
+    # place, so a workout under way belongs to data that is gone.
+    REPLACED = "replaced"
 
 
-# Another program changed the file, or it was replaced: anything may have changed.
-EVERYTHING: Final = frozenset(Data)
+# Another program changed the file: anything may have changed.
+EVERYTHING: Final = frozenset(Data) - {Data.REPLACED}
+# A restore replaced the file: everything changed, and what was under way is void.
+REPLACED_FILE: Final = frozenset(Data)
 
 Listener = Callable[[frozenset[Data]], object]
 """Called on the writer's thread with the store's lock held: it must only take note."""

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, Protocol
 
-from routines.changes import EVERYTHING, Data, Listener
+from routines.changes import EVERYTHING, REPLACED_FILE, Data, Listener
 from routines.pending_workouts import PendingWorkouts
 from routines.pre_upgrade import keep_copy_before_upgrade
 from routines.schema import SCHEMA_VERSION, create, upgrade
@@ -34,6 +34,7 @@ from routines.store_files import (
     BACKUP_SUFFIX,
     PENDING_SUFFIX,
     SIDE_FILES,
+    check_store_file,
     copy_database,
     fsync_dir,
     fsync_file,
@@ -85,6 +86,7 @@ class Database:
         self.keeper = keeper
         self.conn = conn
         self.lock = threading.RLock()
+        self._backup_lock = threading.Lock()
         self.closed = False
         self.file = path
         self.recovered = recovered
@@ -325,7 +327,7 @@ class Database:
                 fsync_dir(path.parent)
             finally:
                 self._reconnect(path)
-            self.announce(EVERYTHING)
+            self.announce(REPLACED_FILE)
 
     def migrate(self, seed: Seed) -> None:
         before: int = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -381,10 +383,26 @@ class Database:
         return version
 
     def _write_backup(self) -> None:
-        with self.lock:
-            if self.closed or self.file is None:
-                return
-            copy_database(self.conn, self.file.with_name(self.file.name + BACKUP_SUFFIX))
+        if self.file is None:
+            return
+        target = self.file.with_name(self.file.name + BACKUP_SUFFIX)
+        candidate = self.file.with_name(self.file.name + BACKUP_SUFFIX + "-new")
+        # One copy at a time (the thread's and a flush as Spotter stops share the name).
+        with self._backup_lock:
+            with self.lock:
+                if self.closed:
+                    return
+                copy_database(self.conn, candidate)
+            # Checked as a start would check it, outside the store's lock (no press waits
+            # for it): a store Spotter could not start with never replaces the last backup.
+            problem = check_store_file(candidate, newest_schema=SCHEMA_VERSION)
+            if problem is not None:
+                candidate.unlink(missing_ok=True)
+                raise RuntimeError(
+                    f"the store fails its check ({problem}); the last backup is kept"
+                )
+            candidate.replace(target)
+            fsync_dir(target.parent)
 
     def _watch_file(self) -> bool:
         if self.file is None or self._identity is None:

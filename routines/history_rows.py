@@ -33,6 +33,10 @@ INSERT: Final = "INSERT INTO history ({}) VALUES ({})".format(  # noqa: S608
     ", ".join(COLUMNS), ", ".join("?" for _ in COLUMNS)
 )
 SELECT: Final = f"SELECT {', '.join(COLUMNS)}, id FROM history"  # noqa: S608
+# Workout times a page can show as a date: within about a thousand years of 1970 (a clock
+# not set yet reads 1970, and a start is its finish less the time trained). A row outside
+# (a restored file's ``finished_at`` of 1e18) is no workout this device could have done.
+LAST_TIME: Final = 32503680000.0
 # Columns a line written by an older Spotter may lack.
 DEFAULTS: Final[dict[str, object]] = {
     "profile_id": 1,
@@ -103,6 +107,8 @@ def checked(entry: HistoryEntry) -> HistoryEntry:
     started, finished = float(entry.started_at), float(entry.finished_at)
     if not (math.isfinite(started) and math.isfinite(finished)):
         raise ValueError("its times are not finite")
+    if abs(started) > LAST_TIME or abs(finished) > LAST_TIME:
+        raise ValueError("its times are past the year 3000")
     counts = []
     for name in ("exercises_done", "sets_done"):
         value = getattr(entry, name)

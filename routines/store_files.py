@@ -80,7 +80,10 @@ def check_store_file(path: Path, *, newest_schema: int) -> str | None:
             tables = {
                 row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
-            missing = {"routines", "state", "settings", "history", "secrets"} - tables
+            needed = {"routines", "state", "settings", "history", "secrets"}
+            if version >= 2:
+                needed.add("profiles")  # what schema 2 made: no start gets far without it
+            missing = needed - tables
             if missing:
                 return f"its tables {', '.join(sorted(missing))} are missing"
     except sqlite3.Error as err:
@@ -148,6 +151,39 @@ def copy_file(source: Path, target: Path) -> None:
         copy_database(conn, target)
     finally:
         conn.close()
+
+
+# What a backup, restore or copy that was cut short leaves in the data directory: SQLite
+# temporaries of an upload or a staged store, and their journals.
+LEFTOVER_PREFIXES: Final = (".upload-", "..upload-", ".spotter.db.", "..spotter.db.")
+LEFTOVER_NAMES: Final = (
+    "spotter.db.backup.partial",
+    "spotter.db.backup-new",
+    "spotter.db.backup-new.partial",
+    "spotter.db.new",
+    "spotter.db.rewrite",
+    "spotter.db.rewrite.partial",
+    "spotter.db.restoring",
+)
+
+
+def remove_leftovers(directory: Path) -> list[str]:
+    """Delete what interrupted copies left in ``directory`` (at start, before anything can
+    be making one); returns the names removed."""
+    removed = []
+    try:
+        names = [p.name for p in directory.iterdir()]
+    except OSError:
+        return []
+    for name in names:
+        base = name.removesuffix("-wal").removesuffix("-shm").removesuffix("-journal")
+        if base.startswith(LEFTOVER_PREFIXES) or base in LEFTOVER_NAMES:
+            with contextlib.suppress(OSError):
+                (directory / name).unlink()
+                removed.append(name)
+    if removed:
+        log.info("removed what an interrupted copy left: %s", ", ".join(sorted(removed)))
+    return removed
 
 
 def recover_store_file(path: Path, *, newest_schema: int) -> str | None:

@@ -56,3 +56,12 @@ def fill(data_dir: Path, count: int, *, people: int = 2, years: float = 5.0) -> 
     finally:
         conn.close()
     return ids
+
+
+def add_to(store: Store, count: int, *, years: float = 2.0) -> None:
+    """``count`` workouts of the current profile written into an open store."""
+    from routines.changes import Data
+
+    profile = store.current_profile().id
+    with store.db.transaction(Data.HISTORY) as conn:
+        conn.executemany(history_rows.INSERT, _rows(count, (profile,), time.time(), years))

@@ -60,7 +60,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from routines.backup import PREVIOUS_SUFFIX, BackupError, restore_backup
+    from routines.backup import PREVIOUS_SUFFIX, BackupError, StorageFull, restore_backup
 
     upload = Path(args.file)
     if not upload.is_file():
@@ -81,7 +81,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             ) from None
         try:
             restore_backup(store, upload)
-        except BackupError as err:
+        except (BackupError, StorageFull) as err:
             raise CommandError(f"nothing was changed: {err}") from None
         previous = store.path().with_name(store.path().name + PREVIOUS_SUFFIX)
     audit(f"the data was restored from {upload.resolve()} (uid {os.getuid()})")
@@ -91,26 +91,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def _restore_over_newer(args: argparse.Namespace, upload: Path) -> int:
     from device.service.config import config_from_args
-    from routines.backup import BackupError, check_backup
+    from routines.backup import BackupError, StorageFull, stage_restore
     from routines.store import DB_NAME
 
     db = config_from_args(args).data_dir / DB_NAME
-    try:
-        check_backup(upload)
-    except BackupError as err:
-        raise CommandError(f"nothing was changed: {err}") from None
     staged = db.with_name(db.name + ".restoring")
     staged.unlink(missing_ok=True)
-    staged.write_bytes(upload.read_bytes())
-    staged.chmod(0o600)
+    os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
-        # Every routine and setting must read back in this release before anything moves.
-        with Store.open_file(staged) as copy:
-            copy.list_routines()
-            copy.settings()
-    except StoreVersionError as err:
-        staged.unlink()
-        raise CommandError(f"nothing was changed: {upload} is from a newer Spotter too") from err
+        # Copied through this release's checks before anything moves; the newer data's
+        # secrets stay with it (this device makes new ones).
+        stage_restore(upload, staged, secrets=[], pin_hash="")
+    except (BackupError, StorageFull) as err:
+        staged.unlink(missing_ok=True)
+        raise CommandError(f"nothing was changed: {err}") from None
+    finally:
+        for suffix in ("-wal", "-shm", "-journal"):
+            staged.with_name(staged.name + suffix).unlink(missing_ok=True)
     aside = db.with_name(db.name + ".newer")
     for suffix in ("-wal", "-shm"):  # the newer data's journal belongs with it
         journal = db.with_name(db.name + suffix)

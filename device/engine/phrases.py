@@ -600,6 +600,11 @@ def checkin_lines(area: str = DEFAULT_CHECKIN_AREA) -> list[str]:
     ]
 
 
+def workout_void_after_restore() -> str:
+    """A backup was restored from the phone while a workout was under way."""
+    return "Your data was just restored from a backup, so this workout stops here and is not kept."
+
+
 def pairing_starts() -> str:
     """The wall button was held 10 s while idle, or the phone asked: pairing begins."""
     return "Pairing a clicker. Wake yours now: press or hold its button."

@@ -26,6 +26,7 @@ from device.voice.player import Player
 from device.voice.speaker import Voice
 from device.voice.tts import Renderer, VoiceSettings
 from routines.store import Store
+from routines.store_files import remove_leftovers
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -94,6 +95,8 @@ def build(
     cleanup = ExitStack()
     try:
         if store is None:
+            # Nothing can be copying yet: what an interrupted copy left goes.
+            remove_leftovers(config.data_dir)
             try:
                 store = Store.open(config.data_dir)
             except OSError as err:

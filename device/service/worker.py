@@ -98,6 +98,11 @@ class _Changed:
 
 
 @dataclass(frozen=True, slots=True)
+class _Replaced:
+    """A restore put other data in place of the store's."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Say:
     text: str
     interrupt: bool = True
@@ -131,6 +136,7 @@ _Item = (
     | Action
     | _Reload
     | _Changed
+    | _Replaced
     | _Say
     | _Stop
     | _Answer
@@ -283,6 +289,8 @@ class Spotter:
 
     def _stored(self, changes: frozenset[Data]) -> None:
         """The store's listener: runs on the writer's thread, so it only queues."""
+        if Data.REPLACED in changes:
+            self._queue.put(_Replaced())
         if getattr(self._own, "writing", False) or not changes & (_RECONFIGURE | _PEOPLE):
             return
         with self._changes_lock:
@@ -463,6 +471,8 @@ class Spotter:
             self._apply_settings()
         elif isinstance(item, _Changed):
             self._reread()
+        elif isinstance(item, _Replaced):
+            self._end_replaced_workout()
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=item.interrupt)])
         elif isinstance(item, _Announce):
@@ -500,6 +510,19 @@ class Spotter:
             prepare_late = getattr(self._voice, "prepare_late", None)
             if prepare_late is not None:
                 prepare_late(late)
+
+    def _end_replaced_workout(self) -> None:
+        """A restore replaced the data: the workout under way is ended and not recorded,
+        since it would land in the restored data under whoever is current there."""
+        if self._engine.status().state in (State.IDLE, State.DONE):
+            return
+        lines = self._engine.act(Action.END)
+        self._engine.pop_finished()
+        self._engine.pop_scores()
+        self._pain = {}
+        self._last_written = None
+        log.warning("the data was restored: the workout under way was ended and not recorded")
+        self._speak([*lines, *self._engine.stamp([Line(phrases.workout_void_after_restore())])])
 
     def _observe(self) -> None:
         """Tell observers about the real button, act on the answer to the PIN offer, and

@@ -233,7 +233,7 @@ def schema_seen(db: Path) -> int:
         assert "active_routine" in keys and "profile" not in keys
     else:
         assert version == SCHEMA_VERSION
-        assert tables == old_tables | {"profiles"}
+        assert tables == old_tables | {"profiles", "doses", "dose_changes", "dose_suggestions"}
         assert {"profile_id", "pain_before", "pain_after", "set_reps"} <= columns
         assert "profile" in keys and "active_routine" not in keys
     return version

@@ -136,7 +136,7 @@ def bad_routine(store: Store, path: Path) -> Path:
         (lambda store, p: foreign(p), "not a Spotter backup"),
         (newer, "from a newer Spotter"),
         (damaged, "damaged"),
-        (bad_routine, "cannot read"),
+        (bad_routine, "routines table"),
         (
             lambda store, p: (p.write_bytes(b"SQLite format 3\x00" + b"\0" * 17_000_000), p)[1],
             "at most 16777216 bytes",

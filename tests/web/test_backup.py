@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from routines.backup import MAX_BACKUP_BYTES
-from routines.changes import EVERYTHING
+from routines.changes import REPLACED_FILE
 from tests.web_support import WEDNESDAY_NOON, add_workout, contents, csrf, post_form
 from web_config.access_pin import hash_pin
 
@@ -35,9 +35,13 @@ def test_back_up_change_restore_over_the_api(client, store, control):
     store.delete_routine("lower-back")
     response = client.post("/api/restore", data=backup, headers=RAW)
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"restored": True, "previous": "spotter.db.previous"}
+    assert response.get_json() == {
+        "restored": True,
+        "previous": "spotter.db.previous",
+        "workout_ended": False,
+    }
     assert contents(store) == before
-    assert EVERYTHING in control.heard()  # the worker re-reads the routine it starts
+    assert REPLACED_FILE in control.heard()  # the worker re-reads the routine it starts
 
 
 def test_with_a_pin_only_someone_logged_in_gets_a_backup_pin_hash_and_all(client, store):
