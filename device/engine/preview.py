@@ -138,17 +138,28 @@ def routine_lines(
     (``reachable``). Summaries, the resume offer, the place a resumed workout carries on
     from and the address are left out: they depend on the day."""
     key = (routine, default_rest, frozenset(gesture_actions.items()))
-    lines = _routine_lines(*key)
-    return list(lines)
+    return list(dict.fromkeys([*_planned_lines(*key), *_other_lines(*key)]))
+
+
+def planned_lines(
+    routine: Routine,
+    *,
+    default_rest: int = 30,
+    gesture_actions: Mapping[Gesture, Action] = DEFAULT_GESTURE_ACTIONS,
+) -> list[str]:
+    """The first part of ``routine_lines``, found in a hundredth of its time: the greeting,
+    the check-in and the workout as planned (each press at once), full and brief. A
+    start renders these first; the rest can follow while nobody has pressed yet."""
+    return list(_planned_lines(routine, default_rest, frozenset(gesture_actions.items())))
 
 
 @lru_cache(maxsize=32)
-def _routine_lines(
+def _planned_lines(
     routine: Routine, default_rest: int, actions: frozenset[tuple[Gesture, Action]]
 ) -> tuple[str, ...]:
     gesture_actions = dict(actions)
     words = phrases.ButtonWords.for_actions(gesture_actions)
-    before, after = reachable.checkin_lines(
+    before, _ = reachable.checkin_lines(
         routine, default_rest=default_rest, gesture_actions=gesture_actions
     )
     ordered = [phrases.greeting(routine.name, words), *before]
@@ -159,6 +170,18 @@ def _routine_lines(
             )
             left_out = set(dynamic)
             ordered += [text for _, text in spoken if text not in left_out]
+    return tuple(dict.fromkeys(ordered))
+
+
+@lru_cache(maxsize=32)
+def _other_lines(
+    routine: Routine, default_rest: int, actions: frozenset[tuple[Gesture, Action]]
+) -> tuple[str, ...]:
+    gesture_actions = dict(actions)
+    _, after = reachable.checkin_lines(
+        routine, default_rest=default_rest, gesture_actions=gesture_actions
+    )
+    ordered: list[str] = []
     for verbosity in ("full", "brief"):
         ordered += reachable.session_lines(
             routine,

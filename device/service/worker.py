@@ -34,7 +34,7 @@ from device.engine.dose_talk import offer_lines
 from device.engine.gestures import Edge
 from device.engine.late_scores import late_score_since, takes_late_score
 from device.engine.pin_recovery import PinRecovery, Recovery
-from device.engine.preview import people_lines, preview_script, routine_lines
+from device.engine.preview import people_lines, planned_lines, preview_script, routine_lines
 from device.engine.progression import likely_offer
 from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
@@ -87,6 +87,9 @@ def gesture_timings(settings: Settings) -> GestureTimings:
     )
 
 
+_ScriptKey = tuple[Routine, int, frozenset[tuple[Gesture, Action]]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Reload:
     pass
@@ -100,6 +103,13 @@ class _Changed:
 @dataclass(frozen=True, slots=True)
 class _Replaced:
     """A restore put other data in place of the store's."""
+
+
+@dataclass(frozen=True, slots=True)
+class _LinesAhead:
+    """Every line of these routines, found off the worker (``_search_ahead``)."""
+
+    scripts: dict[_ScriptKey, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,7 @@ _Item = (
     | _Reload
     | _Changed
     | _Replaced
+    | _LinesAhead
     | _Say
     | _Stop
     | _Answer
@@ -146,7 +157,6 @@ _Item = (
 )
 
 # A routine's script, as the settings that shape it say it: kept by all three.
-_ScriptKey = tuple[Routine, int, frozenset[tuple[Gesture, Action]]]
 
 
 def _script_settings(settings: Settings) -> tuple[int, frozenset[tuple[Gesture, Action]]]:
@@ -233,6 +243,10 @@ class Spotter:
         self._preview_lock = threading.Lock()
         self._previews: dict[_ScriptKey, list[str]] = {}
         self._scripts: dict[_ScriptKey, list[str]] = {}
+        # Scripts whose every line is known, and those being searched for them.
+        self._full: set[_ScriptKey] = set()
+        self._pending: set[_ScriptKey] = set()
+        self._searches: list[threading.Thread] = []
         self._status = self._engine.status()
         # The phone page's view hears first; the voice's health and the week's count are
         # looked at for the others only.
@@ -473,6 +487,8 @@ class Spotter:
             self._reread()
         elif isinstance(item, _Replaced):
             self._end_replaced_workout()
+        elif isinstance(item, _LinesAhead):
+            self._take_lines_ahead(item)
         elif isinstance(item, _Say):
             self._voice.speak([Line(item.text, interrupt=item.interrupt)])
         elif isinstance(item, _Announce):
@@ -619,27 +635,34 @@ class Spotter:
         lines: list[str] = []
         lines += people_lines([p.name for p in people])
         # A routine's lines are worked out once, whoever trains it and whatever else
-        # changed: a new profile or a renamed one costs no script at all.
+        # changed: a new profile or a renamed one costs no script at all. What a workout
+        # as planned says is found at once; every other line it can say takes a search
+        # a hundred times as long (seconds on a Pi), which runs off the worker, so that
+        # neither a start nor a press waits for it (see ``_search_ahead``).
         scripts: dict[_ScriptKey, list[str]] = {}
+        unsearched: dict[_ScriptKey, Routine] = {}
         for trainee in sorted(people, key=lambda p: p.id != current):
             if trainee.routine is None:
                 continue
             key = (trainee.routine, *_script_settings(settings))
             if key not in scripts:
                 known = self._scripts.get(key)
-                scripts[key] = (
-                    known
-                    if known is not None
-                    else routine_lines(
+                if known is None:
+                    known = planned_lines(
                         trainee.routine,
                         default_rest=settings.default_rest_seconds,
                         gesture_actions=settings.gesture_actions,
                     )
-                )
+                if key not in self._full and key not in self._pending:
+                    unsearched[key] = trainee.routine
+                scripts[key] = known
                 lines += scripts[key]
             lines += self._likely_offer_lines(trainee)
         # Only the scripts of routines someone trains are kept.
         self._scripts = scripts
+        self._full &= scripts.keys()
+        if unsearched:
+            self._search_ahead(unsearched, settings)
         if self._clickers:
             lines.append(phrases.clicker_connected())
         lines += [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
@@ -649,6 +672,49 @@ class Spotter:
             self._voice.prepare(self._cache_lines)
         self._late = ()  # the voice may have changed: ask again
         self._prepare_late()
+
+    def _search_ahead(self, routines: dict[_ScriptKey, Routine], settings: Settings) -> None:
+        """Find every line of ``routines`` on a thread of its own; the worker takes them
+        from its queue (``_take_lines_ahead``)."""
+
+        def search() -> None:
+            scripts: dict[_ScriptKey, list[str]] = {}
+            try:
+                for key, routine in routines.items():
+                    scripts[key] = routine_lines(
+                        routine,
+                        default_rest=settings.default_rest_seconds,
+                        gesture_actions=settings.gesture_actions,
+                    )
+            except Exception:
+                # The planned workout's lines are rendered all the same; the others are
+                # rendered the first time they are said.
+                log.exception("could not find every line ahead; the planned ones are ready")
+            self._queue.put(_LinesAhead(scripts))
+
+        self._pending |= routines.keys()
+        thread = threading.Thread(target=search, name="spotter-lines", daemon=True)
+        self._searches = [t for t in self._searches if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait_for_lines_ahead(self, timeout: float = 60.0) -> None:
+        """Let the searches for lines ahead end and be taken (tests on a fake clock)."""
+        for thread in self._searches:
+            thread.join(timeout)
+        self.drain()
+
+    def _take_lines_ahead(self, found: _LinesAhead) -> None:
+        known = set(self._cache_lines)
+        new = []
+        self._pending -= found.scripts.keys()
+        for key, lines in found.scripts.items():
+            if key in self._scripts:
+                self._full.add(key)
+                self._scripts[key] = lines
+                new += [line for line in lines if line not in known]
+        if new:
+            self._cache_lines += list(dict.fromkeys(new))
+            self._voice.prepare(self._cache_lines)
 
     def _likely_offer_lines(self, trainee: Trainee) -> list[str]:
         """The lines of the change of dose a good workout would earn them next."""
@@ -680,7 +746,10 @@ class Spotter:
             if routine is not None and any(e.progression for e in routine.exercises):
                 # Each person does the routine at their own dose; the file is where all start.
                 routine = self._store.routine_at_dose(profile.id, routine.id) or routine
-                records = self._store.progression_records(profile.id, routine.id)
+                # Their recent workouts, for what progression may offer: not read (or held)
+                # while the owner has turned it off.
+                if settings.progression:
+                    records = self._store.progression_records(profile.id, routine.id)
             done, goal = (0, None) if routine is None else self._week_of(routine, profile, settings)
             last = self._store.history(1, profile_id=profile.id)
             pain, last_id = None, None

@@ -111,8 +111,10 @@ def day(tmp_path: Path, mock_factory: MockFactory, clock: FakeClock) -> Iterator
         Parts(pin_factory=mock_factory, renderer=ToneRenderer(), player=NullPlayer()),
         clocks=Clocks(monotonic=clock, wall=lambda: WALL_START + clock() - 1000.0),
     )
-    # The day is about the button, the voice and the store; the check-in has its own tests.
+    # The day is about the button, the voice and the store; the check-in and progression
+    # (which offers a change of dose after good workouts) have their own tests.
     without_checkins(built.store)
+    built.store.update_settings({"progression": False})
     built.worker.reload()
     built.worker.greet()
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from device.engine import phrases
-from device.engine.preview import preview_script, routine_lines
+from device.engine.preview import planned_lines, preview_script, routine_lines
 from device.events import Action, State
 from device.service.pairing import FIXED_STEPS
 from device.service.worker import Clocks, Spotter
@@ -154,13 +154,18 @@ def test_the_lines_are_rendered_in_the_order_a_workout_needs_them(tmp_path: Path
         spotter.drain()
         active = store.active_routine()
         assert active is not None
-        [order] = voice.prepared
-        # The routine's lines first, then what pairing a clicker says.
+        # At once: the workout as planned, then what pairing a clicker says.
+        [first] = voice.prepared
+        planned = planned_lines(active.routine)
         pairing = [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
         device_lines = [*pairing, *FIXED_STEPS]
+        assert first == list(dict.fromkeys([*planned, *device_lines]))
+        # Once the search off the worker has found them, every other line after those.
+        spotter.wait_for_lines_ahead()
+        order = voice.prepared[-1]
         wanted = routine_lines(active.routine)
         assert sorted(order) == sorted(dict.fromkeys([*wanted, *device_lines]))
-        assert order[: len(set(wanted))] == list(dict.fromkeys(wanted))
+        assert order[: len(first)] == first
         # Each line of a run comes in the order the run first says it.
         script = [text for text in dict.fromkeys(preview_script(active.routine)) if text in order]
         positions = [order.index(text) for text in script]
