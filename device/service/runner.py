@@ -26,6 +26,7 @@ from device import __version__
 from device.events import Action, Gesture, Status
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
+from device.service.config_news import log_once_per_release
 from device.service.errors import CommandError
 from device.service.malloc import limit_arenas
 from device.service.mdns import device_name, host_name
@@ -229,6 +230,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         notifier.ready(describe_status(status))
         if spotter.led is not None:
             spotter.led.show(status.state)
+        log_once_per_release(config.file, config.data_dir, __version__)
         if config.web_enabled:
             closers: list[Callable[[], None]] = []
             cleanup.callback(lambda: [close() for close in closers])
