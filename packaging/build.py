@@ -3,6 +3,8 @@
 The package is ``Architecture: all``: Spotter and the Python packages it carries are
 pure Python (checked here), and what is compiled (alsaaudio, PyYAML, MarkupSafe, lgpio,
 espeak-ng) comes from the OS's own mirror. Nothing is fetched or built at install time.
+The shipped routine's audio in the default voice settings is rendered here too
+(``prerender.py``), so a new device renders none of it before its first workout.
 
     python3 packaging/build.py [--rev GIT_REV] [--out DIR]
 
@@ -13,6 +15,7 @@ tests install such a build and upgrade from it.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LIB = "usr/lib/spotter"
+# Read by device.voice.cache (its SHIPPED): audio rendered here, played from the first start.
+VOICE_CACHE = "usr/share/spotter/voice-cache"
 LAUNCHER = """#!/usr/bin/python3
 # Spotter's command: the program and the Python packages it carries live in /usr/lib/spotter.
 import os
@@ -95,12 +100,31 @@ def check_pure_python(target: Path) -> None:
             raise SystemExit(f"{wheel_file.parent.name} is not a pure-Python wheel: {tags}")
 
 
+def prerender(lib: Path, out: Path) -> None:
+    """The audio a new device would render before its first workout, rendered now by the
+    staged program (so with its keys) and this machine's espeak-ng (Debian's, as the
+    device's is: another espeak-ng version has other keys, and renders as before)."""
+    if "SHIPPED" not in (lib / "device/voice/cache.py").read_text():
+        return  # an older program, which would never read it
+    env = {**os.environ, "PYTHONPATH": str(lib), "PYTHONDONTWRITEBYTECODE": "1"}
+    # Run away from any checkout, whose program would otherwise come first on the path.
+    with tempfile.TemporaryDirectory(prefix="spotter-prerender-") as away:
+        subprocess.run(
+            [sys.executable, str(HERE / "prerender.py"), str(out)],
+            check=True,
+            cwd=away,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 def stage(tree: Path, root: Path) -> str:
     version = version_of(tree)
     lib = root / LIB
     pip_into(lib, tree)
     pip_into(lib, "-r", HERE / "bundle.txt")
     shutil.rmtree(lib / "bin", ignore_errors=True)
+    prerender(lib, root / VOICE_CACHE)
     for cache in lib.rglob("__pycache__"):
         shutil.rmtree(cache)
     check_pure_python(lib)
@@ -126,7 +150,7 @@ def stage(tree: Path, root: Path) -> str:
     )
 
     # The pristine example: the doctor names keys it has that the owner's file lacks.
-    (root / "usr/share/spotter").mkdir(parents=True)
+    (root / "usr/share/spotter").mkdir(parents=True, exist_ok=True)
     shutil.copy2(conf, root / "usr/share/spotter/spotter.toml")
 
     doc = root / "usr/share/doc/spotter"

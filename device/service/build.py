@@ -21,6 +21,7 @@ from device.hardware.led import StatusLed, open_status_led
 from device.service.config import Config
 from device.service.errors import CommandError
 from device.service.worker import Spotter
+from device.voice.cache import SHIPPED
 from device.voice.mixer import open_hardware_volume
 from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.player import Player
@@ -111,6 +112,7 @@ def build(
                 hardware_volume=open_hardware_volume(config.audio_device)
                 if player is None
                 else None,
+                shipped_cache=SHIPPED if SHIPPED.is_dir() else None,
             )
         cleanup.callback(voice.close)
         led = open_status_led(config.led_pin, pin_factory=pin_factory)

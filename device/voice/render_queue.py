@@ -355,10 +355,12 @@ class RenderQueue:
             if isinstance(task, _Call):
                 return task.fn(), None
             path = self._cache.path_for(task.text, task.settings, self._renderer.version)
-            if not self._cache.lookup(path):
+            found = self._cache.find(path)
+            if found is None:
                 with self._cache.writing(path) as partial:
                     self._renderer.render(task.text, task.settings, partial)
-            return path, None
+                found = path
+            return found, None
         except Exception as err:
             return None, err
 
