@@ -6,6 +6,8 @@ The renders are real: espeak-ng in the engine's own process, as on a device.
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -54,7 +56,20 @@ def shipped(tmp_path) -> Path:
     folder.chmod(0o755)
 
 
-def test_a_new_device_plays_the_shipped_audio_and_renders_nothing(tmp_path, shipped):
+BATCH = re.compile(r"speech for \d+ lines ready: (\d+) rendered now, (\d+) from the package, (\d+)")
+
+
+def _batches(caplog) -> tuple[int, int, int]:
+    """Lines rendered, from the package and from the cache, over every batch logged."""
+    found = [BATCH.match(r.getMessage()) for r in caplog.records]
+    counts = [tuple(int(n) for n in m.groups()) for m in found if m is not None]
+    assert counts, "no batch was logged"
+    rendered, shipped, cached = (sum(column) for column in zip(*counts, strict=True))
+    return rendered, shipped, cached
+
+
+def test_a_new_device_plays_the_shipped_audio_and_renders_nothing(tmp_path, shipped, caplog):
+    caplog.set_level(logging.INFO, logger="device.voice.render_queue")
     own = tmp_path / "data" / "voice-cache"
     before = {wav: wav.stat().st_mtime_ns for wav in shipped.iterdir()}
     voice = _voice(own, shipped, VoiceSettings())
@@ -66,11 +81,14 @@ def test_a_new_device_plays_the_shipped_audio_and_renders_nothing(tmp_path, ship
     finally:
         voice.close()
     assert not own.exists() or list(own.glob("*.wav")) == []
+    # The lines and the press's tone: what the daemon logs when its routine is ready.
+    assert _batches(caplog) == (0, 3, 0)
     # Read, never touched (root could write below /usr; Spotter must not).
     assert {wav: wav.stat().st_mtime_ns for wav in shipped.iterdir()} == before
 
 
-def test_other_voice_settings_find_nothing_shipped_and_render_as_before(tmp_path, shipped):
+def test_other_voice_settings_find_nothing_shipped_and_render_as_before(tmp_path, shipped, caplog):
+    caplog.set_level(logging.INFO, logger="device.voice.render_queue")
     own = tmp_path / "data" / "voice-cache"
     voice = _voice(own, shipped, VoiceSettings(rate=200))
     try:
@@ -80,6 +98,7 @@ def test_other_voice_settings_find_nothing_shipped_and_render_as_before(tmp_path
     assert all(path is not None and Path(path).parent == own for path in ready.values())
     # Each line and the press's tone, in the device's own cache.
     assert len(list(own.glob("*.wav"))) == len(LINES) + 1
+    assert _batches(caplog) == (3, 0, 0)
 
 
 def test_a_damaged_shipped_file_is_rendered_again_and_left_in_place(tmp_path, shipped):
