@@ -6,10 +6,11 @@ espeak-ng) comes from the OS's own mirror. Nothing is fetched or built at instal
 The shipped routine's audio in the default voice settings is rendered here too
 (``prerender.py``), so a new device renders none of it before its first workout.
 
-    python3 packaging/build.py [--rev GIT_REV] [--out DIR]
+    python3 packaging/build.py [--rev GIT_REV | --natural-voice] [--out DIR]
 
 ``--rev`` packages the program as it was at that commit (with today's packaging): the
-tests install such a build and upgrade from it.
+tests install such a build and upgrade from it. ``--natural-voice`` builds the natural
+voice's package instead (``natural_voice.py``).
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ import os
 import sys
 
 LIB = "/usr/lib/spotter"
-# The natural voice, where systemd/install.sh --natural-voice put it (never in the package).
-NATURAL = "/usr/local/lib/spotter-natural-voice"
+# The natural voice: its own package's, or where systemd/install.sh --natural-voice put it.
+NATURAL = ["/usr/lib/spotter-natural-voice", "/usr/local/lib/spotter-natural-voice"]
 sys.path.insert(0, LIB)
-sys.path.append(NATURAL)
+sys.path.extend(NATURAL)
 # The speech engines run as python3 -m device.voice...: they must find the program too.
-os.environ["PYTHONPATH"] = os.pathsep.join([LIB, NATURAL])
+os.environ["PYTHONPATH"] = os.pathsep.join([LIB, *NATURAL])
 from device.cli.main import main
 
 sys.exit(main())
@@ -198,8 +199,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", help="package the program as it was at this git commit")
     parser.add_argument("--out", type=Path, default=REPO / "dist")
+    parser.add_argument(
+        "--natural-voice",
+        action="store_true",
+        help="build spotter-natural-voice_<version>_<arch>.deb (amd64 and arm64 only)",
+    )
     args = parser.parse_args()
-    deb = build(args.rev, args.out)
+    if args.natural_voice:
+        from natural_voice import build_natural
+
+        deb = build_natural(args.out)
+    else:
+        deb = build(args.rev, args.out)
     print(deb)
     return 0
 
