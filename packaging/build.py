@@ -101,6 +101,23 @@ def check_pure_python(target: Path) -> None:
             raise SystemExit(f"{wheel_file.parent.name} is not a pure-Python wheel: {tags}")
 
 
+# What rendering needs beside the staged program: the device has them from Debian
+# (python3-numpy, python3-yaml, libespeak-ng1), a build machine may not.
+RENDER_NEEDS = "import numpy, yaml, pyttsx3.drivers._espeak"
+
+
+def _render_python(env: dict[str, str], cwd: Path) -> str | None:
+    """This Python, else the OS's (install.sh builds in a bare venv, and the OS's Python
+    has Debian's packages), if it can render; None if neither can."""
+    for python in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+        probe = subprocess.run(
+            [python, "-c", RENDER_NEEDS], cwd=cwd, env=env, capture_output=True, check=False
+        )
+        if probe.returncode == 0:
+            return python
+    return None
+
+
 def prerender(lib: Path, out: Path) -> None:
     """The audio a new device would render before its first workout, rendered now by the
     staged program (so with its keys) and this machine's espeak-ng (Debian's, as the
@@ -110,8 +127,17 @@ def prerender(lib: Path, out: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(lib), "PYTHONDONTWRITEBYTECODE": "1"}
     # Run away from any checkout, whose program would otherwise come first on the path.
     with tempfile.TemporaryDirectory(prefix="spotter-prerender-") as away:
+        python = _render_python(env, Path(away))
+        if python is None:
+            print(
+                "no speech pre-rendered: neither this Python nor /usr/bin/python3 has numpy,"
+                " PyYAML and espeak-ng (apt install python3-numpy python3-yaml espeak-ng);"
+                " a device with this package renders its lines at first start instead",
+                file=sys.stderr,
+            )
+            return
         subprocess.run(
-            [sys.executable, str(HERE / "prerender.py"), str(out)],
+            [python, str(HERE / "prerender.py"), str(out)],
             check=True,
             cwd=away,
             env=env,
