@@ -3,16 +3,20 @@
 The package is ``Architecture: all``: Spotter and the Python packages it carries are
 pure Python (checked here), and what is compiled (alsaaudio, PyYAML, MarkupSafe, lgpio,
 espeak-ng) comes from the OS's own mirror. Nothing is fetched or built at install time.
+The shipped routine's audio in the default voice settings is rendered here too
+(``prerender.py``), so a new device renders none of it before its first workout.
 
-    python3 packaging/build.py [--rev GIT_REV] [--out DIR]
+    python3 packaging/build.py [--rev GIT_REV | --natural-voice] [--out DIR]
 
 ``--rev`` packages the program as it was at that commit (with today's packaging): the
-tests install such a build and upgrade from it.
+tests install such a build and upgrade from it. ``--natural-voice`` builds the natural
+voice's package instead (``natural_voice.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -24,18 +28,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LIB = "usr/lib/spotter"
+# Read by device.voice.cache (its SHIPPED): audio rendered here, played from the first start.
+VOICE_CACHE = "usr/share/spotter/voice-cache"
 LAUNCHER = """#!/usr/bin/python3
 # Spotter's command: the program and the Python packages it carries live in /usr/lib/spotter.
 import os
 import sys
 
 LIB = "/usr/lib/spotter"
-# The natural voice, where systemd/install.sh --natural-voice put it (never in the package).
-NATURAL = "/usr/local/lib/spotter-natural-voice"
+# The natural voice: its own package's, or where systemd/install.sh --natural-voice put it.
+NATURAL = ["/usr/lib/spotter-natural-voice", "/usr/local/lib/spotter-natural-voice"]
 sys.path.insert(0, LIB)
-sys.path.append(NATURAL)
+sys.path.extend(NATURAL)
 # The speech engines run as python3 -m device.voice...: they must find the program too.
-os.environ["PYTHONPATH"] = os.pathsep.join([LIB, NATURAL])
+os.environ["PYTHONPATH"] = os.pathsep.join([LIB, *NATURAL])
 from device.cli.main import main
 
 sys.exit(main())
@@ -95,12 +101,57 @@ def check_pure_python(target: Path) -> None:
             raise SystemExit(f"{wheel_file.parent.name} is not a pure-Python wheel: {tags}")
 
 
+# What rendering needs beside the staged program: the device has them from Debian
+# (python3-numpy, python3-yaml, libespeak-ng1), a build machine may not.
+RENDER_NEEDS = "import numpy, yaml, pyttsx3.drivers._espeak"
+
+
+def _render_python(env: dict[str, str], cwd: Path) -> str | None:
+    """This Python, else the OS's (install.sh builds in a bare venv, and the OS's Python
+    has Debian's packages), if it can render; None if neither can."""
+    for python in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+        probe = subprocess.run(
+            [python, "-c", RENDER_NEEDS], cwd=cwd, env=env, capture_output=True, check=False
+        )
+        if probe.returncode == 0:
+            return python
+    return None
+
+
+def prerender(lib: Path, out: Path) -> None:
+    """The audio a new device would render before its first workout, rendered now by the
+    staged program (so with its keys) and this machine's espeak-ng (Debian's, as the
+    device's is: another espeak-ng version has other keys, and renders as before)."""
+    if "SHIPPED" not in (lib / "device/voice/cache.py").read_text():
+        return  # an older program, which would never read it
+    env = {**os.environ, "PYTHONPATH": str(lib), "PYTHONDONTWRITEBYTECODE": "1"}
+    # Run away from any checkout, whose program would otherwise come first on the path.
+    with tempfile.TemporaryDirectory(prefix="spotter-prerender-") as away:
+        python = _render_python(env, Path(away))
+        if python is None:
+            print(
+                "no speech pre-rendered: neither this Python nor /usr/bin/python3 has numpy,"
+                " PyYAML and espeak-ng (apt install python3-numpy python3-yaml espeak-ng);"
+                " a device with this package renders its lines at first start instead",
+                file=sys.stderr,
+            )
+            return
+        subprocess.run(
+            [python, str(HERE / "prerender.py"), str(out)],
+            check=True,
+            cwd=away,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 def stage(tree: Path, root: Path) -> str:
     version = version_of(tree)
     lib = root / LIB
     pip_into(lib, tree)
     pip_into(lib, "-r", HERE / "bundle.txt")
     shutil.rmtree(lib / "bin", ignore_errors=True)
+    prerender(lib, root / VOICE_CACHE)
     for cache in lib.rglob("__pycache__"):
         shutil.rmtree(cache)
     check_pure_python(lib)
@@ -126,7 +177,7 @@ def stage(tree: Path, root: Path) -> str:
     )
 
     # The pristine example: the doctor names keys it has that the owner's file lacks.
-    (root / "usr/share/spotter").mkdir(parents=True)
+    (root / "usr/share/spotter").mkdir(parents=True, exist_ok=True)
     shutil.copy2(conf, root / "usr/share/spotter/spotter.toml")
 
     doc = root / "usr/share/doc/spotter"
@@ -174,8 +225,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", help="package the program as it was at this git commit")
     parser.add_argument("--out", type=Path, default=REPO / "dist")
+    parser.add_argument(
+        "--natural-voice",
+        action="store_true",
+        help="build spotter-natural-voice_<version>_<arch>.deb (amd64 and arm64 only)",
+    )
     args = parser.parse_args()
-    deb = build(args.rev, args.out)
+    if args.natural_voice:
+        from natural_voice import build_natural
+
+        deb = build_natural(args.out)
+    else:
+        deb = build(args.rev, args.out)
     print(deb)
     return 0
 

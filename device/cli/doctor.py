@@ -135,7 +135,7 @@ def check_version() -> CheckResult:
 
 def check_config_news(file: Path | None, example: Path | None = None) -> CheckResult | None:
     """Keys the installed version's example documents that the owner's file never mentions."""
-    from device.cli.config_news import EXAMPLE, new_keys
+    from device.service.config_news import EXAMPLE, new_keys
 
     example = EXAMPLE if example is None else example
     if file is None or not example.is_file():

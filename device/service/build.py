@@ -20,6 +20,7 @@ from device.service.config import Config
 from device.service.errors import CommandError
 from device.service.listeners import LedListener, Listener
 from device.service.worker import REAL_CLOCKS, Clocks, Spotter, WorkerSetup
+from device.voice.cache import SHIPPED
 from device.voice.mixer import open_hardware_volume
 from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.player import Player
@@ -120,6 +121,7 @@ def build(
                 hardware_volume=open_hardware_volume(config.audio_device)
                 if parts.player is None
                 else None,
+                shipped_cache=SHIPPED if SHIPPED.is_dir() else None,
             )
         cleanup.callback(voice.close)
         led = open_status_led(config.led_pin, pin_factory=parts.pin_factory)

@@ -22,9 +22,11 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+import device
 from device.events import Action, Gesture
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
+from device.service.config_news import log_once_per_release
 from device.service.errors import CommandError
 from device.service.malloc import limit_arenas
 from device.service.mdns import device_name, host_name
@@ -62,7 +64,6 @@ def _start_mqtt(config: Config, command: Callable[[Gesture | Action], None]) -> 
     """The MQTT bridge when a broker is configured; it connects in the background."""
     if config.mqtt is None:
         return None
-    import device
     from device.service.mqtt import MqttBridge
 
     hostname = host_name()
@@ -160,6 +161,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         notifier.ready(describe_status(status))
         if spotter.led is not None:
             spotter.led.show(status.state)
+        log_once_per_release(config.file, config.data_dir, device.__version__)
         if config.web_enabled:
             # Stopped before the store closes (callbacks run last-in, first-out).
             cleanup.callback(_serve_web(spotter, config, page).close)

@@ -697,11 +697,18 @@ class Spotter:
         self._searches = [t for t in self._searches if t.is_alive()] + [thread]
         thread.start()
 
-    def wait_for_lines_ahead(self, timeout: float = 60.0) -> None:
-        """Let the searches for lines ahead end and be taken (tests on a fake clock)."""
+    def wait_for_lines_ahead(self, timeout: float = 60.0) -> bool:
+        """True once every search for lines ahead has ended and its lines were handed to
+        the voice: by the worker's own thread when it runs, else (tests on a fake clock)
+        here."""
+        deadline = time.monotonic() + timeout
         for thread in self._searches:
-            thread.join(timeout)
-        self.drain()
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self._thread is None:
+            self.drain()
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._pending
 
     def _take_lines_ahead(self, found: _LinesAhead) -> None:
         known = set(self._cache_lines)

@@ -11,6 +11,12 @@ folder is synced once per batch of renders (``sync_directory``), not after every
 line: a rename lost to a power cut only costs a render next time, while a file
 is never found before its contents are on disk. Lookups still check the header
 against the file's size, so a file damaged some other way is thrown away.
+
+Below the cache lies, read-only, the audio the package rendered when it was built
+(``SHIPPED``: the shipped routine's lines in the default settings). It is named by the
+same keys, so a file found there is this very line in these very settings, engine
+version and processing: a new device plays it from its first second, and any other
+setting or engine simply finds nothing there and renders as before.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ ROOM_NEEDED = 1 << 20
 _PROBE_BYTES = 64 * 1024
 # With this much free, the disk is not what failed a render (no test write needed).
 _SURELY_ENOUGH = 16 << 20
+# The package's pre-rendered audio (read-only; absent in a checkout).
+SHIPPED = Path("/usr/share/spotter/voice-cache")
 
 
 class CacheError(Exception):
@@ -82,8 +90,11 @@ class WavCache:
         *,
         max_bytes: int = 256 * 1024 * 1024,
         steps: Sequence[fmt.PcmStep] = fmt.STANDARD_STEPS,
+        shipped: Path | None = None,
     ) -> None:
+        """``shipped``: a read-only folder of audio rendered ahead, looked in first."""
         self.directory = directory
+        self.shipped = shipped
         self.max_bytes = max_bytes
         self.steps = tuple(steps)
         self._processing = [fmt.FORMAT_TAG, *(step.__name__ for step in self.steps)]
@@ -110,6 +121,14 @@ class WavCache:
         # The modification time says when a file was last wanted; pruning goes by it.
         os.utime(path)
         return True
+
+    def find(self, path: Path) -> Path | None:
+        """The playable audio for ``path``'s key: the shipped file, else the cache's own."""
+        if self.shipped is not None:
+            ready = self.shipped / path.name
+            if is_playable_wav(ready):
+                return ready
+        return path if self.lookup(path) else None
 
     @contextmanager
     def writing(self, path: Path) -> Iterator[Path]:

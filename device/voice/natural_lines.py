@@ -58,7 +58,11 @@ class NaturalLines:
                 return
             if self._queue is None:
                 self._queue = RenderQueue(
-                    self._renderer, self._cache, on_done=self._rendered, timeout=self._timeout
+                    self._renderer,
+                    self._cache,
+                    on_done=self._rendered,
+                    timeout=self._timeout,
+                    name="natural speech",
                 )
             queue = self._queue
         for text in missing:

@@ -91,11 +91,17 @@ class RenderQueue:
         clock: Callable[[], float] = time.monotonic,
         workers: int = 1,
         on_idle: Callable[[], object] | None = None,
+        name: str = "speech",
     ) -> None:
         """``on_disk_full`` is called on the render thread when a write finds no room
         (to free what may be freed); the retry and space delays start at the given values.
         ``workers`` above 1 only for a renderer that takes calls from several threads at
-        once; ``on_idle`` is called each time the queue runs dry (after the folder sync)."""
+        once; ``on_idle`` is called each time the queue runs dry (after the folder sync).
+        ``name`` says whose lines these are in the log line each batch ends with."""
+        self._name = name
+        # The batch since the queue last ran dry: lines rendered, found in the package's
+        # audio, found in the cache.
+        self._batch = {"rendered": 0, "shipped": 0, "cached": 0}
         self._renderer = renderer
         self._cache = cache
         self._on_done = on_done
@@ -223,6 +229,7 @@ class RenderQueue:
                 idle = not (self._urgent or self._background or self._running)
             if idle:
                 self._sync_cache()
+                self._log_batch()
                 if self._on_idle is not None:
                     try:
                         self._on_idle()
@@ -253,6 +260,23 @@ class RenderQueue:
                 )
             else:
                 self._report(task, *outcome)
+
+    def _log_batch(self) -> None:
+        """Say how the lines of the batch just finished came to be ready: on a new
+        device, none rendered means the package's audio served the routine."""
+        with self._cond:
+            batch = dict(self._batch)
+            if not any(batch.values()):
+                return
+            self._batch = dict.fromkeys(batch, 0)
+        log.info(
+            "%s for %d lines ready: %d rendered now, %d from the package, %d from the cache",
+            self._name,
+            sum(batch.values()),
+            batch["rendered"],
+            batch["shipped"],
+            batch["cached"],
+        )
 
     def _sync_cache(self) -> None:
         """One folder sync for the batch of renders just finished."""
@@ -355,10 +379,16 @@ class RenderQueue:
             if isinstance(task, _Call):
                 return task.fn(), None
             path = self._cache.path_for(task.text, task.settings, self._renderer.version)
-            if not self._cache.lookup(path):
+            found = self._cache.find(path)
+            if found is None:
                 with self._cache.writing(path) as partial:
                     self._renderer.render(task.text, task.settings, partial)
-            return path, None
+                found, kind = path, "rendered"
+            else:
+                kind = "cached" if found == path else "shipped"
+            with self._cond:
+                self._batch[kind] += 1
+            return found, None
         except Exception as err:
             return None, err
 

@@ -102,10 +102,12 @@ class Voice:
         space_first: float | None = None,
         silent_after: float = SILENT_AFTER,
         render_processes: int | None = None,
+        shipped_cache: Path | None = None,
     ) -> None:
         """The renderer defaults to espeak-ng in processes of its own, ``render_processes``
         of them (one per core, at most four) rendering side by side; the retry and space
-        delays are the render queue's (shorter in tests)."""
+        delays are the render queue's (shorter in tests). ``shipped_cache``: audio rendered
+        ahead (the package's), played wherever its key matches instead of rendering."""
         watchdog = render_timeout
         workers = 1
         on_idle: Callable[[], object] | None = None
@@ -125,7 +127,7 @@ class Voice:
         self._echo = echo
         self._render_timeout = render_timeout
         self._clock = clock
-        self._cache = WavCache(cache_dir)
+        self._cache = WavCache(cache_dir, shipped=shipped_cache)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._settings = settings

@@ -130,6 +130,33 @@ class Root:
         self, *command: str, user: str | None = None, stdin: str = "", check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         """Run in the root with no network (a fresh network namespace: not even loopback up)."""
+        argv, env = self._offline(command, user)
+        result = subprocess.run(
+            argv, input=stdin, capture_output=True, text=True, env=env, timeout=600, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(command)} exited {result.returncode}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            )
+        return result
+
+    def start(self, *command: str, user: str | None = None) -> subprocess.Popen[str]:
+        """Start a command in the root, offline, to talk to while it runs: its stdin and
+        stderr are pipes, its stdout is dropped."""
+        argv, env = self._offline(command, user)
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def _offline(
+        self, command: tuple[str, ...], user: str | None
+    ) -> tuple[list[str], dict[str, str]]:
         inner = list(command)
         if user is not None:
             inner = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", *inner]
@@ -139,21 +166,7 @@ class Root:
             "DEBIAN_FRONTEND": "noninteractive",
             "HOME": "/root" if user is None else "/nonexistent",
         }
-        result = subprocess.run(
-            ["unshare", "--net", "chroot", str(self.path), *inner],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"{' '.join(command)} exited {result.returncode}\n"
-                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-            )
-        return result
+        return ["unshare", "--net", "chroot", str(self.path), *inner], env
 
     def dpkg_install(self, deb: Path) -> subprocess.CompletedProcess[str]:
         name = self.put(deb, f"/tmp/{deb.name}")

@@ -8,8 +8,10 @@ package must enable the service and say it was not started.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -130,6 +132,61 @@ def test_a_fresh_install_offline_sets_everything_up(root, new_deb):
     assert "Traceback" not in spoken.stderr and "No module named" not in spoken.stderr
     cached = list(root.file(DATA + "/voice-cache").rglob("*.wav"))
     assert cached, spoken.stderr
+
+
+READY = re.compile(r"speech for \d+ lines ready: (\d+) rendered now, (\d+) from the package, (\d+)")
+SHIPPED = "/usr/share/spotter/voice-cache"
+EXAMPLE = "/usr/share/spotter/spotter.toml"
+
+
+def start_until_ready(root, lines: int) -> tuple[list[int], str]:
+    """Start the installed daemon as the service does (its user, its data), wait until it
+    has logged ``lines`` lines ready, then quit it. Lines rendered, from the package, from
+    the cache; and its log."""
+    daemon = root.start("spotter", "run", "--simulate", "--no-web", user="spotter")
+    assert daemon.stdin is not None and daemon.stderr is not None
+    logged: list[str] = []
+    counts = [0, 0, 0]
+    # An arm64 root under qemu starts the speech engine's process slowly.
+    timer = threading.Timer(600, daemon.kill)
+    timer.start()
+    try:
+        for line in daemon.stderr:
+            logged.append(line)
+            if found := READY.search(line):
+                counts = [a + int(b) for a, b in zip(counts, found.groups(), strict=True)]
+                if sum(counts) >= lines:
+                    break
+        daemon.stdin.write("q\n")
+        daemon.stdin.close()
+        logged += daemon.stderr.readlines()
+        daemon.wait(timeout=120)
+    finally:
+        timer.cancel()
+    return counts, "".join(logged)
+
+
+def test_a_new_device_renders_no_line_before_its_first_workout(root, new_deb):
+    root.dpkg_install(new_deb)
+    shipped = list(root.file(SHIPPED).glob("*.wav"))
+    assert len(shipped) >= 150  # the shipped routine's lines, each paced word, the tones
+    # An owner's file from before the name setting was documented: it is news once.
+    conf = root.file(CONF)
+    conf.write_text(conf.read_text().replace('# name = "Spotter (corner 2)"\n', "", 1))
+
+    # Every line the package rendered is what a new device asks for at start.
+    counts, log = start_until_ready(root, len(shipped))
+    rendered, from_package, _ = counts
+    assert rendered == 0, log
+    assert from_package >= len(shipped), log
+    assert not list(root.file(DATA + "/voice-cache").glob("*.wav")), log
+    assert "Traceback" not in log, log
+    named = [line for line in log.splitlines() if "does not mention" in line]
+    assert len(named) == 1, log
+    assert named[0].endswith(f"does not mention: name (what they do: {EXAMPLE})"), log
+
+    _, again = start_until_ready(root, len(shipped))
+    assert "does not mention" not in again
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,113 @@
+"""Audio rendered ahead (the package's /usr/share/spotter/voice-cache) is played where its
+key matches, and never for other settings: then the lines render as before.
+
+The renders are real: espeak-ng in the engine's own process, as on a device.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from device.events import Line
+from device.voice.cache import WavCache
+from device.voice.player import NullPlayer
+from device.voice.speaker import Voice
+from device.voice.tts import VoiceSettings
+from tests.voice.test_speaker import needs_espeak
+
+pytestmark = needs_espeak
+
+WAIT = 60.0
+LINES = ["Stand tall with your feet apart.", "Rest for thirty seconds."]
+
+
+def _voice(cache: Path, shipped: Path | None, settings: VoiceSettings) -> Voice:
+    return Voice(
+        cache, settings=settings, player=NullPlayer(), shipped_cache=shipped, render_processes=1
+    )
+
+
+def _prepared(voice: Voice) -> dict[str, str | None]:
+    voice.prepare(LINES)
+    assert voice.wait_until_prepared(timeout=WAIT)
+    return {text: voice.cached_audio(text) for text in LINES}
+
+
+@pytest.fixture
+def shipped(tmp_path) -> Path:
+    """What the package build does: render for the default settings, keep only the files."""
+    build = tmp_path / "build"
+    voice = _voice(build, None, VoiceSettings())
+    try:
+        _prepared(voice)
+    finally:
+        voice.close()
+    folder = tmp_path / "shipped"
+    folder.mkdir()
+    for wav in build.glob("*.wav"):
+        shutil.copyfile(wav, folder / wav.name)
+    folder.chmod(0o555)  # read-only, as below /usr
+    yield folder
+    folder.chmod(0o755)
+
+
+BATCH = re.compile(r"speech for \d+ lines ready: (\d+) rendered now, (\d+) from the package, (\d+)")
+
+
+def _batches(caplog) -> tuple[int, int, int]:
+    """Lines rendered, from the package and from the cache, over every batch logged."""
+    found = [BATCH.match(r.getMessage()) for r in caplog.records]
+    counts = [tuple(int(n) for n in m.groups()) for m in found if m is not None]
+    assert counts, "no batch was logged"
+    rendered, shipped, cached = (sum(column) for column in zip(*counts, strict=True))
+    return rendered, shipped, cached
+
+
+def test_a_new_device_plays_the_shipped_audio_and_renders_nothing(tmp_path, shipped, caplog):
+    caplog.set_level(logging.INFO, logger="device.voice.render_queue")
+    own = tmp_path / "data" / "voice-cache"
+    before = {wav: wav.stat().st_mtime_ns for wav in shipped.iterdir()}
+    voice = _voice(own, shipped, VoiceSettings())
+    try:
+        ready = _prepared(voice)
+        assert all(path is not None and Path(path).parent == shipped for path in ready.values())
+        voice.speak([Line(LINES[0])])
+        assert voice.wait_until_quiet(timeout=WAIT)
+    finally:
+        voice.close()
+    assert not own.exists() or list(own.glob("*.wav")) == []
+    # The lines and the press's tone: what the daemon logs when its routine is ready.
+    assert _batches(caplog) == (0, 3, 0)
+    # Read, never touched (root could write below /usr; Spotter must not).
+    assert {wav: wav.stat().st_mtime_ns for wav in shipped.iterdir()} == before
+
+
+def test_other_voice_settings_find_nothing_shipped_and_render_as_before(tmp_path, shipped, caplog):
+    caplog.set_level(logging.INFO, logger="device.voice.render_queue")
+    own = tmp_path / "data" / "voice-cache"
+    voice = _voice(own, shipped, VoiceSettings(rate=200))
+    try:
+        ready = _prepared(voice)
+    finally:
+        voice.close()
+    assert all(path is not None and Path(path).parent == own for path in ready.values())
+    # Each line and the press's tone, in the device's own cache.
+    assert len(list(own.glob("*.wav"))) == len(LINES) + 1
+    assert _batches(caplog) == (3, 0, 0)
+
+
+def test_a_damaged_shipped_file_is_rendered_again_and_left_in_place(tmp_path, shipped):
+    cache = WavCache(tmp_path / "own", shipped=shipped)
+    first = sorted(shipped.glob("*.wav"))[0]
+    assert cache.find(tmp_path / "own" / first.name) == first
+
+    shipped.chmod(0o755)
+    first.write_bytes(first.read_bytes()[:100])  # cut short, as a bad copy would be
+    shipped.chmod(0o555)
+    assert cache.find(tmp_path / "own" / first.name) is None
+    assert first.exists()  # the package's file is not the cache's to delete
