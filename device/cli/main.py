@@ -45,7 +45,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
         from device import __version__
 
-        parser.exit(message=f"spotter {__version__}\n")
+        print(f"spotter {__version__}")  # to standard output, as argparse's own action does
+        parser.exit()
 
 
 def _print_line(text: str) -> None:

@@ -719,6 +719,7 @@ class Spotter:
                 self._full.add(key)
                 self._scripts[key] = lines
                 new += [line for line in lines if line not in known]
+        log.info("every line ahead found: %d more to render", len(set(new)))
         if new:
             self._cache_lines += list(dict.fromkeys(new))
             self._voice.prepare(self._cache_lines)

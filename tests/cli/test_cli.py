@@ -55,6 +55,15 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def test_version_is_the_packages_own_on_standard_output():
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    version = tomllib.loads(pyproject.read_text())["project"]["version"]
+    done = subprocess.run([*SPOTTER, "--version"], capture_output=True, text=True, check=True)
+    assert (done.stdout, done.stderr) == (f"spotter {version}\n", "")
+
+
 def test_list_shows_the_shipped_routine_first_thing(capsys, data_dir):
     code, out, _ = run_cli(capsys, "routines", "list", "--data-dir", str(data_dir))
     assert code == 0

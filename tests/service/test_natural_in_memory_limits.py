@@ -117,6 +117,7 @@ class Watch:
         self.peak_sum_kb = 0  # of the resident sets, shared pages counted in each process
         self.peak_held = 0  # bytes: the cgroup's anonymous and mapped memory
         self.workers_seen: set[int] = set()
+        self.worker_last_seen = 0.0  # time.monotonic() when a worker last ran
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -136,6 +137,7 @@ class Watch:
                     name = b" ".join(argv[1:4]).decode(errors="replace")
                     if "natural_worker" in name:
                         self.workers_seen.add(pid)
+                        self.worker_last_seen = time.monotonic()
                     total += rss
                     self.peaks[pid] = (name, max(hwm, self.peaks.get(pid, ("", 0))[1]))
             self.peak_sum_kb = max(self.peak_sum_kb, total)
@@ -147,6 +149,10 @@ class Watch:
 
     def worker_running(self) -> bool:
         return any(pid in self.workers_seen for pid in self.pids())
+
+    def worker_left_after(self, moment: float) -> bool:
+        """A worker ran after ``moment`` (and has since left, with ``worker_running``)."""
+        return self.worker_last_seen >= moment
 
     def stop(self) -> None:
         self._stop.set()
@@ -200,7 +206,15 @@ def test_a_natural_workout_inside_the_units_memory_limits(
         # The routine renders in the classic voice, then the natural worker renders it and
         # leaves once it has nothing more to do: the natural cache is whole.
         deadline = began + FILL_TIMEOUT
-        while not (watch.workers_seen and not watch.worker_running()):
+        # The lines beyond the planned workout are found off the worker, after the start.
+        while not any("every line ahead found" in line for _, line in log):
+            assert process.poll() is None, "".join(x for _, x in log)[-3000:]
+            assert time.monotonic() < deadline, "the lines ahead were never found"
+            time.sleep(0.2)
+        found = time.monotonic()
+        while not (
+            watch.workers_seen and not watch.worker_running() and watch.worker_left_after(found)
+        ):
             assert process.poll() is None, "".join(x for _, x in log)[-3000:]
             assert time.monotonic() < deadline, "the natural voice did not finish rendering"
             time.sleep(0.2)
