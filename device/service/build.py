@@ -82,13 +82,15 @@ def build(
     button: tuple[ButtonInput, EdgeRelay] | None = None,
     heartbeat_interval: float | None = None,
     pin_recovery: bool = False,
+    scripts_aside: bool = False,
 ) -> Assembly:
     """Spotter on ``config``'s pin and data directory; not started (see ``Assembly.worker``).
 
     ``clocks.monotonic`` stamps the button's edges and drives the engine. ``listeners``
     hear what the worker does (the status LED, when the config has one, hears last).
     ``button``: a button set up earlier, whose relay has held its edges until now; they
-    go to the worker in order, before any later one.
+    go to the worker in order, before any later one. ``scripts_aside``: see
+    ``WorkerSetup``.
     """
     store, voice = parts.store, parts.voice
     cleanup = ExitStack()
@@ -134,6 +136,7 @@ def build(
                 clickers=tuple(config.clickers),
                 pin_recovery=pin_recovery,
                 heartbeat_interval=heartbeat_interval,
+                scripts_aside=scripts_aside,
             ),
         )
         cleanup.callback(worker.stop)

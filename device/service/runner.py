@@ -138,6 +138,8 @@ def run_daemon(args: argparse.Namespace) -> int:
             button=(early_button, relay),
             heartbeat_interval=notifier.watchdog_interval(),
             pin_recovery=True,
+            # The routine's lines to render are worked out after READY, not before it.
+            scripts_aside=True,
         )
     except BaseException:
         early_button.close()
