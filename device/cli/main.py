@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 from device.cli.journal import configure_logging
 from device.service.errors import CommandError
-from routines.database import StoreVersionError
 from routines.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -455,13 +454,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as err:
         print(f"spotter: {err}", file=sys.stderr)
         return EXIT_ERROR
-    except StoreVersionError as err:
-        print(
-            f"spotter: {err}; to go back to the data this version left, restore the copy "
-            "kept before the upgrade: spotter restore DATA_DIR/spotter.db.pre-<this version>",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -469,6 +461,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as err:
+        # The store's module is loaded only to tell this error apart: a start imports
+        # it after the button is live, not before.
+        from routines.database import StoreVersionError
+
+        if not isinstance(err, StoreVersionError):
+            raise
+        print(
+            f"spotter: {err}; to go back to the data this version left, restore the copy "
+            "kept before the upgrade: spotter restore DATA_DIR/spotter.db.pre-<this version>",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

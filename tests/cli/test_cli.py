@@ -315,3 +315,16 @@ def test_a_broken_config_file_is_named_not_a_traceback(capsys, tmp_path):
     code, _, err = run_cli(capsys, "routines", "list", "--config", str(config))
     assert code == 1
     assert err.strip() == f"{config}: button.pin: must be a whole number from 0 to 27"
+
+
+def test_a_store_from_a_newer_spotter_is_one_line_naming_the_copy_to_restore(capsys, data_dir):
+    import sqlite3
+
+    run_cli(capsys, "routines", "list", "--data-dir", str(data_dir))
+    conn = sqlite3.connect(data_dir / "spotter.db")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    code, _, err = run_cli(capsys, "routines", "list", "--data-dir", str(data_dir))
+    assert code == 1
+    assert "newer Spotter" in err and "spotter.db.pre-" in err
+    assert "Traceback" not in err
