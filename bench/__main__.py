@@ -47,6 +47,7 @@ from bench import (
     press_latency,
     profile_flood,
     slow_readers,
+    start_phases,
     startup,
     web_load,
 )
@@ -163,6 +164,12 @@ def pi_zero_main(quick: bool) -> int:
             f"Pi core, then each process on a core of its own."
         )
         print(calibration, file=sys.stderr, flush=True)
+        print("running start steps (CPU time) ...", file=sys.stderr, flush=True)
+        load = f"load average {os.getloadavg()[0]:.1f}"
+        figures += [
+            dataclasses.replace(f, note=f"{f.note}; {load}".lstrip("; "))
+            for f in start_phases.run(quick, factor)
+        ]
         with OwnCoreQuota(quota.quota_us, factor) as own:
             for emulated in (quota, own):
                 for name, bench in (
