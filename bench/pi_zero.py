@@ -200,9 +200,10 @@ def emulated_presses(quota: PiZeroQuota, presses: int) -> list[float]:
         [sys.executable, "-m", "bench.pi_zero", str(quota.path), str(presses)],
         capture_output=True,
         text=True,
-        check=True,
         timeout=1800,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"the presses on the emulated Pi failed: {done.stderr[-2000:]}")
     values: list[float] = json.loads(done.stdout.strip().splitlines()[-1])
     return values
 
