@@ -4,8 +4,9 @@ pin, the store, the voice and the worker, on an empty and on a used data directo
 A child process walks the steps ``spotter run`` takes (``device.service.runner``) and
 notes ``time.thread_time()`` after each: the CPU time of the thread a start runs on,
 which barely moves with the machine's load, where wall time does (the routine's
-script, worked out on a thread of its own after READY, is left out). The best of a few starts is kept per step. Multiplied by
-the emulated Pi's calibration factor, it is what each step costs on a Pi Zero 2 W.
+script, worked out on a thread of its own after READY, is left out). The best of a
+few starts is kept per step. Multiplied by the emulated Pi's calibration factor, it is
+what each step costs on a Pi Zero 2 W.
 """
 
 from __future__ import annotations
