@@ -25,8 +25,10 @@ import time, json, sys
 marks = [("python itself", time.thread_time())]
 def mark(name):
     marks.append((name, time.thread_time()))
-import device.cli.main, device.service.runner
-from device.service.config import Config
+import device.cli.main as cli, device.service.runner
+from device.service.config import Config, config_from_args
+argv = ["run", "--simulate", "--silent", "--data-dir", sys.argv[1]]
+config_from_args(cli.build_parser(tools=not cli.starts_the_daemon(argv)).parse_args(argv))
 mark("spotter's command line and config")
 from device.hardware.gpio import make_pin_factory
 import gpiozero

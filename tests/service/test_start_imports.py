@@ -41,7 +41,9 @@ NOT_BEFORE_THE_PIN = (
 def test_the_button_is_set_up_before_the_store_and_the_voice_are_loaded() -> None:
     program = (
         "import json, sys\n"
-        "import device.cli.main, device.service.runner\n"
+        "import device.cli.main as cli, device.service.runner\n"
+        "run = ['run', '--simulate']\n"
+        "cli.build_parser(tools=not cli.starts_the_daemon(run)).parse_args(run)\n"
         "import device.hardware.button, device.hardware.edge_relay, gpiozero.pins.mock\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
