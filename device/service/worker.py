@@ -263,6 +263,7 @@ class Spotter:
         self._address_said: str | None = None  # the address as last read out
         self._scripts_aside = setup.scripts_aside
         self._scripting: set[_ScriptKey] = set()  # being worked out on their own thread
+        self._scripts_later: list[threading.Thread] = []  # to start with the worker
         self._apply_settings()
         self._unsubscribe = store.subscribe(self._stored)
 
@@ -370,6 +371,9 @@ class Spotter:
         self.greet()
         self._thread = threading.Thread(target=self.run, name="spotter-worker", daemon=True)
         self._thread.start()
+        for thread in self._scripts_later:
+            thread.start()
+        self._scripts_later.clear()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Finish the item in hand, save the session in progress and stop the worker."""
@@ -656,7 +660,12 @@ class Spotter:
         def work() -> None:
             self._queue.put(_Scripted({key: _script(key) for key in wanted}))
 
-        threading.Thread(target=work, name="spotter-scripts", daemon=True).start()
+        thread = threading.Thread(target=work, name="spotter-scripts", daemon=True)
+        if self._thread is None:
+            # Not before the worker runs: until READY the start has the CPU to itself.
+            self._scripts_later.append(thread)
+        else:
+            thread.start()
 
     def _week_of(
         self, routine: Routine, profile: Profile, settings: Settings

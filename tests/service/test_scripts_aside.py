@@ -8,7 +8,10 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
+
 from device.engine.preview import routine_lines
+from device.service import worker
 from device.service.worker import Clocks, Spotter, WorkerSetup
 from device.testing import FakeClock
 from device.voice.player import NullPlayer
@@ -46,14 +49,25 @@ def _spotter(tmp_path: Path, *, aside: bool) -> tuple[Spotter, NotingVoice, set[
 
 
 def test_the_worker_is_made_without_the_script_and_asks_for_it_once_known(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    begun = threading.Event()
+    real = worker._script
+
+    def noted(key: object) -> list[str]:
+        begun.set()
+        return real(key)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(worker, "_script", noted)
     spotter, voice, script = _spotter(tmp_path, aside=True)
     try:
         # Made and ready for a press: the voice has the fixed lines, none of the routine's own.
         first = set(voice.asked[0])
         assert script - first, "the routine's lines were worked out before the worker existed"
+        # Nor are they being worked out yet: until the worker runs, the start has the CPU.
+        assert not begun.is_set()
         spotter.start()
+        assert begun.wait(30)
         assert voice.more.wait(30), "the voice was never asked for the routine's lines"
         assert script <= set(voice.asked[-1])
     finally:
