@@ -35,6 +35,7 @@ from bench.pi_zero import PiZeroQuota, emulated_presses
 from bench.report import Figure, fmt, p50_p95
 from bench.rig import Rig, running_spotter
 from bench.sound_tap import SoundTap
+from bench.startup import emulation
 
 TARGET_P95_MS = 1.0
 TARGET_SPEEDUP = 3.0
@@ -92,7 +93,7 @@ def emulated(quick: bool, quota: PiZeroQuota) -> list[Figure]:
     p50, p95 = p50_p95(times)
     return [
         Figure(
-            f"1. emulated Pi Zero 2 W: Warm press -> first audio bytes ({len(times)} presses)",
+            f"1. {emulation(quota)}Warm press -> first audio bytes ({len(times)} presses)",
             p50,
             p95,
             "ms",

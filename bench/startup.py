@@ -14,7 +14,10 @@ spawned. Three moments are noted:
   the same daemon left behind (the routine's lines and the start-up lines).
 
 Empty cache: a fresh data directory each time. Warm: the same data directory
-again after the settled run. ``quota`` runs the daemon inside an emulated Pi.
+again after the settled run. ``quota`` runs the daemon inside an emulated Pi; there
+the daemon plays into a ``SoundTap`` too, and the press at button-live is timed to
+its answer's first samples (the first sound after the press: nothing else speaks
+before a press on a fresh start; the page's address waits for idle).
 """
 
 from __future__ import annotations
@@ -26,13 +29,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.daemon_proc import Daemon
+from bench.daemon_proc import Daemon, _cpu_of
 from bench.pi_zero import PiZeroQuota
 from bench.report import Figure, p50_p95
+from bench.sound_tap import SoundTap
 
 TARGET_READY_S = 1.5
 TARGET_LIVE_S = 0.5
 TARGET_FILL_S = 3.0
+# On the emulated Pi (issue 23): the whole routine cached within 20 s of start on one
+# core, 10 s with one core per process; a press at start answered within 1 s.
+TARGET_PI_FILL_S = {"one": 20.0, "own": 10.0}
+TARGET_PI_FIRST_AUDIO_S = 1.0
 READY_TIMEOUT = 60.0
 FILL_TIMEOUT = 120.0
 PRESS_AFTER = 0.05
@@ -47,6 +55,11 @@ class Start:
     ready: float | None = None
     filled: float | None = None
     press_kept: bool | None = None
+    first_audio: float | None = None  # seconds from the press to its answer's first samples
+    # The daemon's own CPU seconds (all its threads, not its children) at button-live and
+    # at READY: what a loaded machine does not change, unlike the wall-clock moments.
+    live_cpu: float | None = None
+    ready_cpu: float | None = None
 
 
 def wav_count(data_dir: Path) -> int:
@@ -62,6 +75,7 @@ def start_once(
     press: bool = False,
     fill_count: int | None = None,
     settle: bool = False,
+    tap: SoundTap | None = None,
 ) -> Start:
     """One start of the daemon on ``data_dir``; what it reached and when."""
     sock_path.unlink(missing_ok=True)
@@ -73,16 +87,25 @@ def start_once(
             data_dir,
             env={"NOTIFY_SOCKET": str(sock_path)},
             preexec_fn=quota.enter if quota is not None else None,
+            silent=tap is None,
+            audio_device=tap.device if tap is not None else None,
         )
+        pressed: float | None = None  # time.monotonic(), the tap's clock
+
+        def press_now() -> None:
+            nonlocal pressed
+            assert d.proc.stdin is not None
+            pressed = time.monotonic()
+            d.proc.stdin.write(b"\n")
+            d.proc.stdin.flush()
+
         try:
             press_at: float | None = None
             deadline = time.monotonic() + READY_TIMEOUT
             while result.ready is None and time.monotonic() < deadline:
                 now = time.perf_counter()
                 if press_at is not None and now >= press_at:
-                    assert d.proc.stdin is not None
-                    d.proc.stdin.write(b"\n")
-                    d.proc.stdin.flush()
+                    press_now()
                     press_at = None
                 try:
                     message = sock.recv(4096)
@@ -94,17 +117,19 @@ def start_once(
                 fields = message.split(b"\n")
                 if result.live is None and any(f.startswith(BUTTON_LIVE) for f in fields):
                     result.live = stamp
+                    result.live_cpu = _cpu_of(d.proc.pid)
                     if press:
                         press_at = d.started_at + stamp + PRESS_AFTER
                 if b"READY=1" in fields:
                     result.ready = stamp
+                    result.ready_cpu = _cpu_of(d.proc.pid)
             if result.ready is None:
                 raise TimeoutError(f"no READY=1 within {READY_TIMEOUT:g} s")
             if press_at is not None:  # READY came before the press was due
                 time.sleep(max(0.0, press_at - time.perf_counter()))
-                assert d.proc.stdin is not None
-                d.proc.stdin.write(b"\n")
-                d.proc.stdin.flush()
+                press_now()
+            if tap is not None and pressed is not None:
+                result.first_audio = tap.first_after(pressed, timeout=FILL_TIMEOUT) - pressed
             if fill_count is not None:
                 deadline = time.monotonic() + FILL_TIMEOUT
                 while wav_count(data_dir) < fill_count and time.monotonic() < deadline:
@@ -134,18 +159,31 @@ def _answered(d: Daemon, timeout: float) -> bool:
     return False
 
 
+def emulation(quota: PiZeroQuota) -> str:
+    """How a figure was emulated, to go in its name."""
+    return f"emulated Pi Zero 2 W ({quota.describe()}; x{quota.factor or 0:.1f}): "
+
+
 def run_starts(quick: bool, quota: PiZeroQuota | None = None) -> list[Figure]:
     """Empty-cache starts with a press at button-live, then warm starts."""
     starts = 2 if quick else 5
-    where = "emulated Pi Zero 2 W: " if quota is not None else ""
-    with tempfile.TemporaryDirectory(prefix="spotter-bench-") as tmp:
+    where = emulation(quota) if quota is not None else ""
+    with tempfile.TemporaryDirectory(prefix="spotter-bench-") as tmp, SoundTap() as tap:
         root = Path(tmp)
         sock = root / "notify.sock"
-        # A settled first start says how many files a full cache holds.
-        start_once(root / "warm-up", sock, quota=quota, settle=True)
+        # A settled first start says how many files a full cache holds; on the emulated
+        # Pi it is made outside the quota, as it only counts.
+        start_once(root / "warm-up", sock, settle=True)
         full = wav_count(root / "warm-up")
         empty = [
-            start_once(root / f"empty-{i}", sock, quota=quota, press=True, fill_count=full)
+            start_once(
+                root / f"empty-{i}",
+                sock,
+                quota=quota,
+                press=True,
+                fill_count=full,
+                tap=tap if quota is not None else None,
+            )
             for i in range(starts)
         ]
         warm = [start_once(root / "warm-up", sock, quota=quota) for _ in range(starts)]
@@ -160,7 +198,8 @@ def run_starts(quick: bool, quota: PiZeroQuota | None = None) -> list[Figure]:
     kept = sum(bool(s.press_kept) for s in empty)
     ready_empty = seconds([s.ready for s in empty])
     ready_warm = seconds([s.ready for s in warm])
-    fill = [f - r for f, r in zip(seconds([s.filled for s in empty]), ready_empty, strict=True)]
+    filled = seconds([s.filled for s in empty])
+    fill = [f - r for f, r in zip(filled, ready_empty, strict=True)]
     figures = []
     p50, p95 = p50_p95(live)
     figures.append(
@@ -187,16 +226,65 @@ def run_starts(quick: bool, quota: PiZeroQuota | None = None) -> list[Figure]:
                 passed=max(times) <= TARGET_READY_S,
             )
         )
-    p50, p95 = p50_p95(fill)
+    if quota is None:
+        p50, p95 = p50_p95(fill)
+        figures.append(
+            Figure(
+                f"6. READY -> every line cached, empty cache ({starts} starts, {full} files)",
+                p50,
+                p95,
+                "s",
+                target=f"<= {TARGET_FILL_S:g} s",
+                passed=max(fill) <= TARGET_FILL_S,
+                note=f"median fill {statistics.median(fill) / full * 1000:.0f} ms per file",
+            )
+        )
+        return figures
+    factor = quota.factor or 0.0
+    for label, cpu, limit in (
+        ("button live", [s.live_cpu for s in empty], TARGET_LIVE_S),
+        ("READY=1, empty cache", [s.ready_cpu for s in empty], TARGET_READY_S),
+        ("READY=1, warm cache", [s.ready_cpu for s in warm], TARGET_READY_S),
+    ):
+        pi = [c * factor for c in seconds(cpu)]
+        p50, p95 = p50_p95(pi)
+        figures.append(
+            Figure(
+                f"6. Start -> {label}: the daemon's CPU here x{factor:.1f} ({starts} starts)",
+                p50,
+                p95,
+                "s",
+                target=f"<= {limit:g} s",
+                passed=max(pi) <= limit,
+                note="the daemon's own CPU time (every thread, no child) when the moment "
+                "came, times the calibration factor: a Pi core's time, whatever the load",
+            )
+        )
+    target = TARGET_PI_FILL_S["own" if quota.per_process else "one"]
+    p50, p95 = p50_p95(filled)
     figures.append(
         Figure(
-            f"6. {where}READY -> every line cached, empty cache ({starts} starts, {full} files)",
+            f"2. {where}Start -> every line cached, classic, empty cache ({starts} starts, "
+            f"{full} files)",
             p50,
             p95,
             "s",
-            target=f"<= {TARGET_FILL_S:g} s",
-            passed=max(fill) <= TARGET_FILL_S,
-            note=f"median fill {statistics.median(fill) / full * 1000:.0f} ms per file",
+            target=f"<= {target:g} s",
+            passed=max(filled) <= target,
+            note=f"median fill after READY {statistics.median(fill) / full * 1000:.0f} ms per file",
+        )
+    )
+    first = seconds([s.first_audio for s in empty])
+    p50, p95 = p50_p95(first)
+    figures.append(
+        Figure(
+            f"2. {where}Press at button-live -> first audio ({starts} starts)",
+            p50,
+            p95,
+            "s",
+            target=f"<= {TARGET_PI_FIRST_AUDIO_S:g} s",
+            passed=max(first) <= TARGET_PI_FIRST_AUDIO_S,
+            note="from the press, 50 ms after button-live, to its answer's first samples",
         )
     )
     return figures

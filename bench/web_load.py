@@ -31,11 +31,13 @@ MAX_REQUESTS_PER_CLIENT = 50_000
 PAGES = ("/", "/routines/", "/settings/", "/history")
 
 
-def hammer(port: int, path: str, seconds: float) -> tuple[list[float], int, float]:
-    """``CLIENTS`` threads request ``path`` for ``seconds``: (latencies ms, errors, wall s)."""
-    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
-    errors = [0] * CLIENTS
-    go = threading.Barrier(CLIENTS + 1)
+def hammer(
+    port: int, path: str, seconds: float, clients: int = CLIENTS
+) -> tuple[list[float], int, float]:
+    """``clients`` threads request ``path`` for ``seconds``: (latencies ms, errors, wall s)."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    go = threading.Barrier(clients + 1)
 
     def client(i: int) -> None:
         conn = http.client.HTTPConnection(HOST, port, timeout=5)
@@ -64,7 +66,7 @@ def hammer(port: int, path: str, seconds: float) -> tuple[list[float], int, floa
             mine.append((time.perf_counter() - start) * 1000)
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     go.wait()

@@ -7,6 +7,8 @@ out of memory is started again while the workout goes on.
 
 It writes one line to its standard output once it is serving, ``PORT <number>``, and
 exits with ``CANNOT_BIND`` if the address is taken (starting it again would not help).
+Its standard input is a pipe the daemon holds open: when it closes, however the daemon
+ended (a kill -9 too), the page ends with it rather than hold the port.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 log = logging.getLogger("device.web")
@@ -35,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
+    _end_with_the_daemon()
 
     from device.cli.journal import configure_logging
 
@@ -83,6 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"PORT {int(server.effective_port)}", flush=True)
     server.run()
     return 0
+
+
+def _end_with_the_daemon() -> None:
+    def watch() -> None:
+        # The descriptor, not sys.stdin: a thread blocked in a buffered read holds its lock,
+        # which the interpreter's own exit would then wait for.
+        while os.read(0, 4096):
+            pass
+        os._exit(0)  # the daemon is gone: nothing here is worth finishing
+
+    threading.Thread(target=watch, name="spotter-web-parent", daemon=True).start()
 
 
 if __name__ == "__main__":

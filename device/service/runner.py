@@ -26,7 +26,6 @@ import device
 from device.events import Action, Gesture
 from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
 from device.service.config import Config, config_from_args
-from device.service.config_news import log_once_per_release
 from device.service.errors import CommandError
 from device.service.malloc import limit_arenas
 from device.service.mdns import device_name, host_name
@@ -161,6 +160,8 @@ def run_daemon(args: argparse.Namespace) -> int:
         notifier.ready(describe_status(status))
         if spotter.led is not None:
             spotter.led.show(status.state)
+        from device.service.config_news import log_once_per_release
+
         log_once_per_release(config.file, config.data_dir, device.__version__)
         if config.web_enabled:
             # Stopped before the store closes (callbacks run last-in, first-out).

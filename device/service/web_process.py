@@ -136,9 +136,11 @@ class WebProcess:
             if self._stopping.is_set():
                 return None
             try:
+                # Its standard input stays open as long as this process lives: the page
+                # ends when it closes (web_child), even after a kill -9 of the daemon.
                 self._child = subprocess.Popen(
                     self._command,
-                    stdin=subprocess.DEVNULL,
+                    stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     close_fds=True,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},

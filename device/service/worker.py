@@ -378,6 +378,11 @@ class Spotter:
         self.greet()
         self._thread = threading.Thread(target=self.run, name="spotter-worker", daemon=True)
         self._thread.start()
+        # Searches for lines ahead wait for the worker: until READY the start has the CPU
+        # to itself.
+        for thread in self._searches:
+            if thread.ident is None:
+                thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Finish the item in hand, save the session in progress and stop the worker."""
@@ -627,7 +632,9 @@ class Spotter:
         )
         self._voice.configure(VoiceSettings.of(settings))
         self._voice.use_natural(settings.voice_engine == "natural")
-        people = self._load_people(settings)
+        self._prepare_scripts(settings, self._load_people(settings))
+
+    def _prepare_scripts(self, settings: Settings, people: list[Trainee]) -> None:
         # Render every line the next workout can say now, so a press never waits for speech
         # synthesis, in the order a workout needs them (so the first press soon has its):
         # the routine of the one training first, then everyone else's.
@@ -694,8 +701,10 @@ class Spotter:
 
         self._pending |= routines.keys()
         thread = threading.Thread(target=search, name="spotter-lines", daemon=True)
-        self._searches = [t for t in self._searches if t.is_alive()] + [thread]
-        thread.start()
+        waiting = [t for t in self._searches if t.ident is None]
+        self._searches = [t for t in self._searches if t.is_alive()] + waiting + [thread]
+        if self._thread is not None:  # else the worker's start starts it
+            thread.start()
 
     def wait_for_lines_ahead(self, timeout: float = 60.0) -> bool:
         """True once every search for lines ahead has ended and its lines were handed to
@@ -703,6 +712,8 @@ class Spotter:
         here."""
         deadline = time.monotonic() + timeout
         for thread in self._searches:
+            if thread.ident is None:  # no worker thread to have started it
+                thread.start()
             thread.join(max(0.0, deadline - time.monotonic()))
         if self._thread is None:
             self.drain()

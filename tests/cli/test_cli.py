@@ -324,3 +324,40 @@ def test_a_broken_config_file_is_named_not_a_traceback(capsys, tmp_path):
     code, _, err = run_cli(capsys, "routines", "list", "--config", str(config))
     assert code == 1
     assert err.strip() == f"{config}: button.pin: must be a whole number from 0 to 27"
+
+
+def test_a_store_from_a_newer_spotter_is_one_line_naming_the_copy_to_restore(capsys, data_dir):
+    import sqlite3
+
+    run_cli(capsys, "routines", "list", "--data-dir", str(data_dir))
+    conn = sqlite3.connect(data_dir / "spotter.db")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    code, _, err = run_cli(capsys, "routines", "list", "--data-dir", str(data_dir))
+    assert code == 1
+    assert "newer Spotter" in err and "spotter.db.pre-" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "start"),
+    [
+        (["run", "--simulate"], True),
+        (["-v", "run"], True),
+        (["--help", "run"], False),
+        (["backup", "run"], False),
+        (["routines", "list"], False),
+        ([], False),
+    ],
+)
+def test_only_a_start_of_the_daemon_goes_without_the_other_commands(argv, start):
+    from device.cli.main import starts_the_daemon
+
+    assert starts_the_daemon(argv) is start
+
+
+def test_the_overall_help_still_lists_backup_and_clicker(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "backup" in out and "clicker" in out

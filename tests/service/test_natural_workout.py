@@ -11,6 +11,7 @@ name in the cache, a hash of the line, the settings and the engine.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -160,8 +161,10 @@ def test_the_lines_are_rendered_in_the_order_a_workout_needs_them(tmp_path: Path
         pairing = [phrases.pairing_starts(), phrases.pairing_done(), phrases.pairing_failed()]
         device_lines = [*pairing, *FIXED_STEPS]
         assert first == list(dict.fromkeys([*planned, *device_lines]))
+        # The search for every other line waits for the worker's start (after READY).
+        assert not any(t.name == "spotter-lines" for t in threading.enumerate())
         # Once the search off the worker has found them, every other line after those.
-        spotter.wait_for_lines_ahead()
+        assert spotter.wait_for_lines_ahead()
         order = voice.prepared[-1]
         wanted = routine_lines(active.routine)
         assert sorted(order) == sorted(dict.fromkeys([*wanted, *device_lines]))

@@ -22,3 +22,31 @@ def test_a_start_loads_nothing_only_some_commands_need() -> None:
     loaded = set(json.loads(subprocess.check_output([sys.executable, "-c", program], text=True)))
     assert "device.service.worker" in loaded  # the start path itself was loaded
     assert sorted(loaded & set(NOT_AT_START)) == []
+
+
+# Before the button is live only the command line, the config and gpiozero load: the
+# store, the engine's session, the voice and the worker come after it (about 0.1 s of
+# CPU a Pi Zero would spend with presses unheard).
+NOT_BEFORE_THE_PIN = (
+    "sqlite3",
+    "routines.database",
+    "routines.store",
+    "device.service.build",
+    "device.service.worker",
+    "device.engine.session",
+    "device.voice.speaker",
+)
+
+
+def test_the_button_is_set_up_before_the_store_and_the_voice_are_loaded() -> None:
+    program = (
+        "import json, sys\n"
+        "import device.cli.main as cli, device.service.runner\n"
+        "run = ['run', '--simulate']\n"
+        "cli.build_parser(tools=not cli.starts_the_daemon(run)).parse_args(run)\n"
+        "import device.hardware.button, device.hardware.edge_relay, gpiozero.pins.mock\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    loaded = set(json.loads(subprocess.check_output([sys.executable, "-c", program], text=True)))
+    assert "gpiozero" in loaded  # the button's own imports were loaded
+    assert sorted(loaded & set(NOT_BEFORE_THE_PIN)) == []

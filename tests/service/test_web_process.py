@@ -134,3 +134,23 @@ def test_a_killed_page_comes_back_and_the_workout_loses_no_press(daemon: Daemon)
     # Said once at the first start, not again: the trainee is mid-workout.
     assert sum("web page on" in line for line in daemon.log) == 2
     print(f"the page answered again {came_back:.2f} s after the kill")
+
+
+@pytest.mark.slow
+def test_the_page_ends_with_a_daemon_killed_outright(daemon: Daemon) -> None:
+    daemon.wait_for(daemon.log, r"web page on http://")
+    child = web_child(daemon.process.pid)
+    os.kill(daemon.process.pid, signal.SIGKILL)
+    daemon.process.wait()
+    deadline = time.monotonic() + WAIT
+    # Left behind, it would hold the page's port from the daemon systemd starts again.
+    while Path(f"/proc/{child}").exists() and _state(child) != "Z":
+        assert time.monotonic() < deadline, "the page outlived its daemon"
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
