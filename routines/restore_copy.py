@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from routines import history_rows
 from routines.errors import ValidationError
-from routines.profiles import parse_profile_changes
+from routines.profiles import MAX_PROFILES, parse_profile_changes
 from routines.repo_routines import MAX_ID_LEN, MAX_ROUTINES
 from routines.schema import SCHEMA_1, SCHEMA_VERSION, UPGRADES
 from routines.settings import Settings, parse_settings_changes
@@ -142,6 +142,10 @@ def _copy_profiles(
         where = f"profile {key} (profiles table)" if type(key) is int else f"row {n} of profiles"
         if type(key) is not int or key < 1:
             raise _refuse(where, "id: must be a whole number from 1")
+        if n > MAX_PROFILES:
+            raise _refuse(
+                "profiles table", f"holds more than {MAX_PROFILES} profiles, the most Spotter keeps"
+            )
         fields = {k: row[k] for k in ("name", "routine_id", "weekly_goal")}
         try:
             checked = parse_profile_changes(fields, creating=True)

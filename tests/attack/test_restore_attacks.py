@@ -193,6 +193,20 @@ def test_a_routine_past_the_caps_is_a_422_naming_it(client, store, tmp_path):
     assert store.get_routine("huge") is None
 
 
+def test_more_profiles_than_spotter_keeps_is_a_422_naming_the_cap(client, store, tmp_path):
+    before = everything(store)
+    body = backup_of(
+        store,
+        tmp_path / "crowd.sqlite3",
+        "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 60) "
+        "INSERT INTO profiles (name, created_at) SELECT 'Member ' || i, 0 FROM n",
+    )
+    answer = restore(client, body)
+    assert answer.status_code == 422, answer.get_json()
+    assert "more than 50 profiles" in answer.get_json()["error"]
+    assert everything(store) == before
+
+
 def test_a_workout_dated_1e18_already_in_the_store_does_not_break_the_history(client, store):
     store.add_history(
         HistoryEntry("lower-back", "Lower-back relief", 1.0e9, 1.0e9 + 60, 4, 12, True)
