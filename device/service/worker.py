@@ -709,17 +709,19 @@ class Spotter:
     def wait_for_lines_ahead(self, timeout: float = 60.0) -> bool:
         """True once every search for lines ahead has ended and its lines were handed to
         the voice: by the worker's own thread when it runs, else (tests on a fake clock)
-        here."""
+        here, where what the searches' results set off is handled too."""
         deadline = time.monotonic() + timeout
-        for thread in self._searches:
-            if thread.ident is None:  # no worker thread to have started it
-                thread.start()
-            thread.join(max(0.0, deadline - time.monotonic()))
-        if self._thread is None:
-            self.drain()
-        while self._pending and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return not self._pending
+        while True:
+            for thread in list(self._searches):
+                if thread.ident is None:  # no worker thread to have started it
+                    thread.start()
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if self._thread is None:
+                self.drain()
+            if not self._pending or time.monotonic() >= deadline:
+                return not self._pending
+            if self._thread is not None:
+                time.sleep(0.02)
 
     def _take_lines_ahead(self, found: _LinesAhead) -> None:
         known = set(self._cache_lines)

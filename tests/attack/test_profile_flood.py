@@ -62,7 +62,8 @@ class Daemon:
     scripted: list[str]  # the id of each routine whose lines were worked out
 
     def settle(self) -> None:
-        self.built.worker.drain()
+        # Every line ahead is searched for off the worker: wait for that too.
+        assert self.built.worker.wait_for_lines_ahead()
 
 
 @pytest.fixture

@@ -208,8 +208,9 @@ def test_espeak_renders_each_line_not_the_one_before(tmp_path: Path) -> None:
     renderer.render("Rest.", VoiceSettings(), short)
     renderer.render(LONG_LINE, VoiceSettings(), long)
     renderer.render("Rest.", VoiceSettings(), again)
-    # espeak-ng varies its intonation a little from run to run, so compare lengths.
-    assert frames_and_rms(again)[0] == pytest.approx(frames_and_rms(short)[0], rel=0.05)
+    # espeak-ng varies its intonation a little from run to run (after a long sentence a
+    # short word came out 6 % longer), so compare lengths: the one before is ten times it.
+    assert frames_and_rms(again)[0] == pytest.approx(frames_and_rms(short)[0], rel=0.15)
     assert frames_and_rms(long)[0] > 10 * frames_and_rms(short)[0]
 
 
