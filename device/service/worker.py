@@ -583,7 +583,10 @@ class Spotter:
         log.info("the phone page is at %s", " or ".join(urls))
         self._address_said = phrases.address(urls)
         self._prepare_late()
-        if self._engine.status().state is State.IDLE:
+        # Not over a workout, nor between the options of a question being read out (the
+        # page, slower to start in its own process, may come up then): the page shows it.
+        status = self._engine.status()
+        if status.state is State.IDLE and status.question is None:
             self._voice.speak([Line(phrases.address(urls))])
 
     def greet(self) -> None:

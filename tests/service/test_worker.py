@@ -26,6 +26,7 @@ from device.voice.player import NullPlayer, Player
 from device.voice.speaker import Voice
 from routines.model import Exercise, Routine, TempoPhase
 from routines.store import HistoryEntry, Store
+from routines.validation import routine_from_yaml
 from routines.week import week_start
 from tests.checkin_support import without_checkins
 from tests.dummy_voice import HeldPlayer, ToneRenderer
@@ -536,6 +537,36 @@ def test_the_address_is_read_out_once_the_page_is_up_if_no_workout_began(
         assert len(said) == 1 and "spotter-corner-2 dot local" in said[0]
         made.press()  # a workout begins: the address must not talk over it
         made.settle()
+        before = len(made.spoken)
+        made.spotter.announce_address()
+        made.settle()
+        assert not any(line.startswith("On your phone") for line in made.spoken[before:])
+    finally:
+        built.close()
+
+
+def test_the_address_waits_while_a_question_is_asked(tmp_path, clock, mock_factory):
+    # On a slow start the page comes up while the first press's pain question is read
+    # out: the address between two of its numbers would shift what a press picks.
+    urls: list[str] = []
+    made, built = make_rig(
+        tmp_path / "data", clock, mock_factory, NullPlayer(), address_lookup=lambda: list(urls)
+    )
+    try:
+        asks = routine_from_yaml(
+            "id: asks\nname: Asks\ncheckin: pain\n"
+            "exercises:\n  - {name: Bridge, sets: 1, reps: 2}\n"
+        )
+        built.store.create_routine(asks)
+        built.store.set_active_routine("asks")
+        made.spotter.reload()
+        made.spotter.greet()
+        made.settle()
+        made.press()
+        made.settle()
+        status = made.spotter.status()
+        assert (status.state, status.question) == (State.IDLE, "pain_before")
+        urls.append("http://spotter-corner-2.local:8080/")
         before = len(made.spoken)
         made.spotter.announce_address()
         made.settle()
