@@ -60,12 +60,15 @@ def peak_rss(pid: int) -> int:
     raise AssertionError(f"no VmHWM for {pid}")
 
 
-@pytest.fixture
-def memory_cgroup() -> Iterator[MemoryCgroup]:
-    path = MEMORY_ROOT / f"spotter-attack-{os.getpid()}"
+@contextlib.contextmanager
+def made_cgroup(name: str, limits: dict[str, int]) -> Iterator[MemoryCgroup]:
+    """A memory cgroup called ``name`` with ``limits`` (file name -> bytes), skipping the
+    test where none can be made; whatever runs in it is killed at the end."""
+    path = MEMORY_ROOT / f"{name}-{os.getpid()}"
     try:
         path.mkdir(exist_ok=True)
-        (path / "memory.limit_in_bytes").write_text(str(UNIT_LIMIT))
+        for knob, value in limits.items():
+            (path / knob).write_text(str(value))
     except OSError as err:
         pytest.skip(f"no memory cgroup can be made here ({MEMORY_ROOT}: {err})")
     try:
@@ -84,3 +87,9 @@ def memory_cgroup() -> Iterator[MemoryCgroup]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)  # waiting for other processes to be gone
+
+
+@pytest.fixture
+def memory_cgroup() -> Iterator[MemoryCgroup]:
+    with made_cgroup("spotter-attack", {"memory.limit_in_bytes": UNIT_LIMIT}) as cgroup:
+        yield cgroup

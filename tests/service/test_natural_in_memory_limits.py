@@ -38,7 +38,7 @@ import pytest
 from device.voice.natural import natural_installed
 from routines.store import Store
 from routines.validation import routine_from_yaml
-from tests.attack.memory_cgroup import MEMORY_ROOT, MemoryCgroup
+from tests.attack.memory_cgroup import MemoryCgroup, made_cgroup
 from tests.checkin_support import without_checkins
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,28 +84,12 @@ def unit_limit(name: str) -> int:
 def unit_cgroup() -> Iterator[MemoryCgroup]:
     if not natural_installed():
         pytest.skip("the natural-voice extra (hibari-tts) is not installed")
-    path = MEMORY_ROOT / f"spotter-natural-{os.getpid()}"
-    try:
-        path.mkdir(exist_ok=True)
-        (path / "memory.limit_in_bytes").write_text(str(unit_limit("MemoryMax")))
-        (path / "memory.soft_limit_in_bytes").write_text(str(unit_limit("MemoryHigh")))
-    except OSError as err:
-        pytest.skip(f"no cgroup v1 memory cgroup can be made here ({MEMORY_ROOT}: {err})")
-    try:
-        yield MemoryCgroup(path)
-    finally:
-        for process in (path / "cgroup.procs").read_text().split():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(process), 9)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                path.rmdir()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)  # the kernel reaps the killed processes
+    limits = {
+        "memory.limit_in_bytes": unit_limit("MemoryMax"),
+        "memory.soft_limit_in_bytes": unit_limit("MemoryHigh"),
+    }
+    with made_cgroup("spotter-natural", limits) as cgroup:
+        yield cgroup
 
 
 class Watch:
