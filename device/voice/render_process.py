@@ -69,6 +69,10 @@ class ProcessRenderer:
         self._version: str | None = None
         self._lock = threading.Lock()  # the child's lifecycle; renders come from one thread
         self.starts = 0
+        # An abort that came while a child was being started: it is killed once it exists,
+        # and its end is not held against the engine as a failed start.
+        self._starting = False
+        self._abort_start = False
         self._start_failed: tuple[float, RenderError] | None = None
 
     @property
@@ -134,6 +138,8 @@ class ProcessRenderer:
         """Kill the child (a render in progress fails at once); the next call starts another."""
         with self._lock:
             proc = self._proc
+            if self._starting:
+                self._abort_start = True
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGKILL)
@@ -186,6 +192,15 @@ class ProcessRenderer:
             except RenderError as err:
                 self._start_failed = (time.monotonic(), err)
                 raise
+        with self._lock:
+            self._starting, self._abort_start = True, False
+        try:
+            return self._start()
+        finally:
+            with self._lock:
+                self._starting = False
+
+    def _start(self) -> subprocess.Popen[bytes]:
         try:
             proc = subprocess.Popen(
                 self._command,
@@ -208,12 +223,20 @@ class ProcessRenderer:
             self._proc = proc
             self._buffer = b""
             self.starts += 1
+            aborted = self._abort_start
+        if aborted:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGKILL)
         try:
             answer = self._read_answer(proc, self.start_timeout)
             if "ready" not in answer:
                 self._discard(proc)
                 raise RenderError(str(answer.get("error", "the speech engine did not start")))
         except RenderError as err:
+            with self._lock:
+                aborted = self._abort_start
+            if aborted:
+                raise RenderTimeout("the speech engine was stopped while it started") from err
             self._start_failed = (time.monotonic(), err)
             raise
         self._start_failed = None
