@@ -56,7 +56,7 @@ def alive(pid: int) -> bool:
 def test_a_hung_render_is_killed_and_the_line_tried_again(tmp_path):
     marker = tmp_path / "hung-once"
     renderer = ProcessRenderer(
-        timeout=1.0, command=[sys.executable, "-m", "tests.stuck_engine", str(marker)]
+        timeout=2.0, command=[sys.executable, "-m", "tests.stuck_engine", str(marker)]
     )
     printed: list[str] = []
     voice = Voice(
