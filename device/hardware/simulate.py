@@ -7,14 +7,17 @@ gesture code run exactly as they would on a Pi: only the finger is simulated.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol, TextIO
 
 KEYS_HELP = "Enter = press, d = double-press, h = hold, l = long hold, q = quit"
 
 # The simulated finger must be slower than the debounce lockout, or the gesture
 # code would rightly treat its edges as contact bounce.
 TAP_SECONDS = 0.06
+# A key is one character; a line longer than this is not a key, and only this much of it
+# is ever held, so input that never ends a line cannot fill the daemon's memory.
+KEY_LINE_LIMIT = 80
 
 
 class DrivablePin(Protocol):
@@ -70,6 +73,16 @@ class SimulatedFinger:
     def long_hold(self) -> None:
         self._tap(self._long_hold + 0.2)
         self._sleep(TAP_SECONDS)
+
+
+def key_lines(stream: TextIO, limit: int = KEY_LINE_LIMIT) -> Iterator[str]:
+    """Each line of ``stream``; of a line longer than ``limit``, only its start (once)."""
+    skipping = False
+    while chunk := stream.readline(limit):
+        ended = chunk.endswith("\n")
+        if not skipping:
+            yield chunk
+        skipping = not ended
 
 
 def drive_from_keys(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import device
 from device.events import Action, Gesture
-from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys
+from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys, key_lines
 from device.service.config import Config, config_from_args
 from device.service.errors import CommandError
 from device.service.malloc import limit_arenas
@@ -257,7 +257,7 @@ def _keyboard(finger: SimulatedFinger, done: Callable[[], None]) -> None:
     def unknown(key: str) -> None:
         print(f"unknown key {key!r}: {KEYS_HELP}", file=sys.stderr, flush=True)
 
-    drive_from_keys(sys.stdin, finger, on_unknown=unknown)
+    drive_from_keys(key_lines(sys.stdin), finger, on_unknown=unknown)
     done()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 from gpiozero import Button
 
-from device.hardware.simulate import SimulatedFinger, drive_from_keys
+from device.hardware.simulate import KEY_LINE_LIMIT, SimulatedFinger, drive_from_keys, key_lines
 from device.testing import FakeClock
 
 
@@ -72,3 +74,39 @@ def test_q_stops_reading_and_unknown_keys_are_reported(mock_factory, clock):
     drive_from_keys(["x", "q", "\n"], finger, on_unknown=unknown.append)
     assert unknown == ["x"]
     assert rec.edges == []
+
+
+class EndlessLine(io.TextIOBase):
+    """Input that goes on for ``chunks`` reads without a newline, then ends the line and
+    quits; it remembers the most any read asked for."""
+
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+        self.largest_read = 0
+        self.rest = ["\n", "q\n"]
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        if size is None or size < 0:
+            raise AssertionError("an unbounded read of a line that never ends")
+        self.largest_read = max(self.largest_read, size)
+        if self.chunks:
+            self.chunks -= 1
+            return "x" * size
+        return self.rest.pop(0) if self.rest else ""
+
+
+def test_input_that_never_ends_a_line_is_read_in_small_pieces_and_reported_once(
+    mock_factory, clock
+):
+    finger, rec = make_finger(mock_factory, clock)
+    stream = EndlessLine(chunks=10_000)  # 800 KB of one line
+    unknown: list[str] = []
+    drive_from_keys(key_lines(stream), finger, on_unknown=unknown.append)
+    assert stream.largest_read == KEY_LINE_LIMIT
+    assert unknown == ["x" * KEY_LINE_LIMIT]
+    assert rec.edges == []  # and the q after it was read: the loop ended
+
+
+def test_keys_after_a_long_line_still_work():
+    stream = io.StringIO("y" * 500 + "\n\nd\n")
+    assert list(key_lines(stream)) == ["y" * KEY_LINE_LIMIT, "\n", "d\n"]
