@@ -249,10 +249,12 @@ def test_a_hung_render_never_holds_up_the_button_or_the_watchdog(
         device = make_device(renderer=engine, player=HeldPlayer(), render_timeout=0.2)
         # While the render hangs, the press is still answered at once: the engine moves on,
         # the line is printed and the watchdog fed, with nothing waited for.
-        beats, asked = device.beats, len(device.voice.asked)
+        beats, asked, printed = device.beats, len(device.voice.asked), len(device.printed)
         device.press()
         assert device.spotter.status().state is State.INTRO
-        assert device.printed[-1] == device.voice.asked[asked]
+        # The answer's first line is out already (the rest follow once the watchdog has
+        # given the render up, which a loaded machine may have done by now).
+        assert device.printed[printed] == device.voice.asked[asked]
         assert device.beats > beats
         assert device.voice.wait_until_quiet(WAIT)
         # Once the watchdog gives the render up, the rest goes on in print.
