@@ -18,6 +18,7 @@ from device.hardware.edge_relay import EdgeRelay
 from device.hardware.led import StatusLed, open_status_led
 from device.service.config import Config
 from device.service.errors import CommandError
+from device.service.lines_ahead import LinesSearch
 from device.service.listeners import LedListener, Listener
 from device.service.worker import REAL_CLOCKS, Clocks, Spotter, WorkerSetup
 from device.voice.cache import SHIPPED
@@ -63,7 +64,8 @@ class Parts:
     """The parts a caller swaps for its own (None: the real one from the config).
 
     ``voice`` replaces the whole voice; ``renderer``, ``player`` and ``echo`` the parts
-    of the default one; ``store`` an open store; ``pin_factory`` gpiozero's pins.
+    of the default one; ``store`` an open store; ``pin_factory`` gpiozero's pins;
+    ``lines_search`` where the lines ahead are found (None: a thread of the worker).
     """
 
     pin_factory: Any = None
@@ -72,6 +74,7 @@ class Parts:
     renderer: Renderer | None = None
     player: Player | None = None
     echo: Callable[[str], None] | None = None
+    lines_search: LinesSearch | None = None
 
 
 def build(
@@ -139,6 +142,7 @@ def build(
                 clickers=tuple(config.clickers),
                 pin_recovery=pin_recovery,
                 heartbeat_interval=heartbeat_interval,
+                lines_search=parts.lines_search,
             ),
         )
         cleanup.callback(worker.stop)

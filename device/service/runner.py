@@ -116,6 +116,7 @@ def run_daemon(args: argparse.Namespace) -> int:
 
     # The heavy part: the store, the voice and the engine.
     from device.service.build import Parts, build
+    from device.service.lines_ahead import search_in_child
     from device.service.listeners import Listener, SystemdListener
     from device.voice.player import NullPlayer
 
@@ -132,6 +133,7 @@ def run_daemon(args: argparse.Namespace) -> int:
                 pin_factory=factory,
                 player=NullPlayer() if args.silent else None,
                 echo=print_line,
+                lines_search=search_in_child,
             ),
             listeners=listeners,
             address_lookup=page.urls,

@@ -40,6 +40,7 @@ from device.events import Action, Gesture, Line, Speech, State, Status
 from device.service import progress
 from device.service.clickers import ClickerSetting, button_specs
 from device.service.config import PinnedSettings
+from device.service.lines_ahead import LinesSearch, SearchFailed
 from device.service.listeners import Listener, Listeners, LiveStatus
 from device.service.pairing import FIXED_STEPS, ClickerPairing
 from device.voice.speaker import Voice, VoiceProblem
@@ -188,13 +189,15 @@ class WorkerSetup:
     ``clickers``: the config's clickers, whose owners are profiles; ``pin_recovery``
     offers to clear the web PIN after a long hold in the first minute;
     ``heartbeat_interval``: the longest the worker may go without telling its
-    listeners it is ``alive`` (the systemd watchdog).
+    listeners it is ``alive`` (the systemd watchdog); ``lines_search`` finds every line
+    of routines elsewhere (``lines_ahead.search_in_child``; None: on a thread here).
     """
 
     pinned: PinnedSettings | None = None
     clickers: tuple[ClickerSetting, ...] = ()
     pin_recovery: bool = False
     heartbeat_interval: float | None = None
+    lines_search: LinesSearch | None = None
 
 
 class Spotter:
@@ -224,6 +227,7 @@ class Spotter:
         self._address_lookup = address_lookup
         self._pinned = setup.pinned
         self._heartbeat_interval = setup.heartbeat_interval
+        self._lines_search = setup.lines_search
         self._voice_problem: VoiceProblem | None = None
         self._store_warned = False
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
@@ -690,12 +694,7 @@ class Spotter:
         def search() -> None:
             scripts: dict[_ScriptKey, list[str]] = {}
             try:
-                for key, routine in routines.items():
-                    scripts[key] = routine_lines(
-                        routine,
-                        default_rest=settings.default_rest_seconds,
-                        gesture_actions=settings.gesture_actions,
-                    )
+                scripts = self._find_lines(routines, settings)
             except Exception:
                 # The planned workout's lines are rendered all the same; the others are
                 # rendered the first time they are said.
@@ -708,6 +707,29 @@ class Spotter:
         self._searches = [t for t in self._searches if t.is_alive()] + waiting + [thread]
         if self._thread is not None:  # else the worker's start starts it
             thread.start()
+
+    def _find_lines(
+        self, routines: dict[_ScriptKey, Routine], settings: Settings
+    ) -> dict[_ScriptKey, list[str]]:
+        keys = list(routines)
+        if self._lines_search is not None:
+            try:
+                found = self._lines_search(
+                    [routines[key] for key in keys],
+                    default_rest=settings.default_rest_seconds,
+                    gesture_actions=settings.gesture_actions,
+                )
+                return dict(zip(keys, found, strict=True))
+            except SearchFailed as err:
+                log.warning("%s; searching on a thread of the daemon instead", err)
+        return {
+            key: routine_lines(
+                routines[key],
+                default_rest=settings.default_rest_seconds,
+                gesture_actions=settings.gesture_actions,
+            )
+            for key in keys
+        }
 
     def wait_for_lines_ahead(self, timeout: float = 60.0) -> bool:
         """True once every search for lines ahead has ended and its lines were handed to
