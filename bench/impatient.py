@@ -61,6 +61,7 @@ PRESS_AFTER = 0.05  # after button-live, as in bench.startup
 LIVE_TIMEOUT = 60.0
 LAST_ANSWER_TIMEOUT = 60.0
 LOOK_EVERY = 0.01
+SLOW = 1.0  # seconds: the presses that waited longer are named
 RENDERED_LINES = 15  # lines of the shipped routine timed for the baseline
 
 
@@ -316,6 +317,11 @@ def figures(trial: Trial, renders: list[float], where: str, window: float) -> li
     render = statistics.median(renders)
     render_95 = p50_p95(renders)[1]
     p50, p95 = p50_p95(words) if words else (None, None)
+    slow = ", ".join(
+        f"#{i + 1} at {press - trial.presses[0]:.1f} s: {w.words:.2f} s"
+        for i, (press, w) in enumerate(zip(trial.presses, trial.waits, strict=True))
+        if w.words is not None and w.words > SLOW
+    )
     label = f"2. {where}Impatient trainee, {window:g} s after a fresh start, {trial.voice} voice"
     load = f"load average {os.getloadavg()[0]:.1f}"
     return [
@@ -324,9 +330,8 @@ def figures(trial: Trial, renders: list[float], where: str, window: float) -> li
             p50,
             p95,
             "s",
-            note=f"longest {max(words, default=0.0):.2f} s; "
-            f"{sum(w is None or w > 1.0 for w in (x.words for x in trial.waits))} presses "
-            f"waited more than 1 s, {unanswered} heard nothing; mid-workout the words come "
+            note=f"waited more than {SLOW:g} s: {slow or 'none'}; {unanswered} heard "
+            f"nothing; mid-workout the words come "
             f"after the 0.4 s double-press window (a tick answers at once); the first press "
             f"{PRESS_AFTER * 1000:.0f} ms after button-live ({trial.live:.2f} s after the "
             f"start); check-in {'answered' if trial.answered_checkin else 'NOT answered'}; "
