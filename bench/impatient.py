@@ -4,20 +4,21 @@ A real ``spotter run --simulate`` starts on an empty data directory (no voice ca
 package audio), playing into a ``SoundTap``. As soon as it says the button is live
 (``STATUS=`` on its notify socket, as ``bench.startup`` reads it), a scripted trainee
 presses (the simulated keyboard's Enter), and from then on presses again each time
-Spotter has finished a line (``LINE_OVER`` of quiet after words), or when nothing has
-come ``NOTHING_CAME`` after a press, until the window is over. The check-in that opens the
-shipped routine is answered the same way: the press after its first number picks it.
+Spotter pauses after words (``LINE_OVER``: the end of a line, or of a sentence, which
+sound alike), or when nothing has come ``NOTHING_CAME`` after a press, until the window
+is over. The check-in that opens the shipped routine is answered the same way: the
+pause after its first number brings the press that picks it.
 
-What is heard is worked out from the tap's reads: each read's bytes play for as long as
-they last at 22050 Hz mono, after the ones before (the player keeps at most 0.1 s ahead
-of real time, so the reads come at about real-time pace). A sound shorter than
+What is heard is worked out from the tap's reads (``Ear``): the device takes samples at
+the pace they play, silence between lines included, so each read sounds from when it
+came; samples above the cache's silence threshold are sound. A sound no longer than
 ``TICK_LONGEST`` is the press's tick (a 50 ms tone that answers a press at once mid-set),
-not words. For each press, the silence is the time from the press to the first words
-that start after it; a press answered only after the trainee pressed again waits until
-those words too. The longest such silence is held against one line's render on the same
-machine: the median time the daemon's renderer (espeak-ng in its own process, then
-levelling) takes for a line of the shipped routine, timed apart from the run, in the
-same CPU quota.
+not words. For each press, the wait is the time from the press to the first words that
+start after it, and its silence the longest quiet stretch in that time (a tick breaks
+it); a press answered only after the trainee pressed again waits until those words too.
+The longest silence is held against one line's render on the same machine: the median
+time the daemon's renderer (espeak-ng in its own process, then levelling) takes for a
+line of the shipped routine, timed apart from the run, in the same CPU quota.
 
 Twice: the classic voice, and the natural voice chosen before the first start (its worker
 renders after the classic cache is whole, so a line without natural audio yet is said in
@@ -51,7 +52,7 @@ from device.voice.audio_format import RATE, SILENCE_THRESHOLD
 WINDOW = 60.0  # seconds of pressing after the first press
 QUICK_WINDOW = 30.0
 # Quiet this long after words: Spotter has paused, at the end of a line (or of a sentence:
-# between lines and between sentences it pauses alike, 0.25-0.45 s), and the trainee presses.
+# between lines and between sentences it pauses alike, about 0.2-0.45 s), and the trainee presses.
 LINE_OVER = 0.25
 NOTHING_CAME = 1.4  # quiet this long after a press: the trainee presses again
 TICK_LONGEST = 0.12  # seconds: a sound this short is the press's tick, not words
