@@ -39,6 +39,7 @@ from bench import (
     cold_line,
     faults,
     idle_cpu,
+    impatient,
     levelling_speed,
     long_history,
     loudness,
@@ -64,6 +65,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "startup": startup.run,
     "loudness": loudness.run,
     "levelling": levelling_speed.run,
+    "impatient": impatient.run,
 }
 # Not part of the default run: it measures reliability rather than speed.
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {
@@ -176,6 +178,7 @@ def pi_zero_main(quick: bool) -> int:
                     ("startup", startup.run_starts),
                     ("press", press_latency.emulated),
                     ("pages", pi_load.run),
+                    ("impatient", impatient.run),
                 ):
                     print(f"running {name}, {emulated.describe()} ...", file=sys.stderr)
                     try:

@@ -74,6 +74,16 @@ class SoundTap:
                 if left <= 0 or not ear.cond.wait(left):
                     raise TimeoutError("no audio reached the sound device")
 
+    def reads(self, first: int = 0) -> list[tuple[float, bytes]]:
+        """The reads from the ``first`` on: when each returned, and the bytes it brought."""
+        ear = self._ear
+        with ear.cond:
+            ends = [*ear.offsets[first + 1 :], ear.bytes]
+            return [
+                (t, bytes(ear.stream[at:end]))
+                for t, at, end in zip(ear.times[first:], ear.offsets[first:], ends, strict=False)
+            ]
+
     def _find(self, first: int, pattern: bytes) -> float | None:
         ear = self._ear
         at = ear.stream.find(pattern, ear.offsets[first])
