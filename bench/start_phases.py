@@ -7,11 +7,18 @@ which barely moves with the machine's load, where wall time does (the routine's
 script, worked out on a thread of its own after READY, is left out). The best of a
 few starts is kept per step. Multiplied by the emulated Pi's calibration factor, it is
 what each step costs on a Pi Zero 2 W.
+
+The child runs as the package runs Spotter (``/usr/bin/spotter``): Python with its
+``site`` but without this checkout's editable install, whose finder loads ``pathlib``
+and its company before the first line (10 ms here that no Pi spends), the program's
+directory first on the path, and the config file the package ships.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import site
 import subprocess
 import sys
 import tempfile
@@ -21,13 +28,14 @@ from bench.report import Figure
 
 # Each step ends with a line "STEP name"; the child prints the CPU time after each.
 STEPS = """
-import time, json, sys
+import site  # what the package's Python loads before its first line (-S left it out)
+import time, sys
 marks = [("python itself", time.thread_time())]
 def mark(name):
     marks.append((name, time.thread_time()))
 import device.cli.main as cli, device.service.runner
 from device.service.config import Config, config_from_args
-argv = ["run", "--simulate", "--silent", "--data-dir", sys.argv[1]]
+argv = ["run", "--simulate", "--silent", "--data-dir", sys.argv[1], "--config", sys.argv[2]]
 config_from_args(cli.build_parser(tools=not cli.starts_the_daemon(argv)).parse_args(argv))
 mark("spotter's command line and config")
 from device.hardware.gpio import make_pin_factory
@@ -56,18 +64,33 @@ spotter.worker.start()
 spotter.worker.status()
 mark("the worker started (READY)")
 spotter.close()
+import json  # not before: the modules it loads are the next step's to count
 print(json.dumps(marks))
 """
 
 
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_CONFIG = REPO / "systemd" / "spotter.toml"
+
+
+def packaged_python() -> tuple[list[str], dict[str, str]]:
+    """The command and environment of a Python laid out as the package's: no ``.pth``
+    files processed (the editable install's finder is one), the program's directory
+    first on the path, then the packages it needs."""
+    path = [str(REPO), *site.getsitepackages()]
+    return [sys.executable, "-S"], {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+
+
 def phases(data_dir: Path) -> list[tuple[str, float]]:
     """One start's CPU seconds per step."""
+    python, env = packaged_python()
     done = subprocess.run(
-        [sys.executable, "-c", STEPS, str(data_dir)],
+        [*python, "-c", STEPS, str(data_dir), str(SHIPPED_CONFIG)],
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
+        env=env,
     )
     marks: list[tuple[str, float]] = json.loads(done.stdout.strip().splitlines()[-1])
     steps = [marks[0]]
