@@ -10,8 +10,18 @@ import sys
 from pathlib import Path
 
 # Loaded on demand: YAML for routine files (stored routines are JSON), XML and TLS for
-# nothing at start, the page's Flask and waitress in the page's own process.
-NOT_AT_START = ("yaml", "xml.sax", "ssl", "urllib.request", "flask", "waitress", "secrets")
+# nothing at start, the page's Flask and waitress in the page's own process, the status
+# LED's code only when one is configured.
+NOT_AT_START = (
+    "yaml",
+    "xml.sax",
+    "ssl",
+    "urllib.request",
+    "flask",
+    "waitress",
+    "secrets",
+    "device.hardware.led",
+)
 
 
 def test_a_start_loads_nothing_only_some_commands_need() -> None:
