@@ -65,7 +65,7 @@ def test_the_button_is_set_up_before_the_store_and_the_voice_are_loaded() -> Non
         "import device.cli.main as cli, device.service.runner\n"
         "from device.service.config import config_from_args\n"
         f"run = ['run', '--simulate', '--config', {str(SHIPPED_CONFIG)!r}]\n"
-        "config_from_args(cli.build_parser(tools=not cli.starts_the_daemon(run)).parse_args(run))\n"
+        "config_from_args(cli.parser_for(run).parse_args(run))\n"
         "import device.hardware.button, device.hardware.edge_relay, gpiozero.pins.mock\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
