@@ -152,5 +152,14 @@ def run(quick: bool, factor: float) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    for name, cpu in best_of(None, 3):
-        print(f"{cpu * 1000:8.1f} ms  {name}")
+    with tempfile.TemporaryDirectory(prefix="spotter-bench-") as tmp:
+        used = Path(tmp) / "used"
+        phases(used)
+        empty, again = best_of(None, 3), best_of(used, 3)
+    print(f"{'empty':>8s} {'used':>8s}  (ms of CPU, the least of 3 starts)")
+    for (name, cpu), (_, cpu_used) in zip(empty, again, strict=True):
+        print(f"{cpu * 1000:8.1f} {cpu_used * 1000:8.1f}  {name}")
+    live = [n for n, _ in empty].index("the pin set up (button live)") + 1
+    for label, steps in (("empty", empty), ("used", again)):
+        before_pin, total = sum(t for _, t in steps[:live]), sum(t for _, t in steps)
+        print(f"{label}: button live {before_pin * 1000:.1f} ms, READY {total * 1000:.1f} ms")
