@@ -6,7 +6,6 @@ value, so a caller can keep going and report every problem of a document at once
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Mapping, Sequence
 
 # A document with thousands of made-up keys gets a short answer, not one line per key.
@@ -108,6 +107,8 @@ class Problems:
             name = str(key)
             if len(name) > MAX_KEY_SHOWN:
                 name = name[: MAX_KEY_SHOWN - 1] + "…"
+            import difflib
+
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known)})"
             self.add(at(prefix, name), "unknown field" + hint)

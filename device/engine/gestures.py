@@ -35,7 +35,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from device.engine.edges import Edge
 from device.events import Gesture
+
+__all__ = ["Edge", "GestureDetector", "GestureTimings"]
 
 # Timestamps built by adding floats land a hair either side of a boundary
 # (1000.4 - 1000.0 < 0.4); a microsecond of tolerance keeps boundaries inclusive.
@@ -54,16 +57,6 @@ class GestureTimings:
     double_window: float = 0.4
     hold: float = 1.0
     long_hold: float = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class Edge:
-    """A change of a button's raw level: ``pressed`` is True when it went down. ``button``
-    names which button: "" is the wired one, a clicker goes by its configured name."""
-
-    pressed: bool
-    at: float
-    button: str = ""
 
 
 class GestureDetector:

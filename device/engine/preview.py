@@ -42,13 +42,12 @@ def _run_through(
     said: list[tuple[int | None, str]] = []
 
     def hear(lines: list[Line]) -> None:
-        status = session.status()
-        where = None if status.state is State.DONE else status.exercise_index
+        where = session.exercise_under_way()
         said.extend((where, line.text) for line in lines)
 
     hear(session.handle(Action.NEXT))
     for _ in range(_MAX_STEPS):
-        if session.status().state is State.DONE:
+        if session.state() is State.DONE:
             break
         deadline = session.next_deadline()
         if session.waiting_for_press() or deadline is None:

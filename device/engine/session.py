@@ -427,6 +427,17 @@ class WorkoutSession:
         """True when only a press moves the workout on (time brings only reminders)."""
         return self._s.waiting
 
+    def state(self) -> State:
+        """``status().state``, without building the rest of the status."""
+        return self._s.state
+
+    def exercise_under_way(self) -> int | None:
+        """``status().exercise_index``: the exercise a workout is at, None when none is
+        under way. A run-through asks after every line, where a whole status would cost
+        most of its time."""
+        s = self._s
+        return None if s.state in (State.IDLE, State.DONE) else s.exercise
+
     def status(self) -> Status:
         """What the phone page shows."""
         status = self._s.status(self._clock(), idle_routine=self._routine)

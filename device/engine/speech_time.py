@@ -7,6 +7,7 @@ and a voice that only prints use this estimate, which follows the voice's rate.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # The voice's default rate (``voice_rate`` in the settings), in words per minute.
 DEFAULT_RATE_WPM = 165
@@ -21,6 +22,9 @@ _PAUSE = re.compile(r"[.,:;!?]\s")
 _SPOKEN = re.compile(r"[A-Za-z0-9]")
 
 
+# A run-through of a routine (its preview, the lines to render ahead) asks about the same
+# few hundred lines thousands of times.
+@lru_cache(maxsize=1024)
 def estimate_seconds(text: str, rate_wpm: int = DEFAULT_RATE_WPM) -> float:
     """Seconds to say ``text`` at ``rate_wpm`` words a minute; 0 for a line with no words."""
     if rate_wpm <= 0:

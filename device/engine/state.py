@@ -127,6 +127,14 @@ class SessionState:
     offer_weekly_goal: int | None = None
     last_spoken: str | None = None
 
+    def __copy__(self) -> SessionState:
+        # Every step keeps a copy for "back": copy()'s generic way through __reduce_ex__
+        # takes almost twice as long, and a routine's run-through takes hundreds of steps.
+        new = object.__new__(SessionState)
+        for name in SessionState.__slots__:
+            object.__setattr__(new, name, getattr(self, name))
+        return new
+
     @property
     def current(self) -> Exercise:
         assert self.routine is not None

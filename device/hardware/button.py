@@ -14,7 +14,7 @@ from typing import Any
 
 from gpiozero import Button, Factory
 
-from device.engine.gestures import Edge
+from device.engine.edges import Edge
 
 
 class ButtonInput:

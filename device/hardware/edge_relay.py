@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from device.engine.gestures import Edge
+from device.engine.edges import Edge
 
 
 class EdgeRelay:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-from importlib.metadata import entry_points
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -13,6 +13,16 @@ log = logging.getLogger(__name__)
 # RPi.GPIO cannot drive a Pi 5, and the native factory is gpiozero's last resort.
 DEFAULT_ORDER = ("lgpio", "rpigpio", "pigpio", "native")
 FACTORY_NAMES = ("mock", *DEFAULT_ORDER)
+# gpiozero's own registry (its "gpiozero_pin_factories" entry points), written out: looking
+# a name up there reads the metadata of every installed package, which on a Pi with the
+# system's Python packages is a good part of the time before the button is live.
+FACTORY_CLASSES = {
+    "mock": ("gpiozero.pins.mock", "MockFactory"),
+    "lgpio": ("gpiozero.pins.lgpio", "LGPIOFactory"),
+    "rpigpio": ("gpiozero.pins.rpigpio", "RPiGPIOFactory"),
+    "pigpio": ("gpiozero.pins.pigpio", "PiGPIOFactory"),
+    "native": ("gpiozero.pins.native", "NativeFactory"),
+}
 
 # Where each library comes from: Pi OS packages serve the system Python, a venv
 # without system site-packages needs the one from PyPI.
@@ -63,9 +73,8 @@ def make_pin_factory(name: str | None = None) -> Any:
 
 
 def _load(name: str) -> Any:
-    # Through gpiozero's own registry, so a factory is found the way gpiozero finds it.
-    (point,) = entry_points(group="gpiozero_pin_factories", name=name)
-    return point.load()()
+    module, cls = FACTORY_CLASSES[name]
+    return getattr(importlib.import_module(module), cls)()
 
 
 def _reason(err: Exception) -> str:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from device.hardware.button import ButtonInput
 from device.hardware.edge_relay import EdgeRelay
-from device.hardware.led import StatusLed, open_status_led
 from device.service.config import Config
 from device.service.errors import CommandError
 from device.service.lines_ahead import LinesSearch
@@ -32,6 +31,8 @@ from routines.store_files import remove_leftovers
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from device.hardware.led import StatusLed
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,11 @@ def build(
                 shipped_cache=SHIPPED if SHIPPED.is_dir() else None,
             )
         cleanup.callback(voice.close)
-        led = open_status_led(config.led_pin, pin_factory=parts.pin_factory)
+        led = None
+        if config.led_pin is not None:  # most have none: a start loads no LED code then
+            from device.hardware.led import open_status_led
+
+            led = open_status_led(config.led_pin, pin_factory=parts.pin_factory)
         if led is not None:
             cleanup.callback(led.close)
             listeners = [*listeners, LedListener(led)]

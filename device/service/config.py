@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import ipaddress
 import logging
 import os
@@ -24,15 +23,19 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from device.hardware.gpio import FACTORY_NAMES
-from device.service.clickers import ClickerSetting, check_clickers
-from device.service.homeassistant import MqttSettings
 from device.service.mdns import MAX_NAME_LENGTH
 from routines.errors import ValidationError
 from routines.fields import Problems
-from routines.settings import WHOLE_NUMBER_RANGES, Settings
+
+if TYPE_CHECKING:
+    # Loaded only by a config that has clickers or a broker, or when the store is read:
+    # the button is set up before the engine's and the routines' modules load.
+    from device.service.clickers import ClickerSetting
+    from device.service.homeassistant import MqttSettings
+    from routines.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -265,12 +268,19 @@ def _choice(options: tuple[str, ...]) -> Check:
 
 
 def _gesture(name: str) -> Check:
-    low, high = WHOLE_NUMBER_RANGES[name]
-
     def check(problems: Problems, key: str, value: object) -> object:
+        from routines.settings import WHOLE_NUMBER_RANGES
+
+        low, high = WHOLE_NUMBER_RANGES[name]
         return problems.whole_number(key, value, low, high)
 
     return check
+
+
+def _clickers(problems: Problems, key: str, value: object) -> object:
+    from device.service.clickers import check_clickers
+
+    return check_clickers(problems, key, value)
 
 
 # A table's keys are "table.key"; data_dir and log_level sit at the top of the file.
@@ -299,10 +309,18 @@ SCHEMA: Final[Mapping[str, Key]] = {
     "mqtt.discovery_prefix": Key("mqtt.discovery_prefix", _topic, _text),
     "mqtt.device_name": Key("mqtt.device_name", _name, _text),
     # An array of tables: only the file can hold it.
-    "clicker": Key("clickers", check_clickers, _text),
+    "clicker": Key("clickers", _clickers, _text),
 }
 TABLES: Final = tuple(sorted({key.split(".")[0] for key in SCHEMA if "." in key}))
 TOP_LEVEL: Final = tuple(sorted(TABLES + tuple(key for key in SCHEMA if "." not in key)))
+
+
+def _broker(values: dict[str, Any]) -> MqttSettings | None:
+    if not values:
+        return None
+    from device.service.homeassistant import MqttSettings
+
+    return MqttSettings(**values)
 
 
 def env_name(key: str) -> str:
@@ -438,6 +456,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
             continue
         key = ENV_VARS.get(name)
         if key is None:
+            import difflib
+
             close = difflib.get_close_matches(name, list(ENV_VARS), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             log.warning(
@@ -538,7 +558,7 @@ def _build(
     return Config(
         **fields,
         gestures=PinnedSettings(**gestures, source=str(file) if file else "the config file"),
-        mqtt=MqttSettings(**mqtt) if mqtt else None,
+        mqtt=_broker(mqtt),
         file=file,
         origins=dict(origins),
     )

@@ -14,8 +14,10 @@ import os
 import socket
 import threading
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from device.events import State, Status
+if TYPE_CHECKING:
+    from device.events import Status
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,9 @@ def describe_status(status: Status, voice_problem: str | None = None) -> str:
 
 
 def _describe(status: Status) -> str:
+    # Loaded here: the button's STATUS comes before the engine's modules are imported.
+    from device.events import State
+
     if status.state == State.IDLE:
         return f"Idle, ready to start {status.routine_name}" if status.routine_name else "Idle"
     if status.state == State.DONE:

@@ -23,8 +23,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import device
-from device.events import Action, Gesture
-from device.hardware.simulate import KEYS_HELP, SimulatedFinger, drive_from_keys, key_lines
 from device.service.config import Config, config_from_args
 from device.service.errors import CommandError
 from device.service.malloc import limit_arenas
@@ -33,6 +31,8 @@ from device.service.notify import BUTTON_LIVE, default_notifier, describe_status
 from device.service.own_data import own_data_for_simulation
 
 if TYPE_CHECKING:
+    from device.events import Action, Gesture
+    from device.hardware.simulate import SimulatedFinger
     from device.service.build import Assembly
     from device.service.mqtt import MqttBridge
     from device.service.web_process import WebProcess
@@ -108,6 +108,8 @@ def run_daemon(args: argparse.Namespace) -> int:
     # With recordings, Spotter stops once they have played and the keyboard is done too.
     ended = _Countdown(1 + bool(recordings), stop)
     if args.simulate:
+        from device.hardware.simulate import KEYS_HELP
+
         finger = _simulated_finger(factory, config)
         print(f"Simulated button on GPIO{config.button_pin}. Keys: {KEYS_HELP}.", flush=True)
         threading.Thread(
@@ -206,6 +208,8 @@ class _Commands:
         worker = self.worker
         if worker is None:
             return
+        from device.events import Gesture
+
         if isinstance(what, Gesture):
             worker.gesture(what)
         else:
@@ -234,6 +238,7 @@ def _serve_web(spotter: Assembly, config: Config, page: _Page) -> WebProcess:
 
 
 def _simulated_finger(factory: Any, config: Config) -> SimulatedFinger:
+    from device.hardware.simulate import SimulatedFinger
     from routines.settings import Settings
 
     defaults = config.gestures.apply(Settings())
@@ -256,6 +261,8 @@ def _retime(finger: SimulatedFinger, spotter: Assembly) -> None:
 
 
 def _keyboard(finger: SimulatedFinger, done: Callable[[], None]) -> None:
+    from device.hardware.simulate import KEYS_HELP, drive_from_keys, key_lines
+
     def unknown(key: str) -> None:
         print(f"unknown key {key!r}: {KEYS_HELP}", file=sys.stderr, flush=True)
 

@@ -361,3 +361,25 @@ def test_the_overall_help_still_lists_backup_and_clicker(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "backup" in out and "clicker" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run"],
+        ["-v", "run", "--simulate", "--pin", "5", "--no-web", "--silent"],
+        ["run", "--config", "x.toml", "--data-dir", "d", "--clicker", "a", "--clicker", "b"],
+    ],
+)
+def test_a_start_reads_its_command_line_as_the_whole_parser_does(argv):
+    from device.cli.main import parser_for
+
+    assert vars(parser_for(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_a_start_builds_no_other_command(capsys):
+    from device.cli.main import parser_for
+
+    with pytest.raises(SystemExit):
+        parser_for(["run"]).parse_args(["preview"])
+    assert "invalid choice" in capsys.readouterr().err

@@ -887,3 +887,18 @@ def test_a_press_mapped_elsewhere_is_described_as_what_it_does(clock):
     session = WorkoutSession(clock, gesture_actions=actions)
     session.set_routine(KNEE, sessions_this_week=0, weekly_goal=None)
     assert session.status().press_does == "hear that again"
+
+
+def test_a_copied_state_has_every_field_and_changes_on_its_own():
+    from copy import copy
+    from dataclasses import fields
+
+    from device.engine.state import SessionState
+
+    state = SessionState(
+        **{f.name: value for f, value in zip(fields(SessionState), range(100, 200), strict=False)}
+    )
+    copied = copy(state)
+    assert copied == state and copied is not state
+    copied.exercise += 1
+    assert state.exercise != copied.exercise

@@ -169,3 +169,27 @@ def test_no_gpio_is_one_line_saying_what_to_install(monkeypatch):
     else:
         factory.close()
         pytest.skip("this machine has a GPIO library")
+
+
+def test_every_factory_is_the_one_gpiozero_registers_under_its_name():
+    from importlib.metadata import entry_points
+
+    from device.hardware.gpio import FACTORY_CLASSES
+
+    registered = {
+        point.name: tuple(point.value.split(":"))
+        for point in entry_points(group="gpiozero_pin_factories")
+    }
+    assert set(FACTORY_CLASSES) == set(FACTORY_NAMES)
+    assert {name: registered[name] for name in FACTORY_NAMES} == FACTORY_CLASSES
+
+
+def test_a_factory_is_found_without_reading_every_package_s_metadata(monkeypatch):
+    # On a Pi, reading the metadata of every installed package costs the start time.
+    import importlib.metadata
+
+    def scan(**kwargs):
+        raise AssertionError("read every installed package's metadata")
+
+    monkeypatch.setattr(importlib.metadata.Distribution, "discover", scan)
+    assert isinstance(make_pin_factory("mock"), MockFactory)

@@ -34,3 +34,33 @@ def test_a_clicker_that_connects_blinks_the_led_once_and_only_then():
         State.REST,
         "blink twice",
     ]
+
+
+def test_a_configured_led_shows_the_state_of_a_built_spotter_and_none_is_made_without(tmp_path):
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    from device.hardware.led import pattern_for
+    from device.service.build import Parts, build
+    from device.service.config import Config
+    from device.voice.player import NullPlayer
+    from tests.dummy_voice import ToneRenderer
+
+    for led_pin in (None, 27):
+        built = build(
+            Config(data_dir=tmp_path / f"data-{led_pin}", led_pin=led_pin),
+            Parts(
+                pin_factory=MockFactory(pin_class=MockPWMPin),
+                renderer=ToneRenderer(),
+                player=NullPlayer(),
+            ),
+        )
+        try:
+            if led_pin is None:
+                assert built.led is None
+                continue
+            assert built.led is not None
+            assert pattern_for(State.REST) != pattern_for(State.IDLE)
+            built.led.show(State.REST)
+            assert built.led.pattern == pattern_for(State.REST)
+        finally:
+            built.close()
