@@ -93,7 +93,9 @@ def test_when_the_search_process_fails_the_lines_are_found_on_a_thread(
             assert built.worker.wait_for_lines_ahead(timeout=60)
         assert asked == [1]
         assert "out of memory; searching on a thread of the daemon instead" in caplog.text
-        found = [r.getMessage() for r in caplog.records if "every line ahead found" in r.getMessage()]
+        found = [
+            r.getMessage() for r in caplog.records if "every line ahead found" in r.getMessage()
+        ]
         assert found and not found[0].endswith(": 0 more to render")
     finally:
         built.close()
