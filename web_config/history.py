@@ -241,7 +241,8 @@ def charts(
 @bp.route("/history")
 def page() -> str:
     """One profile's last twelve weeks: charts, streak, and the latest workouts themselves."""
-    # Taken before anything is read, so a page kept under it is never newer than it says.
+    # Taken before anything is read: a write that lands while the page is being made
+    # changes it, so the next request makes the page again rather than keep a stale one.
     revision = store().revision()
     now = link().clock()
     if session.get("_flashes"):
@@ -257,8 +258,8 @@ def page() -> str:
 
 def _page(now: float) -> tuple[str, float]:
     """The page at ``now``, and the moment it may first read differently with the store
-    unchanged: the next midnight (a new day's labels, perhaps a new week), or at once if a
-    workout is stamped later than now (it joins this week when the clock reaches it)."""
+    unchanged: the next midnight (a week begins at one), or at once if a workout is
+    stamped later than now (it joins this week when the clock reaches it)."""
     profile = chosen_profile()
     active = store().active_routine(profile.id)
     week = week_at(profile, now, active)
