@@ -92,6 +92,9 @@ class Database:
         self.recovered = recovered
         """Why the file was restored or made afresh at this start (None if it was not)."""
         self._identity = _identity(path) if path is not None else None
+        # Counts the connections this one has replaced (a file restored or rewritten): a
+        # new connection's counters start again, so ``revision`` tells the two apart.
+        self._generation = 0
         self._skipped: set[str] = set()
         self._write_warned = False
         self._listeners: list[Listener] = []
@@ -354,6 +357,7 @@ class Database:
 
     def _reconnect(self, path: Path) -> None:
         self.conn = _connect(path)
+        self._generation += 1
         # The file is this connection's own now, not one that replaced it behind its back.
         self._identity = _identity(path)
         self._seen_version = self._data_version()
@@ -376,6 +380,18 @@ class Database:
                 return
             self._seen_version = self._data_version()
         self.announce(changes)
+
+    def revision(self) -> tuple[int, int, int, int]:
+        """A mark that is the same only while nothing a read returns can have changed: the
+        connection, what other connections committed, this one's own writes and the
+        workouts waiting for the file. Taken before a read, it names what the read saw."""
+        with self.lock:
+            return (
+                self._generation,
+                self._data_version(),
+                self.conn.total_changes,
+                len(self.pending.entries),
+            )
 
     def _data_version(self) -> int:
         # Changes only when another connection commits to the file, never for our own.

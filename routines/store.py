@@ -163,6 +163,11 @@ class Store:
         """The page's process committed ``changes``: tell this store's subscribers."""
         self.db.noticed(changes)
 
+    def revision(self) -> tuple[int, int, int, int]:
+        """Changes whenever anything stored may have (``Database.revision``): a page worked
+        out from the store may be kept as long as this stays the same."""
+        return self.db.revision()
+
     def path(self) -> Path:
         return self.db.path()
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, session
 from markupsafe import Markup
 
 from routines.model import HistoryEntry
 from routines.profiles import Profile
+from routines.repo_routines import StoredRoutine
 from routines.week import week_start, weekly_goal
 from web_config.charts import PainPoint, WeekBar, pain_chart, weeks_chart
 from web_config.context import link, store
 from web_config.errors import ApiError
 from web_config.history_doses import dose_drawings
+from web_config.kept_pages import KeptPages
 from web_config.parsing import is_whole_number
 
 bp = Blueprint("history", __name__)
@@ -30,6 +34,10 @@ PAIN_POINTS = 84
 # run counted (twenty years: more than a device lives, and a bound on the reads).
 STREAK_BATCH = 26
 STREAK_WEEKS = 1040
+# Pages kept for a request that finds the store and the day as they were: one per
+# profile asked for, more than a household has.
+KEPT_PAGES = 8
+_PAGES = "spotter.history_pages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +120,11 @@ def chosen_profile() -> Profile:
     return profile
 
 
-def goal_for(profile: Profile) -> tuple[str | None, str | None, int | None]:
-    """The profile's routine (id, name) and its weekly goal: the profile's own, else the
-    routine's, else the device's."""
-    active = store().active_routine(profile.id)
+def goal_for(
+    profile: Profile, active: StoredRoutine | None
+) -> tuple[str | None, str | None, int | None]:
+    """The profile's routine ``active`` (id, name) and its weekly goal: the profile's own,
+    else the routine's, else the device's."""
     routine = active.routine if active is not None else None
     return (
         routine.id if routine else None,
@@ -127,12 +136,16 @@ def goal_for(profile: Profile) -> tuple[str | None, str | None, int | None]:
 def week_summary(profile: Profile) -> WeekSummary:
     """This week's numbers; the goal is counted as the spoken summary counts it: finished
     workouts of the profile's routine against its weekly goal."""
+    return week_at(profile, link().clock(), store().active_routine(profile.id))
+
+
+def week_at(profile: Profile, now: float, active: StoredRoutine | None) -> WeekSummary:
+    """This week's numbers at ``now``, ``active`` being the profile's routine."""
     # The same week rule as the spoken summary, so the page and the voice always agree.
-    now = link().clock()
     since = week_start(now)
     # A workout stamped before the wall clock was set back is in the future: not this week's.
     this_week = store().history_totals(profile_id=profile.id, since=since, until=now)
-    routine_id, routine_name, goal = goal_for(profile)
+    routine_id, routine_name, goal = goal_for(profile, active)
     done = (
         store().sessions_since(since, routine_id, profile_id=profile.id, until=now)
         if routine_id
@@ -167,12 +180,15 @@ def week_counts(profile_id: int, now: float, weeks: int) -> list[WeekCount]:
     return [WeekCount(s, c) for s, c in zip(starts, counts, strict=True)]
 
 
-def streak(profile_id: int, now: float, goal: int | None) -> int:
-    """Weeks in a row with the goal met, up to last week (and this week once it is met)."""
+def streak(profile_id: int, now: float, goal: int | None, latest: Sequence[WeekCount] = ()) -> int:
+    """Weeks in a row with the goal met, up to last week (and this week once it is met).
+    ``latest`` may hold the counts of the last weeks up to this one, already read."""
     if not goal:
         return 0
-    starts = week_starts(now, STREAK_BATCH)
-    counts = store().completed_per_span([*starts, math.inf], profile_id=profile_id)
+    if len(latest) < STREAK_BATCH:
+        latest = week_counts(profile_id, now, STREAK_BATCH)
+    starts = [w.start for w in latest[-STREAK_BATCH:]]
+    counts = [w.sessions for w in latest[-STREAK_BATCH:]]
     if counts[-1] < goal:
         counts.pop()  # this week is not over: it cannot break the streak yet
     run = 0
@@ -189,14 +205,18 @@ def streak(profile_id: int, now: float, goal: int | None) -> int:
 
 
 def short_date(epoch: float) -> str:
-    moment = datetime.fromtimestamp(epoch)
-    return f"{moment.day} {moment:%b}"
+    """A day in the device's local time: ``3 Mar``."""
+    # time.strftime, not datetime's formatting: a tenth of the time, and a page of a
+    # year's weeks and workouts writes dozens of these.
+    moment = time.localtime(epoch)
+    return time.strftime(f"{moment.tm_mday} %b", moment)
 
 
-def charts(profile: Profile, goal: int | None) -> dict[str, Any]:
-    """Both charts of the last twelve weeks, and the figures for their tables."""
-    now = link().clock()
-    weeks = week_counts(profile.id, now, CHART_WEEKS)
+def charts(
+    profile: Profile, goal: int | None, now: float, weeks: list[WeekCount]
+) -> dict[str, Any]:
+    """Both charts of the last twelve weeks (``weeks`` ending with this one), and the
+    figures for their tables."""
     first = weeks[0].start
     checked = store().checkins(PAIN_POINTS, profile_id=profile.id, since=first)
     # One slot per workout, in order: two workouts on one day are two points, which a
@@ -221,13 +241,35 @@ def charts(profile: Profile, goal: int | None) -> dict[str, Any]:
 @bp.route("/history")
 def page() -> str:
     """One profile's last twelve weeks: charts, streak, and the latest workouts themselves."""
+    # Taken before anything is read: a write that lands while the page is being made
+    # changes it, so the next request makes the page again rather than keep a stale one.
+    revision = store().revision()
+    now = link().clock()
+    if session.get("_flashes"):
+        return _page(now)[0]  # a page with a message is for this once
+    kept: KeptPages = current_app.extensions.setdefault(_PAGES, KeptPages(KEPT_PAGES))
+    key = (revision, request.args.get("profile"), request.script_root)
+    html = kept.get(key, now)
+    if html is None:
+        html, until = _page(now)
+        kept.keep(key, html, now, until)
+    return html
+
+
+def _page(now: float) -> tuple[str, float]:
+    """The page at ``now``, and the moment it may first read differently with the store
+    unchanged: the next midnight (a week begins at one), or at once if a workout is
+    stamped later than now (it joins this week when the clock reaches it)."""
     profile = chosen_profile()
-    week = week_summary(profile)
-    drawn = charts(profile, week.goal)
+    active = store().active_routine(profile.id)
+    week = week_at(profile, now, active)
+    # The streak's first half year of weeks holds the chart's twelve: read once.
+    latest = week_counts(profile.id, now, STREAK_BATCH)
+    drawn = charts(profile, week.goal, now, latest[-CHART_WEEKS:])
     since = drawn["weeks"][0].start
     recent = store().history_totals(profile_id=profile.id, since=since)
     everything = store().history_totals(profile_id=profile.id, minutes=False)
-    return render_template(
+    html = render_template(
         "history.html",
         profile=profile,
         profiles=store().profiles(),
@@ -235,19 +277,27 @@ def page() -> str:
         recent=recent.workouts,
         older=everything.workouts - recent.workouts,
         week=week,
-        streak=streak(profile.id, link().clock(), week.goal),
+        streak=streak(profile.id, now, week.goal, latest),
         minutes=minutes,
         total_minutes=round(recent.minutes, 1),
         short_date=short_date,
         areas=pain_areas(),
         # Placed as the pain chart places the workouts it draws (newest first here).
-        doses=dose_drawings(profile, drawn["pain_rows"][::-1], since, CHART_WEEKS),
+        doses=dose_drawings(profile, active, drawn["pain_rows"][::-1], since, CHART_WEEKS),
         **drawn,
     )
+    later = store().history_totals(profile_id=profile.id, since=now, minutes=False).workouts
+    return html, now if later else next_midnight(now)
+
+
+def next_midnight(now: float) -> float:
+    """The local midnight that ends the day holding ``now``."""
+    day = datetime.fromtimestamp(now).date() + timedelta(days=1)
+    return datetime.combine(day, datetime.min.time()).timestamp()
 
 
 @bp.app_template_filter("when")
 def when(epoch: float) -> str:
     """A moment in the device's local time, short enough for a phone: ``Mon 3 Mar, 18:20``."""
-    moment = datetime.fromtimestamp(epoch)
-    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M}"
+    moment = time.localtime(epoch)
+    return time.strftime(f"%a {moment.tm_mday} %b, %H:%M", moment)

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from routines.model import DoseChange, HistoryEntry, Routine
 from routines.profiles import Profile
+from routines.repo_routines import StoredRoutine
 from routines.store import Store
 from web_config.charts import dose_chart
 from web_config.context import store
@@ -28,11 +29,15 @@ class DoseDrawing:
 
 
 def dose_drawings(
-    profile: Profile, entries: Sequence[HistoryEntry], since: float, weeks: int
+    profile: Profile,
+    active: StoredRoutine | None,
+    entries: Sequence[HistoryEntry],
+    since: float,
+    weeks: int,
 ) -> list[DoseDrawing]:
-    """A chart for each exercise with rules of the person's routine, over the workouts of
-    that routine since ``since`` (``entries`` newest first, as the store gives them)."""
-    active = store().active_routine(profile.id)
+    """A chart for each exercise with rules of the person's routine ``active``, over the
+    workouts of that routine since ``since`` (``entries`` newest first, as the store gives
+    them)."""
     if active is None:
         return []
     routine = active.routine

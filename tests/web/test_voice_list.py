@@ -16,3 +16,28 @@ def test_the_page_shows_english_first_and_a_switch_for_the_rest(client, control)
     assert everything.index("English (Great Britain)") < everything.index("French")
     assert everything.index("French") < everything.index("Quenya")
     assert "Show English voices only" in everything
+
+
+def test_the_list_is_grouped_once_and_again_when_the_daemon_lists_others(
+    client, control, monkeypatch
+):
+    from web_config import settings_pages
+
+    grouped: list[int] = []
+    real = settings_pages.voice_groups
+
+    def counted(voices, **kw):
+        grouped.append(len(voices))
+        return real(voices, **kw)
+
+    monkeypatch.setattr(settings_pages, "voice_groups", counted)
+    settings_pages.voice_choices.cache_clear()
+    control.voice_list = MIXED
+    first = client.get("/settings/").get_data(as_text=True)
+    assert client.get("/settings/").get_data(as_text=True).count("<option") == first.count(
+        "<option"
+    )
+    assert grouped == [len(MIXED)]
+    control.voice_list = [*MIXED, ("gmw/en-x-new", "English (Newly installed)")]
+    assert "English (Newly installed)" in client.get("/settings/").get_data(as_text=True)
+    assert grouped == [len(MIXED), len(MIXED) + 1]
