@@ -18,6 +18,8 @@ from device.hardware.edge_relay import EdgeRelay
 from device.service.config import Config
 from device.service.errors import CommandError
 from device.service.lines_ahead import LinesSearch
+from device.service.lines_memo import FILE_NAME as MEMO_FILE
+from device.service.lines_memo import LinesMemo
 from device.service.listeners import LedListener, Listener
 from device.service.worker import REAL_CLOCKS, Clocks, Spotter, WorkerSetup
 from device.voice.cache import SHIPPED
@@ -148,6 +150,7 @@ def build(
                 pin_recovery=pin_recovery,
                 heartbeat_interval=heartbeat_interval,
                 lines_search=parts.lines_search,
+                lines_memo=LinesMemo(config.data_dir / MEMO_FILE),
             ),
         )
         cleanup.callback(worker.stop)

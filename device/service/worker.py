@@ -41,6 +41,7 @@ from device.service import progress
 from device.service.clickers import ClickerSetting, button_specs
 from device.service.config import PinnedSettings
 from device.service.lines_ahead import LinesSearch, SearchFailed
+from device.service.lines_memo import LinesMemo, script_digest
 from device.service.listeners import Listener, Listeners, LiveStatus
 from device.service.pairing import FIXED_STEPS, ClickerPairing
 from device.voice.speaker import Voice, VoiceProblem
@@ -190,7 +191,8 @@ class WorkerSetup:
     offers to clear the web PIN after a long hold in the first minute;
     ``heartbeat_interval``: the longest the worker may go without telling its
     listeners it is ``alive`` (the systemd watchdog); ``lines_search`` finds every line
-    of routines elsewhere (``lines_ahead.search_in_child``; None: on a thread here).
+    of routines elsewhere (``lines_ahead.search_in_child``; None: on a thread here);
+    ``lines_memo`` remembers what searches found between starts (None: nothing is kept).
     """
 
     pinned: PinnedSettings | None = None
@@ -198,6 +200,7 @@ class WorkerSetup:
     pin_recovery: bool = False
     heartbeat_interval: float | None = None
     lines_search: LinesSearch | None = None
+    lines_memo: LinesMemo | None = None
 
 
 class Spotter:
@@ -228,6 +231,7 @@ class Spotter:
         self._pinned = setup.pinned
         self._heartbeat_interval = setup.heartbeat_interval
         self._lines_search = setup.lines_search
+        self._memo = setup.lines_memo
         self._voice_problem: VoiceProblem | None = None
         self._store_warned = False
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
@@ -661,6 +665,8 @@ class Spotter:
             key = (trainee.routine, *_script_settings(settings))
             if key not in scripts:
                 known = self._scripts.get(key)
+                if known is None and key not in self._pending:
+                    known = self._remembered(key)
                 if known is None:
                     known = planned_lines(
                         trainee.routine,
@@ -687,9 +693,27 @@ class Spotter:
         self._late = ()  # the voice may have changed: ask again
         self._prepare_late()
 
+    def _digest(self, key: _ScriptKey) -> str:
+        assert self._memo is not None
+        routine, rest, actions = key
+        return script_digest(routine, rest, dict(actions), self._memo.stamp)
+
+    def _remembered(self, key: _ScriptKey) -> list[str] | None:
+        """Every line of ``key``'s routine as a search found it before, if it was kept."""
+        if self._memo is None:
+            return None
+        lines = self._memo.get(self._digest(key))
+        if lines is not None:
+            self._full.add(key)
+            log.info("every line ahead remembered: %d for %s", len(lines), key[0].name)
+        return lines
+
     def _search_ahead(self, routines: dict[_ScriptKey, Routine], settings: Settings) -> None:
         """Find every line of ``routines`` on a thread of its own; the worker takes them
         from its queue (``_take_lines_ahead``)."""
+
+        # What the file keeps besides: the scripts of every routine trained now.
+        keep = {self._digest(key) for key in self._scripts} if self._memo is not None else set()
 
         def search() -> None:
             scripts: dict[_ScriptKey, list[str]] = {}
@@ -699,6 +723,9 @@ class Spotter:
                 # The planned workout's lines are rendered all the same; the others are
                 # rendered the first time they are said.
                 log.exception("could not find every line ahead; the planned ones are ready")
+            if self._memo is not None and scripts:
+                # Written here, not on the worker: a write to an SD card can take a while.
+                self._memo.put({self._digest(key): lines for key, lines in scripts.items()}, keep)
             self._queue.put(_LinesAhead(scripts))
 
         self._pending |= routines.keys()
