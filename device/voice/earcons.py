@@ -103,3 +103,9 @@ class EarconRenderer:
     def voices(self) -> list[tuple[str, str]]:
         """The speech engine's voices."""
         return self.speech.voices()
+
+    def abort(self) -> None:
+        """Stop the speech engine's render in progress, where it can be stopped."""
+        abort = getattr(self.speech, "abort", None)
+        if abort is not None:
+            abort()

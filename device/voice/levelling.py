@@ -92,6 +92,13 @@ class LevelledRenderer:
         """The engine's voices."""
         return self.inner.voices()
 
+    def abort(self) -> None:
+        """Stop the engine's render in progress, for engines that can (their own process):
+        the render queue's watchdog and its shutdown reach the engine through this."""
+        abort = getattr(self.inner, "abort", None)
+        if abort is not None:
+            abort()
+
     def close(self) -> None:
         """Stop the engine's worker, for engines that have one."""
         stop = getattr(self.inner, "close", None)
