@@ -6,14 +6,18 @@ The renders are real: espeak-ng in the engine's own process, as on a device.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from gpiozero.pins.mock import MockFactory
 
 from device.events import Line
+from device.service.build import Parts, build, prerendered_folder
+from device.service.config import Config, load_config
 from device.voice.cache import WavCache
 from device.voice.player import NullPlayer
 from device.voice.speaker import Voice
@@ -111,3 +115,33 @@ def test_a_damaged_shipped_file_is_rendered_again_and_left_in_place(tmp_path, sh
     shipped.chmod(0o555)
     assert cache.find(tmp_path / "own" / first.name) is None
     assert first.exists()  # the package's file is not the cache's to delete
+
+
+def _config(tmp_path: Path, env: dict[str, str]) -> Config:
+    empty = tmp_path / "spotter.toml"
+    empty.write_text("")
+    return load_config(empty, env, {"data_dir": str(tmp_path / "data"), "web.enabled": False})
+
+
+def test_the_config_names_the_folder_the_daemon_plays_from(tmp_path, shipped):
+    config = _config(tmp_path, {"SPOTTER_AUDIO_PRERENDERED": str(shipped)})
+    spotter = build(config, Parts(pin_factory=MockFactory(), player=NullPlayer()))
+    try:
+        ready = _prepared(spotter.voice)
+    finally:
+        spotter.close()
+    # The routine's own lines render beside them: the folder holds only these two.
+    assert all(path is not None and Path(path).parent == shipped for path in ready.values())
+
+
+def test_a_named_folder_that_is_missing_is_logged_and_every_line_rendered(tmp_path, caplog):
+    missing = tmp_path / "nowhere"
+    named = _config(tmp_path, {"SPOTTER_AUDIO_PRERENDERED": str(missing)})
+    assert prerendered_folder(named) is None
+    assert f"audio.prerendered (environment): {missing} is not a folder" in caplog.text
+    caplog.clear()
+    # The package's place, absent in a checkout: no folder, and nothing to say.
+    absent = dataclasses.replace(named, prerendered_audio=missing, origins={})
+    assert prerendered_folder(absent) is None
+    assert caplog.text == ""
+    assert prerendered_folder(_config(tmp_path, {"SPOTTER_AUDIO_PRERENDERED": "none"})) is None
