@@ -110,7 +110,7 @@ def _press_through(d: Daemon) -> int:
     raise RuntimeError(f"the workout did not end after {MAX_PRESSES} presses")
 
 
-def _settle(d: Daemon, window: float = 2.0, timeout: float = 180.0) -> None:
+def _settle(d: Daemon, window: float = 2.0, timeout: float = 600.0) -> None:
     """Wait until the daemon and its children use at most 2.5 % of a core for a whole
     ``window``: any render the workout asked for has finished (the page's polling and
     the heartbeat never stop, so not a tick of CPU is too strict)."""
