@@ -38,6 +38,7 @@ from bench import (
     coaching,
     cold_line,
     faults,
+    first_workout,
     idle_cpu,
     impatient,
     levelling_speed,
@@ -66,6 +67,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "loudness": loudness.run,
     "levelling": levelling_speed.run,
     "impatient": impatient.run,
+    "first-workout": first_workout.run,
 }
 # Not part of the default run: it measures reliability rather than speed.
 EXTRA: dict[str, Callable[[bool], list[Figure]]] = {
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.pi_zero:
-        return pi_zero_main(args.quick)
+        return pi_zero_main(args.quick, args.only)
     names = args.only or list(BENCHMARKS)
     if args.attack:
         names = ["attack", "history", "slow-readers", "faults", "profiles"]
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(f.passed is False for f in figures) else 0
 
 
-def pi_zero_main(quick: bool) -> int:
+def pi_zero_main(quick: bool, only: list[str] | None = None) -> int:
     """The emulated Pi's figures, both ways, with the calibration factor; 2 where no cgroup
     can be made."""
     print(f"Before: {machine()}", file=sys.stderr, flush=True)
@@ -170,7 +172,7 @@ def pi_zero_main(quick: bool) -> int:
         load = f"load average {os.getloadavg()[0]:.1f}"
         figures += [
             dataclasses.replace(f, note=f"{f.note}; {load}".lstrip("; "))
-            for f in start_phases.run(quick, factor)
+            for f in (start_phases.run(quick, factor) if not only or "startup" in only else [])
         ]
         with OwnCoreQuota(quota.quota_us, factor) as own:
             for emulated in (quota, own):
@@ -179,7 +181,10 @@ def pi_zero_main(quick: bool) -> int:
                     ("press", press_latency.emulated),
                     ("pages", pi_load.run),
                     ("impatient", impatient.run),
+                    ("first-workout", first_workout.run_emulated),
                 ):
+                    if only and name not in only:
+                        continue
                     print(f"running {name}, {emulated.describe()} ...", file=sys.stderr)
                     try:
                         measured = bench(quick, emulated)

@@ -4,8 +4,10 @@ build.py runs this with the staged program first on the path, so the lines, the 
 keys and the audio are the package's own: a fresh data directory is set up as a new
 device's is (the shipped routine, the default settings), the voice is built as the
 daemon builds it, and every line it prepares at start, the greeting included, is rendered
-by the real espeak-ng. Only the finished files are kept; they become the package's
-/usr/share/spotter/voice-cache, which the daemon plays wherever a key matches.
+by the real espeak-ng. So are the lines whose words a workout only settles as it goes
+(``first_workout_lines``), as they read in a new device's first workout done whole. Only
+the finished files are kept; they become the package's /usr/share/spotter/voice-cache,
+which the daemon plays wherever a key matches.
 
     PYTHONPATH=STAGED_PROGRAM python3 packaging/prerender.py OUT_DIR
 """
@@ -16,9 +18,38 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from routines.store import Store
 
 # The shipped routine's 150-odd lines take seconds on a desktop, a minute or two emulated.
 PREPARE_TIMEOUT = 900.0
+# A first workout done whole, summed up in any time up to this: longer ones render theirs.
+SUMMARY_MINUTES = 60
+
+
+def first_workout_lines(store: Store) -> list[str]:
+    """What a new device's first workout may say that no start prepares: the week's count
+    should it be ended early, and its summary when every set is done, in each whole
+    minute it may take (the device renders these only once they are known)."""
+    from device.engine import phrases
+    from routines.week import weekly_goal
+
+    profile = store.current_profile()
+    active = store.active_routine(profile.id)
+    if active is None:
+        return []
+    routine = active.routine
+    goal = profile.weekly_goal or weekly_goal(routine, store.settings())
+    sets = sum(exercise.sets for exercise in routine.exercises)
+    return [
+        phrases.weekly_progress(0, goal, counted=False),
+        *(
+            phrases.summary(len(routine.exercises), sets, 60.0 * minutes)
+            for minutes in range(SUMMARY_MINUTES + 1)
+        ),
+    ]
 
 
 def render_into(out: Path) -> int:
@@ -38,6 +69,9 @@ def render_into(out: Path) -> int:
             # The lines a workout can say beyond the planned ones are found off the worker.
             if not spotter.worker.wait_for_lines_ahead(timeout=PREPARE_TIMEOUT):
                 raise SystemExit(f"the lines were not found within {PREPARE_TIMEOUT:g} s")
+            if not spotter.voice.wait_until_prepared(timeout=PREPARE_TIMEOUT):
+                raise SystemExit(f"the lines were not rendered within {PREPARE_TIMEOUT:g} s")
+            spotter.voice.prepare_late(first_workout_lines(spotter.store))
             if not spotter.voice.wait_until_prepared(timeout=PREPARE_TIMEOUT):
                 raise SystemExit(f"the lines were not rendered within {PREPARE_TIMEOUT:g} s")
             spotter.voice.wait_until_quiet(timeout=60)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from device.hardware.button import ButtonInput
@@ -22,7 +23,6 @@ from device.service.lines_memo import FILE_NAME as MEMO_FILE
 from device.service.lines_memo import LinesMemo
 from device.service.listeners import LedListener, Listener
 from device.service.worker import REAL_CLOCKS, Clocks, Spotter, WorkerSetup
-from device.voice.cache import SHIPPED
 from device.voice.mixer import open_hardware_volume
 from device.voice.natural import NaturalRenderer, natural_installed
 from device.voice.player import Player
@@ -80,6 +80,23 @@ class Parts:
     lines_search: LinesSearch | None = None
 
 
+def prerendered_folder(config: Config) -> Path | None:
+    """The folder of speech rendered ahead that the voice plays from, if there is one.
+    The package's is absent in a checkout, which is no fault; a folder the owner named
+    and that is not there is said in the log, as every line is then rendered here."""
+    folder = config.prerendered_audio
+    if folder is None or folder.is_dir():
+        return folder
+    source = config.origins.get("audio.prerendered")
+    if source is not None:
+        log.warning(
+            "audio.prerendered (%s): %s is not a folder; every line is rendered on this device",
+            source,
+            folder,
+        )
+    return None
+
+
 def build(
     config: Config,
     parts: Parts = Parts(),
@@ -127,7 +144,7 @@ def build(
                 hardware_volume=open_hardware_volume(config.audio_device)
                 if parts.player is None
                 else None,
-                shipped_cache=SHIPPED if SHIPPED.is_dir() else None,
+                shipped_cache=prerendered_folder(config),
             )
         cleanup.callback(voice.close)
         led = None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from device.hardware.gpio import FACTORY_NAMES
 from device.service.mdns import MAX_NAME_LENGTH
+from device.voice.cache import SHIPPED
 from routines.errors import ValidationError
 from routines.fields import Problems
 
@@ -98,6 +99,8 @@ class Config:
     web_host: str = "0.0.0.0"  # noqa: S104 - the page is meant for phones on the LAN
     web_port: int = 8080
     audio_device: str = "default"
+    # Speech rendered ahead, played wherever a line's key matches; None: render every line.
+    prerendered_audio: Path | None = SHIPPED
     data_dir: Path = field(default_factory=lambda: default_data_dir(os.environ))
     log_level: str = "info"
     name: str | None = None  # the device's name on the LAN; None = "Spotter (<hostname>)"
@@ -209,6 +212,25 @@ def _directory(problems: Problems, key: str, value: object) -> object:
     return path
 
 
+_NO_FOLDER_WORDS: Final = ("none", "off")
+
+
+def _prerendered(problems: Problems, key: str, value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() in _NO_FOLDER_WORDS:
+        return None
+    text = problems.text(key, value, 1000)
+    if text is None:
+        return None
+    # No "~": the service's user has no home.
+    path = Path(text)
+    if not path.is_absolute():
+        problems.add(
+            key, 'must be an absolute path such as /usr/share/spotter/voice-cache, or "none"'
+        )
+        return None
+    return path
+
+
 # Not allowed in XML at all: Avahi's service file would no longer be read.
 _NOT_IN_XML = frozenset("\ufffe\uffff")
 
@@ -296,6 +318,7 @@ SCHEMA: Final[Mapping[str, Key]] = {
     "web.host": Key("web_host", _host, _text),
     "web.port": Key("web_port", _port, _whole_text),
     "audio.device": Key("audio_device", _audio_device, _text),
+    "audio.prerendered": Key("prerendered_audio", _prerendered, _text),
     "data_dir": Key("data_dir", _directory, _text),
     "log_level": Key("log_level", _choice(LOG_LEVELS), _text),
     "name": Key("name", _name, _text),

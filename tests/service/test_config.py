@@ -92,6 +92,7 @@ host = "127.0.0.1"
 port = 9000
 [audio]
 device = "plughw:CARD=Headphones,DEV=0"
+prerendered = "/srv/spotter/voice-ahead"
 [mqtt]
 host = "broker.lan"
 port = 8883
@@ -122,6 +123,7 @@ profile = "Ann"
         web_host="127.0.0.1",
         web_port=9000,
         audio_device="plughw:CARD=Headphones,DEV=0",
+        prerendered_audio=Path("/srv/spotter/voice-ahead"),
         data_dir=Path("/srv/spotter"),
         log_level="debug",
         name="Rack 3",
@@ -175,6 +177,7 @@ BAD_VALUES = [
     ),
     ('[audio]\ndevice = ""', "audio.device: must not be blank"),
     ('[audio]\ndevice = "a\\nb"', "audio.device: must be a single line of text"),
+    ('[audio]\nprerendered = "voice"', "audio.prerendered: must be an absolute path"),
     ('data_dir = "relative/dir"', "data_dir: must be an absolute path such as /var/lib/spotter"),
     ('log_level = "loud"', "log_level: must be one of: debug, info, warning, error"),
     ("button = 17", "button: must be a table: write [button] on a line of its own"),
@@ -298,6 +301,7 @@ def test_every_key_has_an_environment_variable(tmp_path, monkeypatch):
         "SPOTTER_WEB_HOST": "127.0.0.1",
         "SPOTTER_WEB_PORT": " 9000 ",
         "SPOTTER_AUDIO_DEVICE": "hw:1,0",
+        "SPOTTER_AUDIO_PRERENDERED": "none",
         "SPOTTER_DATA_DIR": "/srv/spotter",
         "SPOTTER_LOG_LEVEL": "warning",
         "SPOTTER_NAME": "Rack 3",
@@ -322,6 +326,7 @@ def test_every_key_has_an_environment_variable(tmp_path, monkeypatch):
         web_host="127.0.0.1",
         web_port=9000,
         audio_device="hw:1,0",
+        prerendered_audio=None,
         data_dir=Path("/srv/spotter"),
         log_level="warning",
         name="Rack 3",
