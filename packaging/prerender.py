@@ -59,6 +59,7 @@ def render_into(out: Path) -> int:
     from device.service.build import Parts, build
     from device.service.config import Config
     from device.voice.player import NullPlayer
+    from device.voice.render_process import VERSION_FILE
 
     with tempfile.TemporaryDirectory(prefix="spotter-voice-") as tmp:
         data = Path(tmp)
@@ -84,6 +85,11 @@ def render_into(out: Path) -> int:
         rendered = sorted((data / "voice-cache").glob("*.wav"))
         for wav in rendered:
             shutil.copyfile(wav, out / wav.name)
+        # The version the audio is named by: a new device looks its lines up by it before
+        # any speech engine has started, so the first press plays at once.
+        version = data / "voice-cache" / VERSION_FILE
+        if version.is_file():
+            shutil.copyfile(version, out / VERSION_FILE)
     return len(rendered)
 
 

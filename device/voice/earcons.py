@@ -104,6 +104,18 @@ class EarconRenderer:
         """The speech engine's voices."""
         return self.speech.voices()
 
+    def close(self) -> None:
+        """End the speech engine's processes, for engines that have them."""
+        close = getattr(self.speech, "close", None)
+        if close is not None:
+            close()
+
+    def confirm_version(self) -> None:
+        """Have the engine say its own version, where it may only presume it so far."""
+        confirm = getattr(self.speech, "confirm_version", None)
+        if confirm is not None:
+            confirm()
+
     def abort(self) -> None:
         """Stop the speech engine's render in progress, where it can be stopped."""
         abort = getattr(self.speech, "abort", None)

@@ -92,6 +92,12 @@ class LevelledRenderer:
         """The engine's voices."""
         return self.inner.voices()
 
+    def confirm_version(self) -> None:
+        """Have the engine say its own version, where it may only presume it so far."""
+        confirm = getattr(self.inner, "confirm_version", None)
+        if confirm is not None:
+            confirm()
+
     def abort(self) -> None:
         """Stop the engine's render in progress, for engines that can (their own process):
         the render queue's watchdog and its shutdown reach the engine through this."""

@@ -36,6 +36,9 @@ START_AGAIN_AFTER = 10.0
 # while it levels a line: two beside the daemon and the page keep the service under its
 # unit's MemoryHigh (192 MB) with room for the natural voice's worker, four would not.
 MAX_PROCESSES = 2
+# Where the engine's version is kept between starts, beside the audio named by it.
+VERSION_FILE = "engine-version"
+MAX_VERSION_CHARS = 200
 
 
 def _check_pyttsx3() -> None:
@@ -287,6 +290,19 @@ class ProcessRenderer:
         return code
 
 
+def read_version(path: Path | None) -> str | None:
+    """The engine version kept in ``path``; None if there is none or it is not one."""
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text or len(text) > MAX_VERSION_CHARS or not text.isprintable():
+        return None
+    return text
+
+
 def default_processes() -> int:
     """One render process per core, at most ``MAX_PROCESSES``."""
     return max(1, min(MAX_PROCESSES, os.cpu_count() or 1))
@@ -300,9 +316,23 @@ class RenderProcesses:
     batches only one process's memory is taken.
     """
 
-    def __init__(self, count: int, *, timeout: float = 5.0, **options: Any) -> None:
+    def __init__(
+        self,
+        count: int,
+        *,
+        timeout: float = 5.0,
+        version_file: Path | None = None,
+        presumed_from: Path | None = None,
+        **options: Any,
+    ) -> None:
+        """``version_file`` keeps the engine's version between starts, and ``presumed_from``
+        is read when it has none (the package's): until a process has started, that is
+        the version audio is looked up by, so cached lines play without starting one."""
         if count < 1:
             raise ValueError(f"render processes: at least 1, not {count}")
+        self._version_file = version_file
+        self._kept = read_version(version_file)
+        self._presumed = self._kept or read_version(presumed_from)
         self._all = [ProcessRenderer(timeout=timeout, **options) for _ in range(count)]
         # Last in, first out: light work keeps going to the one process already warm.
         self._free: queue.LifoQueue[ProcessRenderer] = queue.LifoQueue()
@@ -321,12 +351,37 @@ class RenderProcesses:
 
     @property
     def version(self) -> str:
-        """The engine's version, as the processes report it (asked once one has started)."""
+        """The engine's version, as the processes report it (asked once one has started);
+        before that, the one remembered from an earlier start, if any."""
         known = next((r.known_version for r in self._all if r.known_version), None)
         if known is not None:
+            if known != self._kept:
+                self._keep(known)
             return known
+        if self._presumed is not None:
+            return self._presumed
         with self._one() as renderer:
             return renderer.version
+
+    def confirm_version(self) -> None:
+        """Have a process report the version, if none has yet: a render is named by it."""
+        if not any(r.known_version for r in self._all):
+            with self._one() as renderer:
+                _ = renderer.version
+
+    def _keep(self, version: str) -> None:
+        # Kept beside the audio, once its folder is there (the first render makes it).
+        if self._version_file is None or not self._version_file.parent.is_dir():
+            return
+        self._kept = version
+        part = self._version_file.with_name(self._version_file.name + ".part")
+        try:
+            part.write_text(version + "\n", encoding="utf-8")
+            part.replace(self._version_file)
+        except OSError as err:  # the next start asks a process, as without the file
+            log.info("cannot keep the speech engine's version in %s (%s)", self._version_file, err)
+            with contextlib.suppress(OSError):
+                part.unlink()
 
     @property
     def pids(self) -> list[int]:

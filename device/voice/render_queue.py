@@ -380,6 +380,13 @@ class RenderQueue:
                 return task.fn(), None
             path = self._cache.path_for(task.text, task.settings, self._renderer.version)
             found = self._cache.find(path)
+            confirm = getattr(self._renderer, "confirm_version", None)
+            if found is None and confirm is not None:
+                # The version may be one remembered from before: what is rendered now is
+                # named by the version the engine itself says.
+                confirm()
+                path = self._cache.path_for(task.text, task.settings, self._renderer.version)
+                found = self._cache.find(path)
             if found is None:
                 with self._cache.writing(path) as partial:
                     self._renderer.render(task.text, task.settings, partial)

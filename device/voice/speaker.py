@@ -34,7 +34,7 @@ from device.voice.mixer import HardwareVolume
 from device.voice.natural_lines import NaturalLines
 from device.voice.output import open_player
 from device.voice.player import Playback, Player
-from device.voice.render_process import RenderProcesses, default_processes
+from device.voice.render_process import VERSION_FILE, RenderProcesses, default_processes
 from device.voice.render_queue import RETRY_FIRST, SPACE_FIRST, RenderJob, RenderQueue
 from device.voice.tts import Renderer, VoiceSettings
 
@@ -113,7 +113,10 @@ class Voice:
         on_idle: Callable[[], object] | None = None
         if renderer is None:
             processes = RenderProcesses(
-                render_processes or default_processes(), timeout=render_timeout
+                render_processes or default_processes(),
+                timeout=render_timeout,
+                version_file=cache_dir / VERSION_FILE,
+                presumed_from=shipped_cache / VERSION_FILE if shipped_cache is not None else None,
             )
             # They end their own overruns; the queue's watchdog only backs that up.
             watchdog = processes.longest_call + 1.0

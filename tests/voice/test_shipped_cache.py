@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -23,6 +24,7 @@ from device.service.config import Config, load_config
 from device.testing import FakeClock
 from device.voice.cache import WavCache
 from device.voice.player import NullPlayer
+from device.voice.render_process import VERSION_FILE
 from device.voice.speaker import Voice
 from device.voice.tts import VoiceSettings
 from routines.settings import Settings
@@ -61,9 +63,34 @@ def shipped(tmp_path) -> Path:
     folder.mkdir()
     for wav in build.glob("*.wav"):
         shutil.copyfile(wav, folder / wav.name)
+    shutil.copyfile(build / VERSION_FILE, folder / VERSION_FILE)
     folder.chmod(0o555)  # read-only, as below /usr
     yield folder
     folder.chmod(0o755)
+
+
+def speech_engines() -> list[int]:
+    """The speech engine's processes this test has started and that still run."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and b"render_child" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_closing_the_voice_ends_its_speech_engines(tmp_path):
+    voice = _voice(tmp_path / "cache", None, VoiceSettings())
+    try:
+        _prepared(voice)
+        assert len(speech_engines()) == 1
+    finally:
+        voice.close()
+    assert speech_engines() == []
 
 
 BATCH = re.compile(r"speech for \d+ lines ready: (\d+) rendered now, (\d+) from the package, (\d+)")
@@ -85,6 +112,7 @@ def test_a_new_device_plays_the_shipped_audio_and_renders_nothing(tmp_path, ship
     voice = _voice(own, shipped, VoiceSettings())
     try:
         ready = _prepared(voice)
+        engines_started = speech_engines()
         assert all(path is not None and Path(path).parent == shipped for path in ready.values())
         voice.speak([Line(LINES[0])])
         assert voice.wait_until_quiet(timeout=WAIT)
@@ -93,6 +121,8 @@ def test_a_new_device_plays_the_shipped_audio_and_renders_nothing(tmp_path, ship
     assert not own.exists() or list(own.glob("*.wav")) == []
     # The lines and the press's tone: what the daemon logs when its routine is ready.
     assert _batches(caplog) == (0, 3, 0)
+    # Looked up by the version the package was rendered with: no speech engine started.
+    assert engines_started == []
     # Read, never touched (root could write below /usr; Spotter must not).
     assert {wav: wav.stat().st_mtime_ns for wav in shipped.iterdir()} == before
 
