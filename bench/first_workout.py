@@ -39,13 +39,12 @@ from bench.memory import natural_voice_filled
 from bench.pi_zero import PiZeroQuota
 from bench.report import Figure, p50_p95
 from bench.sound_tap import SoundTap
-from bench.startup import BUTTON_LIVE, emulation, wav_count
+from bench.startup import emulation, wait_for_live, wav_count
 from device.voice.natural import natural_installed
 from routines.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 PRESS_AFTER = 0.05
-LIVE_TIMEOUT = 60.0
 ANSWER_TIMEOUT = 60.0
 PRESS_TIMEOUT = 30.0  # a press that waits for a render on a slow Pi still changes the page
 MAX_PRESSES = 500  # the lower-back routine takes about 140
@@ -83,20 +82,6 @@ class FirstWorkout:
     workout_s: float
     rendered: int  # WAVs the device wrote into its own cache
     logged: tuple[int, int, int]  # rendered, from the package, from its cache (the log)
-
-
-def _wait_for_live(d: Daemon, sock: socket.socket) -> None:
-    deadline = time.monotonic() + LIVE_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            message = sock.recv(4096)
-        except TimeoutError:
-            if d.proc.poll() is not None:
-                raise RuntimeError(f"spotter exited: {d.log()}") from None
-            continue
-        if any(f.startswith(BUTTON_LIVE) for f in message.split(b"\n")):
-            return
-    raise TimeoutError(f"the button was not live within {LIVE_TIMEOUT:g} s")
 
 
 def _press_through(d: Daemon) -> int:
@@ -168,7 +153,7 @@ def first_workout(
             audio_device=tap.device,
         )
         try:
-            _wait_for_live(d, sock)
+            wait_for_live(sock, d)
             time.sleep(PRESS_AFTER)
             assert d.proc.stdin is not None
             pressed = time.monotonic()

@@ -46,7 +46,7 @@ from bench.daemon_proc import Daemon
 from bench.pi_zero import PiZeroQuota
 from bench.report import Figure, p50_p95
 from bench.sound_tap import SoundTap
-from bench.startup import BUTTON_LIVE, emulation
+from bench.startup import emulation, wait_for_live
 from device.voice.audio_format import RATE, SILENCE_THRESHOLD
 
 WINDOW = 60.0  # seconds of pressing after the first press
@@ -59,7 +59,6 @@ TICK_LONGEST = 0.12  # seconds: a sound this short is the press's tick, not word
 JOIN = 0.15  # seconds: loud stretches closer than this are one sound (words of a line)
 BLOCK = 220  # samples judged loud or quiet together: 10 ms
 PRESS_AFTER = 0.05  # after button-live, as in bench.startup
-LIVE_TIMEOUT = 60.0
 LAST_ANSWER_TIMEOUT = 60.0
 LOOK_EVERY = 0.01
 SLOW = 1.0  # seconds: the presses that waited longer are named
@@ -163,21 +162,6 @@ class Trial:
     live: float  # seconds from the spawn to button-live
     answered_checkin: bool
     sounds: list[Sound]
-
-
-def wait_for_live(sock: socket.socket, d: Daemon) -> float:
-    """Wait for the ``STATUS=`` saying presses are kept; seconds since the spawn."""
-    deadline = time.monotonic() + LIVE_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            message = sock.recv(4096)
-        except TimeoutError:
-            if d.proc.poll() is not None:
-                raise RuntimeError(f"spotter exited: {d.log()}") from None
-            continue
-        if any(f.startswith(BUTTON_LIVE) for f in message.split(b"\n")):
-            return time.perf_counter() - d.started_at
-    raise TimeoutError(f"the button was not live within {LIVE_TIMEOUT:g} s")
 
 
 def fresh_start(

@@ -46,6 +46,7 @@ READY_TIMEOUT = 60.0
 FILL_TIMEOUT = 120.0
 PRESS_AFTER = 0.05
 BUTTON_LIVE = b"STATUS=Starting: presses are kept"
+LIVE_TIMEOUT = 60.0
 
 
 @dataclass
@@ -163,6 +164,21 @@ def _answered(d: Daemon, timeout: float) -> bool:
 def emulation(quota: PiZeroQuota) -> str:
     """How a figure was emulated, to go in its name."""
     return f"emulated Pi Zero 2 W ({quota.describe()}; x{quota.factor or 0:.1f}): "
+
+
+def wait_for_live(sock: socket.socket, d: Daemon) -> float:
+    """Wait for the ``STATUS=`` saying presses are kept; seconds since the spawn."""
+    deadline = time.monotonic() + LIVE_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            message = sock.recv(4096)
+        except TimeoutError:
+            if d.proc.poll() is not None:
+                raise RuntimeError(f"spotter exited: {d.log()}") from None
+            continue
+        if any(f.startswith(BUTTON_LIVE) for f in message.split(b"\n")):
+            return time.perf_counter() - d.started_at
+    raise TimeoutError(f"the button was not live within {LIVE_TIMEOUT:g} s")
 
 
 def run_starts(quick: bool, quota: PiZeroQuota | None = None) -> list[Figure]:
