@@ -28,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LIB = "usr/lib/spotter"
-# Read by device.voice.cache (its SHIPPED): audio rendered here, played from the first start.
+# Read by the daemon (device.voice.shipped_audio): audio rendered here, played from the first start.
 VOICE_CACHE = "usr/share/spotter/voice-cache"
 LAUNCHER = """#!/usr/bin/python3
 # Spotter's command: the program and the Python packages it carries live in /usr/lib/spotter.
@@ -122,7 +122,10 @@ def prerender(lib: Path, out: Path) -> None:
     """The audio a new device would render before its first workout, rendered now by the
     staged program (so with its keys) and this machine's espeak-ng (Debian's, as the
     device's is: another espeak-ng version has other keys, and renders as before)."""
-    if "SHIPPED" not in (lib / "device/voice/cache.py").read_text():
+    reads_it = (lib / "device/voice/shipped_audio.py").exists() or "SHIPPED" in (
+        lib / "device/voice/cache.py"
+    ).read_text()
+    if not reads_it:
         return  # an older program, which would never read it
     env = {**os.environ, "PYTHONPATH": str(lib), "PYTHONDONTWRITEBYTECODE": "1"}
     # Run away from any checkout, whose program would otherwise come first on the path.

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from device.hardware.gpio import FACTORY_NAMES
 from device.service.mdns import MAX_NAME_LENGTH
-from device.voice.cache import SHIPPED
+from device.voice.shipped_audio import SHIPPED
 from routines.errors import ValidationError
 from routines.fields import Problems
 

@@ -13,10 +13,10 @@ is never found before its contents are on disk. Lookups still check the header
 against the file's size, so a file damaged some other way is thrown away.
 
 Below the cache lies, read-only, the audio the package rendered when it was built
-(``SHIPPED``: the shipped routine's lines in the default settings). It is named by the
-same keys, so a file found there is this very line in these very settings, engine
-version and processing: a new device plays it from its first second, and any other
-setting or engine simply finds nothing there and renders as before.
+(``shipped_audio.SHIPPED``: the shipped routine's lines in the default settings). It
+is named by the same keys, so a file found there is this very line in these very
+settings, engine version and processing: a new device plays it from its first second,
+and any other setting or engine simply finds nothing there and renders as before.
 """
 
 from __future__ import annotations
@@ -51,8 +51,6 @@ ROOM_NEEDED = 1 << 20
 _PROBE_BYTES = 64 * 1024
 # With this much free, the disk is not what failed a render (no test write needed).
 _SURELY_ENOUGH = 16 << 20
-# The package's pre-rendered audio (read-only; absent in a checkout).
-SHIPPED = Path("/usr/share/spotter/voice-cache")
 
 
 class CacheError(Exception):
