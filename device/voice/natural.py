@@ -101,6 +101,7 @@ class _Worker:
         )
         idle_priority(self.process.pid)
         self._pending = b""
+        self.lines = 0  # answered so far
 
     def send(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None
@@ -151,8 +152,8 @@ class NaturalRenderer:
     """Renders with hibari-tts in a worker process; a drop-in ``Renderer``.
 
     Call it from one thread (a render queue's). ``start_timeout`` bounds the
-    worker's start-up, ``line_timeout`` each line after that; past either the
-    worker is killed and the line fails. ``tables``: a directory where the engine's
+    worker's start-up and its first line, ``line_timeout`` each line after that;
+    past either the worker is killed and the line fails. ``tables``: a directory where the engine's
     spelling-to-sound tables are kept on disk rather than in the worker's memory.
     """
 
@@ -238,13 +239,18 @@ class NaturalRenderer:
     def _ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
         """The worker's reply; None if it had left on its own (idle), RenderError if it failed."""
         worker = self._ready_worker()
+        # A fresh worker's first line also pays for the engine's warm-up (its first
+        # inference sets up the model's graph): that line has the start-up's allowance.
+        timeout = (
+            self._line_timeout if worker.lines else max(self._line_timeout, self._start_timeout)
+        )
         try:
             worker.send(request)
-            reply = worker.receive(self._line_timeout)
+            reply = worker.receive(timeout)
         except TimeoutError:
             self._discard()
             raise RenderError(
-                f"the natural voice took more than {self._line_timeout:g} s for a line"
+                f"the natural voice took more than {timeout:g} s for a line"
             ) from None
         except ValueError as err:
             self._discard()
@@ -252,6 +258,7 @@ class NaturalRenderer:
         except OSError:
             reply = None  # its end of the pipe is closed: why is in its exit status
         if reply is not None:
+            worker.lines += 1
             return reply
         code, why = self._ended()
         if code == 0:

@@ -150,14 +150,38 @@ def test_a_worker_killed_between_lines_is_replaced(tmp_path: Path) -> None:
         renderer.close()
 
 
+# The stub engine: each line after the first sleeps for the seconds formatted in.
+SLOW_AFTER_THE_FIRST = (
+    "Engine.lines = getattr(Engine, 'lines', 0) + 1; "
+    "time.sleep({} if Engine.lines > 1 else 0); open(target, 'w').close(); return 1.0"
+)
+
+
 def test_a_hung_worker_is_killed_and_the_line_fails_in_time(tmp_path: Path) -> None:
-    renderer = NaturalRenderer(command=engine_that("time.sleep(3600)"), line_timeout=0.5)
+    renderer = NaturalRenderer(
+        command=engine_that(SLOW_AFTER_THE_FIRST.format(3600)), line_timeout=0.5
+    )
     try:
-        render_started = renderer._ready_worker()
-        pid = render_started.process.pid
+        render(renderer, tmp_path)
+        pid = renderer._ready_worker().process.pid
         with pytest.raises(RenderError, match=r"more than 0.5 s"):
             render(renderer, tmp_path)
         assert not alive(pid)
+    finally:
+        renderer.close()
+
+
+def test_a_fresh_workers_first_line_has_the_start_ups_allowance(tmp_path: Path) -> None:
+    # The real engine's first inference sets up its graph: slow on a loaded Pi.
+    renderer = NaturalRenderer(
+        command=engine_that("time.sleep(1.0); open(target, 'w').close(); return 1.0"),
+        start_timeout=60,
+        line_timeout=0.5,
+    )
+    try:
+        render(renderer, tmp_path)
+        with pytest.raises(RenderError, match=r"more than 0.5 s"):
+            render(renderer, tmp_path)
     finally:
         renderer.close()
 
