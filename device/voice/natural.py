@@ -152,9 +152,11 @@ class NaturalRenderer:
     """Renders with hibari-tts in a worker process; a drop-in ``Renderer``.
 
     Call it from one thread (a render queue's). ``start_timeout`` bounds the
-    worker's start-up and its first line, ``line_timeout`` each line after that;
-    past either the worker is killed and the line fails. ``tables``: a directory where the engine's
-    spelling-to-sound tables are kept on disk rather than in the worker's memory.
+    worker's start-up, ``first_line_timeout`` its first line (by default the
+    start-up's allowance: the engine warms up on it), ``line_timeout`` each line
+    after that; past any of them the worker is killed and the line fails.
+    ``tables``: a directory where the engine's spelling-to-sound tables are kept
+    on disk rather than in the worker's memory.
     """
 
     def __init__(
@@ -163,12 +165,16 @@ class NaturalRenderer:
         command: Sequence[str] | None = None,
         start_timeout: float = 60.0,
         line_timeout: float = 30.0,
+        first_line_timeout: float | None = None,
         idle: float = 10.0,
         tables: Path | None = None,
     ) -> None:
         self._argv = list(command) if command is not None else worker_command()
         self._start_timeout = start_timeout
         self._line_timeout = line_timeout
+        self._first_line_timeout = (
+            max(line_timeout, start_timeout) if first_line_timeout is None else first_line_timeout
+        )
         self._idle = idle
         self._tables = tables
         self._worker: _Worker | None = None
@@ -240,10 +246,8 @@ class NaturalRenderer:
         """The worker's reply; None if it had left on its own (idle), RenderError if it failed."""
         worker = self._ready_worker()
         # A fresh worker's first line also pays for the engine's warm-up (its first
-        # inference sets up the model's graph): that line has the start-up's allowance.
-        timeout = (
-            self._line_timeout if worker.lines else max(self._line_timeout, self._start_timeout)
-        )
+        # inference sets up the model's graph), slow on a loaded Pi.
+        timeout = self._line_timeout if worker.lines else self._first_line_timeout
         try:
             worker.send(request)
             reply = worker.receive(timeout)

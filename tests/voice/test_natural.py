@@ -150,19 +150,11 @@ def test_a_worker_killed_between_lines_is_replaced(tmp_path: Path) -> None:
         renderer.close()
 
 
-# The stub engine: each line after the first sleeps for the seconds formatted in.
-SLOW_AFTER_THE_FIRST = (
-    "Engine.lines = getattr(Engine, 'lines', 0) + 1; "
-    "time.sleep({} if Engine.lines > 1 else 0); open(target, 'w').close(); return 1.0"
-)
-
-
 def test_a_hung_worker_is_killed_and_the_line_fails_in_time(tmp_path: Path) -> None:
     renderer = NaturalRenderer(
-        command=engine_that(SLOW_AFTER_THE_FIRST.format(3600)), line_timeout=0.5
+        command=engine_that("time.sleep(3600)"), line_timeout=0.5, first_line_timeout=0.5
     )
     try:
-        render(renderer, tmp_path)
         pid = renderer._ready_worker().process.pid
         with pytest.raises(RenderError, match=r"more than 0.5 s"):
             render(renderer, tmp_path)

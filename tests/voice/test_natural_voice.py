@@ -170,7 +170,9 @@ def test_a_broken_natural_voice_leaves_the_classic_one_speaking_and_warns_once(
     problem: str,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    voice = make_voice(tmp_path, player, NaturalRenderer(command=worker, line_timeout=0.5))
+    voice = make_voice(
+        tmp_path, player, NaturalRenderer(command=worker, line_timeout=0.5, first_line_timeout=0.5)
+    )
     voices.append(voice)
     voice.use_natural(True)
     voice.prepare(LINES)
