@@ -107,8 +107,8 @@ class MustWait(Exception):
 
 
 class PinAllowance(Protocol):
-    """The device's allowance of wrong PINs (``device.pin_throttle``), which the daemon
-    keeps so that a page started again continues where the last one was."""
+    """The device's allowance of wrong PINs (``device.service.pin_throttle``), which the
+    daemon keeps so that a page started again continues where the last one was."""
 
     def start(self, known: str | None = None) -> int:
         """Begin judging one PIN: a ticket, counted as a wrong PIN until ``right`` takes

@@ -34,8 +34,8 @@ def create_app(
 ) -> Flask:
     """Build the web app for one device; ``config`` overrides defaults (tests use it).
 
-    ``pins``: the allowance of wrong PINs the daemon keeps, for a page in a process of
-    its own; without it the page keeps one on ``CLOCK`` (a page in the daemon's process).
+    ``pins``: the allowance of wrong PINs the daemon keeps (never one of the page's own,
+    which a page started again would start afresh); without it no PIN is judged.
 
     ``CLOCK`` in ``config`` replaces ``time.time`` (wall clock: weeks and PIN slow-down);
     ``ALLOWED_HOSTS`` lists extra host names that writes may come through (see ``csrf``).

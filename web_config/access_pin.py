@@ -58,6 +58,10 @@ def verify_pin(pin: str, pin_hash: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+class NoAllowance(ConnectionError):
+    """This page was given no allowance of wrong PINs to ask, so it judges no PIN."""
+
+
 class PinChecker:
     """Judges PINs within the device's allowance of wrong ones (``pins``).
 
@@ -65,7 +69,7 @@ class PinChecker:
     does not pay for scrypt each time, and whether the PIN in use is one of the shorter
     ones allowed before, so Settings can suggest a longer one."""
 
-    def __init__(self, pins: PinAllowance, secret: bytes) -> None:
+    def __init__(self, pins: PinAllowance | None, secret: bytes) -> None:
         self.pins = pins
         self._secret = secret
         self._proven: set[bytes] = set()
@@ -76,6 +80,8 @@ class PinChecker:
         """Whether ``pin`` is right; raises ``MustWait`` while no PIN may be tried, and
         whatever reaching the allowance raised when it cannot be asked (no PIN is judged
         then). ``known`` identifies a browser that has logged in before (its own allowance)."""
+        if self.pins is None:
+            raise NoAllowance("this page was given no allowance of wrong PINs")
         ticket = self.pins.start(known)
         mark = hmac.digest(self._secret, f"{pin_hash}\n{pin}".encode(), "sha256")
         with self._lock:

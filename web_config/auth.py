@@ -202,11 +202,6 @@ def init_app(
     app: Flask, clock: Callable[[], float], secret: bytes, pins: PinAllowance | None = None
 ) -> None:
     """Give ``app`` its PIN checker and its book of logins. ``pins``: the daemon's
-    allowance of wrong PINs; None keeps one here on ``clock``, which only a page in the
-    daemon's own process may do (it would start again with a page started again)."""
-    if pins is None:
-        from device.pin_throttle import PinThrottle
-
-        pins = PinThrottle(clock)
+    allowance of wrong PINs; without it no PIN is judged."""
     app.extensions["spotter.pins"] = PinChecker(pins, secret)
     app.extensions["spotter.logins"] = LoginBook(clock)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from device.control import SessionControl
-from device.pin_throttle import PinThrottle
+from device.service.pin_throttle import PinThrottle
 from device.service.port_socket import PortServer, private_socket_path
 from routines.store import Store
 

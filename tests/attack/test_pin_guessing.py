@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from device.pin_throttle import MAX_WAIT
+from device.service.pin_throttle import MAX_WAIT
 from routines.store import Store
 from tests.web_support import post_form
 from web_config.access_pin import hash_pin

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from device.control import MustWait
-from device.pin_throttle import FIRST_WAIT, FREE_TRIES, MAX_OPEN, PinThrottle
 from device.service import port_socket
+from device.service.pin_throttle import FIRST_WAIT, FREE_TRIES, MAX_OPEN, PinThrottle
 from device.service.port_socket import PortClient, PortServer, private_socket_path
 from device.testing import FakeClock
 from routines.store import Store
@@ -124,6 +124,11 @@ def refused_untried(page) -> None:
 
 def test_a_page_whose_daemon_is_gone_judges_no_pin(store, tmp_path):
     refused_untried(page_with(store, private_socket_path(str(tmp_path))))
+
+
+def test_a_page_given_no_allowance_judges_no_pin(store):
+    app = create_app({"TESTING": True}, store=store, control=DummyControl())
+    refused_untried(app.test_client())
 
 
 def test_a_page_whose_daemon_does_not_answer_judges_no_pin(store, tmp_path, monkeypatch):

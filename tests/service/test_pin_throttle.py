@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from device.control import MustWait
-from device.pin_throttle import (
+from device.service.pin_throttle import (
     FIRST_WAIT,
     FREE_TRIES,
     KNOWN_LIMIT,
