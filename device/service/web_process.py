@@ -3,9 +3,10 @@
 The page runs in a process of its own (``device.cli.web_child``) that reaches the
 daemon through the port on a Unix socket (``port_socket``). If it dies (out of memory,
 killed) it is started again within a second and the workout goes on; if it keeps dying,
-a little later each time, so a broken page cannot keep a core busy. The allowance of
-wrong PINs is kept here, not in the page: a page started again goes on with it. An address that is
-taken is said once and not tried again: the button works without the page.
+a little later each time, so a broken page cannot keep a core busy. An address that is
+taken is said once and not tried again: the button works without the page. The
+allowance of wrong PINs is kept here, not in the page: a page started again goes on
+with it.
 """
 
 from __future__ import annotations
