@@ -1,8 +1,9 @@
 """The port: everything the web page and the command line may ask of a running Spotter.
 
-The web app is handed one ``SessionControl`` and reaches the daemon through
-nothing else: not the engine, not the voice, not the hardware. What the page writes to
-the store reaches the daemon by the store's own announcement, never by a call here.
+The web app is handed one ``SessionControl`` and one ``PinAllowance`` and reaches the
+daemon through nothing else: not the engine, not the voice, not the hardware. What the
+page writes to the store reaches the daemon by the store's own announcement, never by a
+call here.
 """
 
 from __future__ import annotations
@@ -94,4 +95,31 @@ class SessionControl(Protocol):
 
     def clickers(self) -> list[ClickerInfo]:
         """The clickers the daemon reads, in the config's order."""
+        ...
+
+
+class MustWait(Exception):
+    """No PIN may be tried now; ``seconds`` says for how long."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"wait {seconds} s")
+        self.seconds = seconds
+
+
+class PinAllowance(Protocol):
+    """The device's allowance of wrong PINs (``device.service.pin_throttle``), which the
+    daemon keeps so that a page started again continues where the last one was."""
+
+    def start(self, known: str | None = None) -> int:
+        """Begin judging one PIN: a ticket, counted as a wrong PIN until ``right`` takes
+        it back; raises ``MustWait``. ``known``: the mark of a browser that has logged in
+        before (it has an allowance of its own)."""
+        ...
+
+    def right(self, ticket: int) -> None:
+        """The PIN of ``ticket`` was right: it does not count against anyone."""
+        ...
+
+    def retry_after(self, known: str | None = None) -> int:
+        """Whole seconds before a PIN may be tried (0: now)."""
         ...

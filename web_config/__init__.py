@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from device.control import SessionControl
+from device.control import PinAllowance, SessionControl
 from routines.store import Store
 from web_config import auth, errors, guard, logins
 from web_config.context import DeviceLink, attach
@@ -26,9 +26,16 @@ CONTENT_SECURITY_POLICY = (
 
 
 def create_app(
-    config: Mapping[str, Any] | None = None, *, store: Store, control: SessionControl
+    config: Mapping[str, Any] | None = None,
+    *,
+    store: Store,
+    control: SessionControl,
+    pins: PinAllowance | None = None,
 ) -> Flask:
     """Build the web app for one device; ``config`` overrides defaults (tests use it).
+
+    ``pins``: the allowance of wrong PINs the daemon keeps (never one of the page's own,
+    which a page started again would start afresh); without it no PIN is judged.
 
     ``CLOCK`` in ``config`` replaces ``time.time`` (wall clock: weeks and PIN slow-down);
     ``ALLOWED_HOSTS`` lists extra host names that writes may come through (see ``csrf``).
@@ -54,7 +61,7 @@ def create_app(
 
     clock = app.config["CLOCK"]
     attach(app, DeviceLink(store=store, control=control, clock=clock))
-    auth.init_app(app, clock, _secret_bytes(app.config["SECRET_KEY"]))
+    auth.init_app(app, clock, _secret_bytes(app.config["SECRET_KEY"]), pins)
     errors.init_app(app)
     guard.init_app(app)
     app.jinja_env.globals["csrf_token"] = csrf_token

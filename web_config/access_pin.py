@@ -1,16 +1,18 @@
 """The access PIN: its rule, its salted scrypt hash, and checking one within the
-device's allowance of wrong PINs (``pin_throttle``)."""
+device's allowance of wrong PINs (``device.control.PinAllowance``, kept by the daemon)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import threading
-from collections.abc import Callable
 
-from web_config.pin_throttle import PinThrottle
+from device.control import PinAllowance
+
+log = logging.getLogger(__name__)
 
 MIN_DIGITS = 6
 PIN_RULE = f"must be {MIN_DIGITS} to 12 digits"
@@ -56,24 +58,31 @@ def verify_pin(pin: str, pin_hash: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+class NoAllowance(ConnectionError):
+    """This page was given no allowance of wrong PINs to ask, so it judges no PIN."""
+
+
 class PinChecker:
-    """Judges PINs within the device's allowance of wrong ones (``PinThrottle``).
+    """Judges PINs within the device's allowance of wrong ones (``pins``).
 
     Remembers PINs already proven right, so a script sending its PIN with every request
     does not pay for scrypt each time, and whether the PIN in use is one of the shorter
     ones allowed before, so Settings can suggest a longer one."""
 
-    def __init__(self, clock: Callable[[], float], secret: bytes) -> None:
-        self.throttle = PinThrottle(clock)
+    def __init__(self, pins: PinAllowance | None, secret: bytes) -> None:
+        self.pins = pins
         self._secret = secret
         self._proven: set[bytes] = set()
         self._short_hash = ""
         self._lock = threading.Lock()
 
     def check(self, pin: str, pin_hash: str, known: str | None = None) -> bool:
-        """Whether ``pin`` is right; raises ``MustWait`` while no PIN may be tried.
-        ``known`` identifies a browser that has logged in before (its own allowance)."""
-        ticket = self.throttle.start(known)
+        """Whether ``pin`` is right; raises ``MustWait`` while no PIN may be tried, and
+        whatever reaching the allowance raised when it cannot be asked (no PIN is judged
+        then). ``known`` identifies a browser that has logged in before (its own allowance)."""
+        if self.pins is None:
+            raise NoAllowance("this page was given no allowance of wrong PINs")
+        ticket = self.pins.start(known)
         mark = hmac.digest(self._secret, f"{pin_hash}\n{pin}".encode(), "sha256")
         with self._lock:
             right = mark in self._proven
@@ -84,7 +93,11 @@ class PinChecker:
                     self._proven.clear()
                 self._proven.add(mark)
         if right:
-            self.throttle.right(ticket)
+            try:
+                self.pins.right(ticket)
+            except (ConnectionError, RuntimeError) as err:
+                # The PIN was right all the same; its try just stays counted as wrong.
+                log.warning("a right PIN's try could not be taken back: %s", err)
             if len(pin) < MIN_DIGITS:
                 with self._lock:
                     self._short_hash = pin_hash

@@ -27,11 +27,11 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from device.control import MustWait, PinAllowance
 from web_config.access_pin import PinChecker
 from web_config.context import store
 from web_config.errors import ApiError
 from web_config.logins import LoginBook
-from web_config.pin_throttle import MustWait
 
 _SESSION_KEY = "pin_mark"
 _LOGIN_KEY = "login"
@@ -86,8 +86,14 @@ def wait_message(seconds: int) -> str:
     return f"Too many wrong PINs have been tried on this device. Try again in {seconds} {unit}."
 
 
+# While the daemon that keeps the allowance of wrong PINs cannot be asked, none is judged.
+UNCOUNTED = "Spotter cannot check a PIN just now. Try again in a few seconds."
+UNCOUNTED_RETRY = 5
+
+
 def check_pin(pin: str, pin_hash: str) -> bool:
-    """Judge ``pin``; while no PIN may be tried, a 429 that says for how long."""
+    """Judge ``pin``; while no PIN may be tried, a 429 that says for how long, and a 503
+    while the allowance of wrong PINs cannot be asked."""
     try:
         return pin_checker().check(pin, pin_hash, _known_browser(pin_hash))
     except MustWait as wait:
@@ -95,6 +101,9 @@ def check_pin(pin: str, pin_hash: str) -> bool:
         raise ApiError(
             429, wait_message(wait.seconds), headers={"Retry-After": str(wait.seconds)}
         ) from None
+    except ConnectionError as err:
+        current_app.logger.warning("no PIN judged: %s", err)
+        raise ApiError(503, UNCOUNTED, headers={"Retry-After": str(UNCOUNTED_RETRY)}) from None
 
 
 def is_authorised() -> bool:
@@ -189,7 +198,10 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("now.page"))
 
 
-def init_app(app: Flask, clock: Callable[[], float], secret: bytes) -> None:
-    """Give ``app`` its PIN checker and its book of logins."""
-    app.extensions["spotter.pins"] = PinChecker(clock, secret)
+def init_app(
+    app: Flask, clock: Callable[[], float], secret: bytes, pins: PinAllowance | None = None
+) -> None:
+    """Give ``app`` its PIN checker and its book of logins. ``pins``: the daemon's
+    allowance of wrong PINs; without it no PIN is judged."""
+    app.extensions["spotter.pins"] = PinChecker(pins, secret)
     app.extensions["spotter.logins"] = LoginBook(clock)

@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     from web_config import create_app
     from web_config.server import make_server
 
-    app = create_app(store=store, control=client)
+    # The allowance of wrong PINs is the daemon's: this process may die and start again.
+    app = create_app(store=store, control=client, pins=client.pins)
 
     def restarting(err: PortGone) -> tuple[Response | str, int]:
         log.warning("the daemon did not answer: %s", err)

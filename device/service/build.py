@@ -52,10 +52,14 @@ class Assembly:
     _cleanup: ExitStack = field(repr=False)
 
     def web_app(self) -> Flask:
-        """The phone page's app over this Spotter's store and port (Flask loads only now)."""
+        """The phone page's app over this Spotter's store and port (Flask loads only now),
+        in this process, with an allowance of wrong PINs of its own."""
+        import time
+
+        from device.service.pin_throttle import PinThrottle
         from web_config import create_app
 
-        return create_app(store=self.store, control=self.worker)
+        return create_app(store=self.store, control=self.worker, pins=PinThrottle(time.monotonic))
 
     def close(self) -> None:
         """Release the pin, stop the worker, silence the voice, close the store."""

@@ -127,6 +127,29 @@ def text(raw: object, name: str) -> str:
     return raw
 
 
+# A browser's mark is 22 characters (``secrets.token_urlsafe(16)``); a ticket counts up.
+MAX_MARK_CHARS = 64
+MAX_TICKET = 2**63 - 1
+
+
+def browser_mark(raw: object) -> str | None:
+    """The mark of a browser that has logged in before, or None for a stranger."""
+    if raw is None:
+        return None
+    mark = text(raw, "known")
+    if not 0 < len(mark) <= MAX_MARK_CHARS:
+        raise CodecError(f"known: must be 1 to {MAX_MARK_CHARS} characters, or null")
+    return mark
+
+
+def ticket(raw: object) -> int:
+    """A PIN try's ticket number."""
+    number = whole(raw, "ticket")
+    if not 0 < number <= MAX_TICKET:
+        raise CodecError(f"ticket: must be from 1 to {MAX_TICKET}")
+    return number
+
+
 def _mapping(raw: object, name: str) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping):
         raise CodecError(f"{name}: must be an object")

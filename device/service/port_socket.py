@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from device.control import ClickerInfo, EffectiveSettings, SessionControl
+from device.control import ClickerInfo, EffectiveSettings, MustWait, PinAllowance, SessionControl
 from device.events import Action, Gesture, Status
 from device.service import port_codec as codec
 from routines.changes import Data
@@ -36,6 +36,8 @@ MAX_CONNECTIONS = 16
 # The longest wait a live page may ask for, so a stuck page cannot park threads for ever.
 MAX_WAIT_SECONDS = 60.0
 SOCKET_NAME = "port.sock"
+# A PIN's try waits this long for the daemon, then is refused: never judged uncounted.
+PIN_CALL_SECONDS = 5.0
 
 
 class PortGone(ConnectionError):
@@ -71,6 +73,22 @@ def _store_handlers(store: Store) -> dict[str, Callable[[dict[str, Any]], Any]]:
         store.replace_file(staged, keep_previous=keep)
 
     return {"changed": changed, "replace_store": replace}
+
+
+def _pin_handlers(pins: PinAllowance) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """The allowance of wrong PINs the daemon keeps for every page it starts."""
+
+    def start(args: dict[str, Any]) -> dict[str, int]:
+        try:
+            return {"ticket": pins.start(codec.browser_mark(args.get("known")))}
+        except MustWait as wait:
+            return {"wait": wait.seconds}
+
+    return {
+        "pin_start": start,
+        "pin_right": lambda a: pins.right(codec.ticket(a.get("ticket"))),
+        "pin_retry_after": lambda a: pins.retry_after(codec.browser_mark(a.get("known"))),
+    }
 
 
 def _handlers(control: SessionControl) -> dict[str, Callable[[dict[str, Any]], Any]]:
@@ -109,13 +127,22 @@ def private_socket_path(runtime_dir: str | None = None) -> Path:
 
 
 class PortServer:
-    """Answers the port's calls for ``control`` on a Unix socket at ``path``."""
+    """Answers the port's calls for ``control`` on a Unix socket at ``path``, and for
+    ``store`` and ``pins`` when given."""
 
-    def __init__(self, control: SessionControl, path: Path, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        control: SessionControl,
+        path: Path,
+        store: Store | None = None,
+        pins: PinAllowance | None = None,
+    ) -> None:
         self.path = path
         self._handlers = _handlers(control)
         if store is not None:
             self._handlers.update(_store_handlers(store))
+        if pins is not None:
+            self._handlers.update(_pin_handlers(pins))
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         old_mask = os.umask(0o077)
         try:
@@ -214,6 +241,7 @@ class PortClient:
         self._path = path
         self._timeout = timeout
         self._local = threading.local()
+        self.pins = _PortPins(self)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -304,4 +332,29 @@ class PortClient:
         # A restore copies and checks a file of up to 16 MiB first: give it time.
         self._call(
             "replace_store", within=120.0, staged=str(staged), keep_previous=str(keep_previous)
+        )
+
+
+class _PortPins:
+    """``PinAllowance`` for the page's process: the daemon keeps the count, so a page
+    started again continues where the last one was. A daemon that does not answer in
+    ``PIN_CALL_SECONDS`` raises ``PortGone``, and the page judges no PIN."""
+
+    def __init__(self, client: PortClient) -> None:
+        self._client = client
+
+    def start(self, known: str | None = None) -> int:
+        answer = self._client._call("pin_start", within=PIN_CALL_SECONDS, known=known)
+        if not isinstance(answer, dict):
+            raise PortRefused("pin_start: not an answer")
+        if "wait" in answer:
+            raise MustWait(codec.whole(answer["wait"], "wait"))
+        return codec.ticket(answer.get("ticket"))
+
+    def right(self, ticket: int) -> None:
+        self._client._call("pin_right", within=PIN_CALL_SECONDS, ticket=ticket)
+
+    def retry_after(self, known: str | None = None) -> int:
+        return codec.whole(
+            self._client._call("pin_retry_after", within=PIN_CALL_SECONDS, known=known), "wait"
         )

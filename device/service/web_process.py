@@ -4,7 +4,9 @@ The page runs in a process of its own (``device.cli.web_child``) that reaches th
 daemon through the port on a Unix socket (``port_socket``). If it dies (out of memory,
 killed) it is started again within a second and the workout goes on; if it keeps dying,
 a little later each time, so a broken page cannot keep a core busy. An address that is
-taken is said once and not tried again: the button works without the page.
+taken is said once and not tried again: the button works without the page. The
+allowance of wrong PINs is kept here, not in the page: a page started again goes on
+with it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from device.control import SessionControl
+from device.service.pin_throttle import PinThrottle
 from device.service.port_socket import PortServer, private_socket_path
 from routines.store import Store
 
@@ -53,7 +56,8 @@ class WebProcess:
         log_level: str,
         on_up: Callable[[int, bool], None],
     ) -> None:
-        self._server = PortServer(control, private_socket_path(), store)
+        self.pins = PinThrottle(time.monotonic)
+        self._server = PortServer(control, private_socket_path(), store, self.pins)
         self._command = [
             sys.executable,
             "-m",

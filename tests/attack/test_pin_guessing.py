@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
+from device.service.pin_throttle import MAX_WAIT
 from routines.store import Store
 from tests.web_support import post_form
 from web_config.access_pin import hash_pin
 from web_config.logins import IDLE_LIMIT, MAX_AGE
-from web_config.pin_throttle import MAX_WAIT
 
 pytestmark = pytest.mark.attack
 

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from device.service.pin_throttle import PinThrottle
 from device.testing import FakeClock
 from routines.store import Store
 from tests.dummy_control import DummyControl
@@ -37,7 +38,12 @@ def control(store: Store) -> DummyControl:
 
 @pytest.fixture
 def app(store: Store, control: DummyControl, web_clock: FakeClock) -> Flask:
-    return create_app({"TESTING": True, "CLOCK": web_clock}, store=store, control=control)
+    return create_app(
+        {"TESTING": True, "CLOCK": web_clock},
+        store=store,
+        control=control,
+        pins=PinThrottle(web_clock),
+    )
 
 
 @pytest.fixture

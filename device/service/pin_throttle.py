@@ -8,14 +8,21 @@ own, so a stranger's guessing never keeps the owner's phone waiting.
 
 A try is counted as wrong the moment it starts and taken back if the PIN was right, so
 forty guesses sent at once cannot all slip through before the first one is judged.
+
+The daemon keeps this allowance and the page's process asks for it through the port
+(``device.control.PinAllowance``): a page that dies, or is made to die, is started
+again with the count where it was.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from device.control import MustWait
 
 # Wrong PINs strangers may try in a row without waiting.
 FREE_TRIES = 3
@@ -27,20 +34,14 @@ QUIET_RESET = 600.0
 KNOWN_LIMIT = 5
 KNOWN_WINDOW = 60.0
 _MAX_KNOWN = 64
-
-
-class MustWait(Exception):
-    """No PIN may be tried now; ``seconds`` says for how long."""
-
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"wait {seconds} s")
-        self.seconds = seconds
+# Tickets kept for taking back: far more than the page's threads judge at once. A wrong
+# PIN's ticket is never taken back, so the oldest is forgotten (and stays counted as
+# wrong): no number of tries grows the memory.
+MAX_OPEN = 64
 
 
 @dataclass(slots=True)
-class Ticket:
-    """One PIN try in progress: counted as wrong until ``PinThrottle.right`` takes it back."""
-
+class _Try:
     known: str | None
     at: float
     undo_wait: float = 0.0
@@ -54,7 +55,10 @@ def wait_after(strikes: int) -> float:
 
 
 class PinThrottle:
-    """The device's allowance of wrong PINs (thread-safe; time from ``clock``)."""
+    """The device's allowance of wrong PINs (thread-safe; time from ``clock``).
+
+    Implements ``device.control.PinAllowance``: a try is a ticket number, so the
+    page's process holds nothing that could change the count but that number."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
@@ -63,6 +67,8 @@ class PinThrottle:
         self._last_strike = float("-inf")
         self._open_at = float("-inf")
         self._known: dict[str, deque[float]] = {}
+        self._open: OrderedDict[int, _Try] = OrderedDict()
+        self._numbers = itertools.count(1)
 
     def retry_after(self, known: str | None = None) -> int:
         """Whole seconds before a try is allowed (0: now) for a stranger, or for the
@@ -70,36 +76,45 @@ class PinThrottle:
         with self._lock:
             return _whole(self._wait(known, self._clock()))
 
-    def start(self, known: str | None = None) -> Ticket:
-        """Begin one try, or raise ``MustWait``."""
+    def start(self, known: str | None = None) -> int:
+        """Begin one try: its ticket, counted as a wrong PIN until ``right``; or raise
+        ``MustWait``."""
         with self._lock:
             now = self._clock()
             wait = self._wait(known, now)
             if wait > 0:
                 raise MustWait(_whole(wait))
-            ticket = Ticket(known, now)
+            attempt = _Try(known, now)
             if known is not None:
                 self._known.setdefault(known, deque()).append(now)
                 while len(self._known) > _MAX_KNOWN:
                     del self._known[next(iter(self._known))]
             else:
-                ticket.undo_wait = self._open_at
+                attempt.undo_wait = self._open_at
                 self._strikes += 1
                 self._last_strike = now
                 self._open_at = now + wait_after(self._strikes)
+            ticket = next(self._numbers)
+            self._open[ticket] = attempt
+            while len(self._open) > MAX_OPEN:
+                self._open.popitem(last=False)
             return ticket
 
-    def right(self, ticket: Ticket) -> None:
-        """The PIN of ``ticket`` was right: it does not count against anyone."""
+    def right(self, ticket: int) -> None:
+        """The PIN of ``ticket`` was right: it does not count against anyone. A ticket
+        already taken back, forgotten or never given changes nothing."""
         with self._lock:
-            if ticket.known is not None:
-                tries = self._known.get(ticket.known)
-                if tries is not None and ticket.at in tries:
-                    tries.remove(ticket.at)
+            attempt = self._open.pop(ticket, None)
+            if attempt is None:
                 return
-            if self._strikes > 0 and ticket.at >= self._last_strike - QUIET_RESET:
+            if attempt.known is not None:
+                tries = self._known.get(attempt.known)
+                if tries is not None and attempt.at in tries:
+                    tries.remove(attempt.at)
+                return
+            if self._strikes > 0 and attempt.at >= self._last_strike - QUIET_RESET:
                 self._strikes -= 1
-                self._open_at = ticket.undo_wait
+                self._open_at = attempt.undo_wait
 
     def _wait(self, known: str | None, now: float) -> float:
         if known is not None:
