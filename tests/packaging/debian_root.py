@@ -9,13 +9,18 @@ unpacked afresh for each test.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = os.environ.get("SPOTTER_TEST_SUITE", "bookworm")
@@ -85,19 +90,29 @@ def root_tarball(includes: list[str]) -> Path:
     wanted = sorted({*includes, *ALSO})
     key = hashlib.sha256(f"{SUITE} {ARCH} {' '.join(wanted)}".encode()).hexdigest()[:12]
     tarball = cache_dir() / f"{SUITE}-{ARCH}-{key}.tar"
-    if tarball.exists():
-        return tarball
-    partial = tarball.with_suffix(".partial.tar")
-    subprocess.run(
-        [
-            "mmdebstrap", "--quiet", "--variant=apt", f"--architectures={ARCH}",
-            f"--include={','.join(wanted)}", SUITE, str(partial), mirror(),
-        ],
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    partial.rename(tarball)
+    # The parallel run's workers each ask for it: one makes it, the others wait for it.
+    with _one_at_a_time(tarball.with_suffix(".lock")):
+        if tarball.exists():
+            return tarball
+        partial = tarball.with_suffix(".partial.tar")
+        subprocess.run(
+            [
+                "mmdebstrap", "--quiet", "--variant=apt", f"--architectures={ARCH}",
+                f"--include={','.join(wanted)}", SUITE, str(partial), mirror(),
+            ],
+            check=True,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        partial.rename(tarball)
     return tarball
+
+
+@contextmanager
+def _one_at_a_time(lock: Path) -> Iterator[None]:
+    """Held by one process at a time; let go when the block ends or its process dies."""
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
 
 
 class Root:
@@ -178,6 +193,21 @@ def unpack(tarball: Path, into: Path) -> Root:
     with tarfile.open(tarball) as opened:
         opened.extractall(into, filter="fully_trusted")
     return Root(into)
+
+
+def this_trees_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package of this tree, built once per test run: the parallel run's workers
+    share it rather than each building its own (about 20 s of CPU apiece)."""
+    base = tmp_path_factory.getbasetemp()
+    # A worker's base is inside the run's own, which its fellow workers share.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "this-trees-package"
+    with _one_at_a_time(shared / "this-trees-package.lock"):
+        found = sorted(out.glob("spotter_*.deb"))
+        if found:
+            return found[0]
+        out.mkdir(exist_ok=True)
+        return built_package(None, out)
 
 
 def built_package(rev: str | None, out: Path) -> Path:

@@ -35,7 +35,7 @@ MAX_SIZE = 40 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 def new_deb(tmp_path_factory) -> Path:
-    return debian_root.built_package(None, tmp_path_factory.mktemp("dist"))
+    return debian_root.this_trees_package(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,7 @@ CANNOT = debian_root.missing_powers() or (
 @pytest.fixture(scope="module")
 def debs(tmp_path_factory) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("dist")
-    spotter = debian_root.built_package(None, out)
+    spotter = debian_root.this_trees_package(tmp_path_factory)
     done = subprocess.run(
         [sys.executable, str(REPO / "packaging/build.py"), "--natural-voice", "--out", str(out)],
         capture_output=True,
