@@ -22,6 +22,7 @@ from device.engine.gestures import Edge
 from device.hardware.button import ButtonInput
 from device.hardware.edge_relay import EdgeRelay
 from device.service.notify import BUTTON_LIVE
+from tests.service.stopping import DUMPS_STACKS, stopped
 from tests.service.test_service import SPOTTER, NotifySocket, start_spotter, stop
 
 PIN = 17
@@ -89,7 +90,7 @@ def test_a_web_page_that_cannot_start_leaves_the_button_working(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {**os.environ, "NOTIFY_SOCKET": str(notify.path)}
+        env = {**os.environ, **DUMPS_STACKS, "NOTIFY_SOCKET": str(notify.path)}
         data, address = str(tmp_path / "data"), ["--host", "127.0.0.1", "--port", str(port)]
         process = subprocess.Popen(
             [*SPOTTER, "run", "--simulate", "--silent", "--data-dir", data, *address],
@@ -125,7 +126,7 @@ def test_a_web_page_that_cannot_start_leaves_the_button_working(tmp_path):
             process.send_signal(signal.SIGTERM)
             # A stop closes the speech engine's processes and backs the store up: on a
             # machine as loaded as the parallel suite makes it, that can take a while.
-            assert process.wait(60) == 0, logged
+            assert stopped(process, 60, lambda: "".join(logged)) == 0, logged
         finally:
             if process.poll() is None:
                 process.kill()

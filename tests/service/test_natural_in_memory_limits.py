@@ -40,6 +40,7 @@ from routines.store import Store
 from routines.validation import routine_from_yaml
 from tests.attack.memory_cgroup import MemoryCgroup, made_cgroup
 from tests.checkin_support import without_checkins
+from tests.service.stopping import DUMPS_STACKS, stopped
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "spotter.service"
@@ -163,6 +164,7 @@ def test_a_natural_workout_inside_the_units_memory_limits(
         "SPOTTER_DATA_DIR": str(data),
         "SPOTTER_CONFIG": str(config),
         "PYTHONPATH": str(ROOT),
+        **DUMPS_STACKS,
     }
     env.pop("NOTIFY_SOCKET", None)
     process = subprocess.Popen(
@@ -216,7 +218,8 @@ def test_a_natural_workout_inside_the_units_memory_limits(
         workout = time.monotonic() - first_press
         process.stdin.write("q\n")
         process.stdin.flush()
-        assert process.wait(timeout=30) == 0
+        # Up to 30 s of it may be the daemon letting the last words be rendered.
+        assert stopped(process, 60, lambda: "".join(x for _, x in log)) == 0
     finally:
         if process.poll() is None:
             process.kill()
