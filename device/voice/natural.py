@@ -85,6 +85,27 @@ def idle_priority(pid: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, 19)
 
 
+# How often a wait for the worker looks again at how long it has waited for a CPU.
+_LOOK_AGAIN = 1.0
+
+
+def waiting_for_cpu(pid: int) -> dict[str, float]:
+    """Seconds each thread of ``pid`` has spent ready to run but not running (the
+    kernel's schedstat); empty where the kernel does not say."""
+    waited: dict[str, float] = {}
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                waited[task.name] = int((task / "schedstat").read_bytes().split()[1]) / 1e9
+    return waited
+
+
+def starved_since(before: dict[str, float], pid: int) -> float:
+    """The most any one thread of ``pid`` has waited for a CPU since ``before``."""
+    now = waiting_for_cpu(pid)
+    return max((now[tid] - before.get(tid, 0.0) for tid in now), default=0.0)
+
+
 class _Worker:
     """One running worker process and the pipes to it."""
 
@@ -109,14 +130,21 @@ class _Worker:
         self.process.stdin.flush()
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
-        """The next message; None if the worker closed its end. TimeoutError if it stays silent."""
+        """The next message; None if the worker closed its end. TimeoutError if it stays
+        silent for ``timeout`` s, not counting time it spent waiting for a CPU: at nice 19
+        on a busy machine it is slow, not hung, and killing it would not get it done."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
         deadline = time.monotonic() + timeout
+        before = waiting_for_cpu(self.process.pid)
+        starved = 0.0  # never less: a thread that ends takes its count with it
         while b"\n" not in self._pending:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            starved = max(starved, starved_since(before, self.process.pid))
+            left = deadline + starved - time.monotonic()
+            if left <= 0:
                 raise TimeoutError
+            if not select.select([fd], [], [], min(left, _LOOK_AGAIN))[0]:
+                continue
             chunk = os.read(fd, 65536)
             if not chunk:
                 return None

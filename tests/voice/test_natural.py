@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -175,6 +177,33 @@ def test_a_fresh_workers_first_line_has_the_start_ups_allowance(tmp_path: Path) 
         with pytest.raises(RenderError, match=r"more than 0.5 s"):
             render(renderer, tmp_path)
     finally:
+        renderer.close()
+
+
+def test_a_worker_kept_waiting_for_a_cpu_is_waited_for_not_killed(tmp_path: Path) -> None:
+    # Its line needs 0.05 s of CPU. At nice 19 beside a spinner on every core, that takes
+    # seconds, past the 1 s limit: time it spent ready to run is not held against it.
+    spin = "e = time.process_time() + 0.05\\nwhile time.process_time() < e: pass"
+    renderer = NaturalRenderer(
+        command=engine_that(f"exec('{spin}'); open(target, 'w').close(); return 1.0"),
+        first_line_timeout=1.0,
+        line_timeout=1.0,
+    )
+    renderer._ready_worker()  # started while the machine is still free
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        started = time.monotonic()
+        render(renderer, tmp_path)
+        took = time.monotonic() - started
+        assert renderer.stats.audio_seconds == 1.0  # the stub's own answer
+        assert took > 1.0, f"not kept waiting ({took:.2f} s): the test proves nothing here"
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
         renderer.close()
 
 
