@@ -35,6 +35,7 @@ from tests.dummy_voice import ToneRenderer
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_PRESSES = 500
+NATURAL_FILL = 400.0  # seconds: a bound for the worker to render the lines it is given
 
 needs_engine = pytest.mark.skipif(
     not natural_installed(), reason="the natural-voice extra (hibari-tts) is not installed"
@@ -99,7 +100,9 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
     )
     try:
         spotter.drain()  # applies the settings: the routine's lines render in both voices
-        assert voice.wait_until_prepared(60) and voice.wait_until_natural(120)
+        # About 40 s here alone; the worker runs at nice 19, so on a machine the parallel
+        # suite keeps busy it gets what CPU is left over, and is waited for, not killed.
+        assert voice.wait_until_prepared(60) and voice.wait_until_natural(NATURAL_FILL)
         active = store.active_routine()
         assert active is not None
         ahead = routine_lines(active.routine)
@@ -111,7 +114,7 @@ def test_a_workout_plays_its_lines_in_the_natural_voice(
                 break
             # A set takes the trainee longer than the voice takes to render what it has
             # just learnt it may say (the summary, on the last exercise).
-            assert voice.wait_until_natural(60)
+            assert voice.wait_until_natural(NATURAL_FILL)
         else:
             pytest.fail("the workout did not end")
     finally:
