@@ -27,6 +27,9 @@ CANNOT_BIND = 3
 CANNOT_OPEN = 4
 # Below the daemon: the button's thread wins the CPU whenever both want it.
 NICENESS = 5
+# Should the service run out of memory, the kernel ends this process before the daemon
+# (any process may raise its own score): the page is started again, the button never stops.
+OOM_SCORE_ADJ = 500
 RESTARTING = "Spotter is starting again. Try once more in a few seconds."
 
 
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.getLevelName(args.log_level.upper()))
     with contextlib.suppress(OSError):  # a process may be denied this; the page still works
         os.nice(NICENESS)
+    with contextlib.suppress(OSError):
+        Path("/proc/self/oom_score_adj").write_text(f"{OOM_SCORE_ADJ}\n")
 
     from device.service.port_socket import PortClient, PortGone
     from routines.database import StoreVersionError

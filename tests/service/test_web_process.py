@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from device.cli.web_child import OOM_SCORE_ADJ
+
 SPOTTER = [sys.executable, "-m", "device.cli"]
 WAIT = 60.0  # bounds for a loaded machine; each step takes well under a second here
 
@@ -112,6 +114,9 @@ def test_a_killed_page_comes_back_and_the_workout_loses_no_press(daemon: Daemon)
     child = web_child(pid)
     assert "markupsafe" not in Path(f"/proc/{pid}/maps").read_text()
     assert "markupsafe" in Path(f"/proc/{child}/maps").read_text()
+    # Out of memory, the kernel takes the page before the daemon and its button.
+    assert int(Path(f"/proc/{child}/oom_score_adj").read_text()) == OOM_SCORE_ADJ
+    assert int(Path(f"/proc/{pid}/oom_score_adj").read_text()) < OOM_SCORE_ADJ
 
     daemon.press()  # the shipped routine asks how the back is first
     daemon.wait_for(daemon.said, r"How much pain")
